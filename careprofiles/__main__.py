@@ -1,0 +1,5 @@
+import sys
+
+from careprofiles.cli import main
+
+sys.exit(main())

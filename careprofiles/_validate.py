@@ -1,0 +1,124 @@
+"""Turn pydantic's validation errors into ``file:line: key.path: what; how to fix`` problems."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, TypeVar
+
+import pydantic
+from pydantic import BaseModel
+
+from careprofiles._yaml import line_of
+from careprofiles.errors import Problem
+
+__all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    """``('services', 0, 'uptake')`` → ``services[0].uptake``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(cls: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc``."""
+    current: type[BaseModel] | None = cls
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _first_model(field.annotation)
+    return current
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(err: Any, cls: type[BaseModel]) -> str:
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    key = loc[-1] if loc else ""
+    got = err.get("input")
+    if kind == "missing":
+        return f"required key {key!r} is missing; add it"
+    if kind == "extra_forbidden":
+        model = _model_at(cls, loc[:-1])
+        allowed = sorted(model.model_fields) if model is not None else []
+        hint = ""
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        if close:
+            hint = f"; did you mean {close[0]!r}?"
+        elif allowed:
+            hint = f"; allowed keys are {', '.join(allowed)}"
+        return f"unknown key {key!r}{hint}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{got!r} is not allowed; use one of {expected}"
+    if kind in ("string_type", "str_type"):
+        return f"{got!r} is not text; write text (in quotes if it looks like a number)"
+    if kind in ("tuple_type", "list_type"):
+        return f"should be a list (one '- ' line per entry), not {type(got).__name__}"
+    if kind == "too_short":
+        return "is empty; give at least one entry"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"should be a mapping of keys to values, not {type(got).__name__}"
+    if kind == "string_pattern_mismatch":
+        return f"{got!r} is not valid; use lower-case letters, digits and '-'"
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    return msg
+
+
+def problems_from(
+    exc: pydantic.ValidationError, raw: Any, file: str, cls: type[BaseModel]
+) -> list[Problem]:
+    """One problem per pydantic error, with the line of the value in ``raw``."""
+    problems = []
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "too_short" and any(
+            len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc
+            for other in errors
+        ):
+            continue  # the items are wrong, not missing
+        problems.append(Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls)))
+    return problems
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems by file (in first-seen order), then by line."""
+    order = {f: i for i, f in reversed(list(enumerate(p.file for p in problems)))}
+    # the first problem's file stays first; within a file, by line
+    return sorted(problems, key=lambda p: (order[p.file], p.line or 0))
+
+
+def validate_model(
+    cls: type[M], raw: Any, file: str, problems: list[Problem], **context: Any
+) -> M | None:
+    """Validate ``raw`` as ``cls``; on failure append the problems and return ``None``."""
+    try:
+        return cls.model_validate(raw, context={"file": file, **context})
+    except pydantic.ValidationError as exc:
+        problems.extend(problems_from(exc, raw, file, cls))
+        return None

@@ -1,0 +1,104 @@
+"""Options and output handling shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from careprofiles._output import check_writable, write_atomic
+from careprofiles.errors import CareProfilesError
+
+__all__ = [
+    "add_output",
+    "add_pathway",
+    "add_tariff",
+    "emit",
+    "output_format",
+]
+
+Subparsers = Any  # argparse._SubParsersAction is private
+
+
+def add_pathway(p: argparse.ArgumentParser) -> None:
+    """The optional PATHWAY argument (default: the bundled pathway)."""
+    p.add_argument(
+        "pathway",
+        nargs="?",
+        metavar="PATHWAY",
+        help="a pathway folder or its pathway.yaml (default: the bundled adult EoL pathway)",
+    )
+
+
+def add_tariff(p: argparse.ArgumentParser) -> None:
+    """--tariff (repeatable, later files win), --index and --market-forces."""
+    p.add_argument(
+        "--tariff",
+        action="append",
+        metavar="FILE",
+        help="a tariff CSV; repeat to layer files, later ones win (default: the bundled tariff)",
+    )
+    p.add_argument(
+        "--index",
+        metavar="FILE",
+        help="a price index CSV (price_year,index) to uplift rows from other price years",
+    )
+    p.add_argument(
+        "--market-forces",
+        type=float,
+        metavar="FACTOR",
+        help="multiply every tariff cost by this market forces factor (e.g. 1.05)",
+    )
+
+
+def add_output(
+    p: argparse.ArgumentParser, formats: tuple[str, ...], default: str = "table"
+) -> None:
+    """--format, -o/--output and --force."""
+    p.add_argument(
+        "--format",
+        choices=formats,
+        help=f"output format (default: from the -o file's extension, else {default})",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(default_format=default, formats=formats)
+
+
+BINARY = frozenset({"xlsx", "docx", "png"})
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """The format asked for: --format, else the -o extension, else the default."""
+    formats: tuple[str, ...] = args.formats
+    if args.format:
+        fmt: str = args.format
+    elif args.output:
+        ext = Path(args.output).suffix.lower().lstrip(".")
+        ext = {"htm": "html", "markdown": "md", "yml": "yaml"}.get(ext, ext)
+        if ext not in formats:
+            raise CareProfilesError(
+                f"{args.output}: cannot tell the format from the extension {ext!r}; "
+                f"use --format with one of {', '.join(formats)}"
+            )
+        fmt = ext
+    else:
+        fmt = args.default_format
+    if fmt in BINARY and not args.output:
+        raise CareProfilesError(f"--format {fmt} writes a binary file; give one with -o FILE")
+    if args.output:
+        check_writable(args.output, args.force)
+    return fmt
+
+
+def emit(args: argparse.Namespace, content: str | bytes | Callable[[Path], None]) -> None:
+    """Write ``content`` to -o FILE atomically, or print text to standard output."""
+    if args.output:
+        path = write_atomic(args.output, content, force=args.force)
+        print(f"wrote {path}", file=sys.stderr)
+    elif isinstance(content, str):
+        sys.stdout.write(content if content.endswith("\n") else content + "\n")
+    else:  # pragma: no cover - output_format() prevents this
+        raise CareProfilesError("binary output needs -o FILE")

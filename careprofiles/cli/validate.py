@@ -1,0 +1,36 @@
+"""``careprofiles validate``: load a pathway, report every problem, or summarise it."""
+
+from __future__ import annotations
+
+import argparse
+
+from careprofiles.cli._common import Subparsers, add_pathway
+from careprofiles.load import load_pathway, pathway_file
+from careprofiles.errors import display_path
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check a pathway's files and summarise it",
+        description="Load a pathway and its care profiles; list every problem with file:line.",
+    )
+    add_pathway(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    pathway = load_pathway(args.pathway)
+    services = sum(len(s.services) for s in pathway.stages)
+    outcomes = sum(len(s.outcomes) for s in pathway.stages)
+    roles = pathway.roles()
+    print(f"{display_path(pathway_file(args.pathway))}: valid ({pathway.format})")
+    print(f"pathway   {pathway.id}: {pathway.name}")
+    print(f"price     {pathway.price_year}; cohort {pathway.cohort.size:,.0f} patients a year")
+    print(f"stages    {len(pathway.stages)}: {', '.join(s.id for s in pathway.stages)}")
+    print(f"services  {services}")
+    print(f"roles     {len(roles)}: {', '.join(roles)}")
+    print(f"items     {len(pathway.item_codes())}: {', '.join(pathway.item_codes())}")
+    print(f"outcomes  {outcomes}")
+    return 0

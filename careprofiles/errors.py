@@ -1,0 +1,155 @@
+"""Errors raised by careprofiles.
+
+Every error the library raises on bad input is a :class:`CareProfilesError`, and
+also the builtin exception that matches it, so callers may catch either::
+
+    CareProfilesError (Exception)
+    ├── ValidationError (+ ValueError)       a file, or a value, breaks the format
+    │   ├── ProfileError                     a pathway or care-profile YAML file
+    │   ├── TariffError                      a tariff, price-index or uncertainty CSV
+    │   ├── ScenarioError                    a scenario file, or applying it
+    │   ├── StandardsError                   a standards framework or assessment file
+    │   ├── ActivityError                    activity or outcome records
+    │   └── TemplateError                    a specification template
+    ├── MissingCodeError (+ LookupError)     a profile names a code the tariff lacks
+    ├── OutputExistsError (+ FileExistsError) refusing to overwrite without --force
+    └── MissingDependencyError (+ ImportError) an optional extra is not installed
+
+Validation errors carry every :class:`Problem` found, each with the file and line
+it concerns, and print as one line per problem::
+
+    profiles/eol/last-days.yaml:14: services[0].uptake: 1.5 is above 1; a share is between 0 and 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ActivityError",
+    "CareProfilesError",
+    "MissingCodeError",
+    "MissingDependencyError",
+    "OutputExistsError",
+    "Problem",
+    "ProfileError",
+    "ScenarioError",
+    "StandardsError",
+    "TariffError",
+    "TemplateError",
+    "ValidationError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: where it is, and what to do about it."""
+
+    file: str | None
+    """The file, as given (``None`` for an in-memory value)."""
+    line: int | None
+    """1-based line number, or ``None`` when the problem concerns the whole file."""
+    where: str
+    """The key path (``services[0].uptake``), column or row it concerns; may be empty."""
+    message: str
+    """What is wrong; how to fix it."""
+
+    def __str__(self) -> str:
+        head = ""
+        if self.file is not None:
+            head = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [p for p in (head, self.where) if p]
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+def display_path(path: str | Path) -> str:
+    """A path as users should read it: relative to the working folder when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+class CareProfilesError(Exception):
+    """Base class of every error careprofiles raises on bad input."""
+
+
+class ValidationError(CareProfilesError, ValueError):
+    """Input that breaks the format; :attr:`problems` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(None, None, "", problems)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems:"]
+        lines.extend(f"  {p}" for p in self.problems)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._text()
+
+    @classmethod
+    def one(
+        cls, file: str | Path | None, line: int | None, where: str, message: str
+    ) -> ValidationError:
+        """An error holding one problem."""
+        name = None if file is None else display_path(file)
+        return cls([Problem(name, line, where, message)])
+
+
+class ProfileError(ValidationError):
+    """A pathway or care-profile YAML file breaks the format."""
+
+
+class TariffError(ValidationError):
+    """A tariff, price-index or tariff-uncertainty file is not valid, or cannot price a line."""
+
+
+class ScenarioError(ValidationError):
+    """A scenario file is not valid, or a change cannot be applied."""
+
+
+class StandardsError(ValidationError):
+    """A standards framework or practice assessment file is not valid."""
+
+
+class ActivityError(ValidationError):
+    """Activity or outcome records are not valid for the pathway and tariff."""
+
+
+class TemplateError(ValidationError):
+    """A specification template has a syntax error, an undefined name, or is unsafe."""
+
+
+class MissingCodeError(CareProfilesError, LookupError):
+    """A profile names a tariff code that no tariff file defines."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class OutputExistsError(CareProfilesError, FileExistsError):
+    """An output file exists already and ``force`` was not given."""
+
+
+class MissingDependencyError(CareProfilesError, ImportError):
+    """An optional dependency (an extra) is needed but not installed."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        super().__init__(
+            f"{purpose} needs the optional package {package!r}; "
+            f"install it with: pip install 'careprofiles[{extra}]'"
+        )

@@ -1,0 +1,157 @@
+"""Read a pathway folder (``pathway.yaml`` and its stage files) into a :class:`Pathway`.
+
+Every problem in every file is collected and raised once, as a :class:`ProfileError`
+whose lines read ``path:line: key.path: what is wrong; how to fix``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from careprofiles._validate import sort_problems, validate_model
+from careprofiles._yaml import LineDict, LineList, line_of, read_yaml
+from careprofiles.errors import Problem, ProfileError, display_path
+from careprofiles.models import Pathway, PathwayFile, Stage
+from careprofiles.resources import bundled_pathway
+
+__all__ = ["load_pathway", "load_stage", "pathway_file"]
+
+PATHWAY_FILE = "pathway.yaml"
+
+
+def pathway_file(path: str | Path | None = None) -> Path:
+    """The ``pathway.yaml`` for ``path``: a pathway folder or the file itself (None: bundled)."""
+    p = bundled_pathway() if path is None else Path(path)
+    return p / PATHWAY_FILE if p.is_dir() else p
+
+
+def load_stage(path: str | Path) -> Stage:
+    """Load one stage's care profile from a YAML file."""
+    problems: list[Problem] = []
+    stage = _read_stage(Path(path), problems)
+    if problems or stage is None:
+        raise ProfileError(problems)
+    return stage
+
+
+def _read_stage(path: Path, problems: list[Problem]) -> Stage | None:
+    try:
+        raw, found = read_yaml(path, error=ProfileError, what="care profile")
+    except ProfileError as exc:
+        problems.extend(exc.problems)
+        return None
+    name = display_path(path)
+    duplicates = _duplicate_ids(raw, name)
+    mine: list[Problem] = []
+    stage = validate_model(Stage, raw, name, mine)
+    if duplicates:
+        mine = [p for p in mine if not p.message.startswith("duplicate ")]
+    problems.extend(sort_problems(found + duplicates + mine))
+    return stage if not (found or duplicates or mine) else None
+
+
+def _duplicate_ids(raw: LineDict, name: str) -> list[Problem]:
+    """Repeated service or outcome ids, each at the line of its second use."""
+    out = []
+    for key in ("services", "outcomes"):
+        entries = raw.get(key)
+        if not isinstance(entries, LineList):
+            continue
+        first: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                out.append(
+                    Problem(
+                        name,
+                        line_of(entries, (i, "id")),
+                        f"{key}[{i}].id",
+                        f"duplicate id {ident!r} (also {key}[{first[ident]}]); "
+                        "give each an id of its own",
+                    )
+                )
+            else:
+                first[ident] = i
+    return out
+
+
+def load_pathway(path: str | Path | None = None) -> Pathway:
+    """Load and validate a pathway.
+
+    ``path`` is a pathway folder holding ``pathway.yaml``, or that file; ``None`` loads
+    the bundled default adult end-of-life pathway. Raises :class:`ProfileError` listing
+    every problem in every file.
+    """
+    file = pathway_file(path)
+    name = display_path(file)
+    raw, problems = read_yaml(file, error=ProfileError, what="pathway file")
+    header = validate_model(PathwayFile, raw, name, problems)
+    folder = file.parent.resolve()
+    stage_names = raw.get("stages")
+    stages: list[Stage] = []
+    if isinstance(stage_names, list):
+        seen: dict[Path, int] = {}
+        for i, entry in enumerate(stage_names):
+            line = stage_names.item_lines[i]  # type: ignore[attr-defined]
+            stage_path = _stage_path(entry, folder, name, line, i, problems)
+            if stage_path is None:
+                continue
+            if stage_path in seen:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"stages[{i}]",
+                        f"{entry!r} is listed twice (also stages[{seen[stage_path]}]); "
+                        "list each stage file once",
+                    )
+                )
+                continue
+            seen[stage_path] = i
+            stage = _read_stage(stage_path, problems)
+            if stage is not None:
+                stages.append(stage)
+    if problems or header is None:
+        raise ProfileError(sort_problems(problems))
+    data: dict[str, Any] = dict(header)
+    data["stages"] = stages
+    pathway_raw = LineDict(raw.line)
+    pathway_raw.update(data)
+    pathway_raw.key_lines.update(raw.key_lines)
+    pathway = validate_model(Pathway, pathway_raw, name, problems)
+    if problems or pathway is None:
+        raise ProfileError(problems)
+    pathway._folder = folder
+    return pathway
+
+
+def _stage_path(
+    entry: Any, folder: Path, name: str, line: int, i: int, problems: list[Problem]
+) -> Path | None:
+    where = f"stages[{i}]"
+    if not isinstance(entry, str) or not entry.strip():
+        problems.append(
+            Problem(name, line, where, f"{entry!r} is not a file name; give a stage file such as last-days.yaml")
+        )
+        return None
+    target = (folder / entry).resolve()
+    if Path(entry).is_absolute() or not target.is_relative_to(folder):
+        problems.append(
+            Problem(
+                name,
+                line,
+                where,
+                f"{entry!r} is outside the pathway folder; keep stage files in the folder "
+                "of pathway.yaml (or a sub-folder) and give their relative path",
+            )
+        )
+        return None
+    if not target.is_file():
+        problems.append(
+            Problem(name, line, where, f"stage file {entry!r} does not exist; check the name")
+        )
+        return None
+    return target
