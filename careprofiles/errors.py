@@ -11,7 +11,7 @@ also the builtin exception that matches it, so callers may catch either::
     │   ├── StandardsError                   a standards framework or assessment file
     │   ├── ActivityError                    activity or outcome records
     │   └── TemplateError                    a specification template
-    ├── MissingCodeError (+ LookupError)     a profile names a code the tariff lacks
+    │       └── MissingCodeError (+ LookupError)  a profile names a code no tariff has
     ├── OutputExistsError (+ FileExistsError) refusing to overwrite without --force
     └── MissingDependencyError (+ ImportError) an optional extra is not installed
 
@@ -23,7 +23,7 @@ it concerns, and print as one line per problem::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,15 +130,8 @@ class TemplateError(ValidationError):
     """A specification template has a syntax error, an undefined name, or is unsafe."""
 
 
-class MissingCodeError(CareProfilesError, LookupError):
-    """A profile names a tariff code that no tariff file defines."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+class MissingCodeError(TariffError, LookupError):
+    """A profile (or activity record) names a tariff code that no tariff file defines."""
 
 
 class OutputExistsError(CareProfilesError, FileExistsError):

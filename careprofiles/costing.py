@@ -1,0 +1,643 @@
+"""The costing engine: a pathway and a tariff → resource lines → every figure.
+
+Costing follows ``docs/costing.md`` (the rules of ``careprofiles/1``). The pathway is
+first *compiled* into a :class:`CostModel`: a table of parameters (every number that
+can change: durations, reaches, uptakes, frequencies, minutes, counts, shares,
+quantities, unit costs, the cohort) and, for every staff line and item, the indices of
+the parameters it multiplies. :meth:`CostModel.evaluate` then computes every line for
+any number of parameter sets at once, as numpy arrays of shape ``(sets, lines)``.
+Deterministic costing evaluates one set (the base values); Monte Carlo evaluates the
+draws; one-way sensitivity evaluates the low and high end of each parameter. All three
+share this one piece of arithmetic, so they cannot disagree.
+
+For stage *s* (duration D weeks, reach R), service *v* (uptake U):
+
+* contacts N = per_stage, or per_week × D, or per_day × 7 × D;
+* staff line (count c, share h): hours H = N × (minutes + travel) / 60 × c × h;
+  cost = H × rate (per-hour role) or N × c × h × rate (per-contact role);
+* item: units Q = quantity, or per_week × D; cost = Q × unit cost;
+* cost per patient reaching the stage = Σ U × cost per patient receiving;
+* cost per cohort patient = R × that; population cost = × cohort size;
+* staff hours a year = H × U × R × cohort; WTE = hours / hours_per_wte.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from careprofiles.distributions import Distribution, Uncertain, base_value
+from careprofiles.errors import MissingCodeError, Problem, TariffError
+from careprofiles.models import Pathway
+from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff
+
+__all__ = ["CostModel", "CostResult", "Evaluation", "Parameter", "compile_model", "cost"]
+
+FloatArray = NDArray[np.float64]
+IndexArray = NDArray[np.intp]
+
+_ONE, _ZERO = 0, 1
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number the figures depend on, addressed as scenarios address it."""
+
+    address: str
+    """e.g. ``last-days/district-nursing/contacts/per_day`` or ``tariff/district-nurse``."""
+    value: Uncertain
+    """The number or distribution, as written."""
+    location: str = ""
+    """``file:line`` where it was written."""
+    factor: float = 1.0
+    """A multiplier applied to every value (price-index uplift and market forces)."""
+
+    @property
+    def base(self) -> float:
+        """The value deterministic costing uses."""
+        return base_value(self.value) * self.factor
+
+    @property
+    def uncertain(self) -> bool:
+        """True for a distribution that is not a single point."""
+        return isinstance(self.value, Distribution) and not self.value.is_degenerate
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every line's figures for one or more parameter sets; arrays are ``(sets, lines)``."""
+
+    contacts: FloatArray
+    """Contacts (staff lines) or units (items) per patient receiving the service."""
+    hours: FloatArray
+    """Staff hours per patient receiving the service (0 for items)."""
+    quantity: FloatArray
+    """Priced units per patient receiving: hours, contacts × count × share, or items."""
+    unit_cost: FloatArray
+    uptake: FloatArray
+    reach: FloatArray
+    cost_per_patient_receiving: FloatArray
+    cost_per_patient_reached: FloatArray
+    cost_per_patient: FloatArray
+    """Per cohort patient."""
+    cohort: FloatArray
+    """Cohort size, shape ``(sets,)``."""
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """A pathway and tariff compiled for vectorised evaluation (see the module docs)."""
+
+    pathway: Pathway
+    tariff: Tariff
+    parameters: tuple[Parameter, ...]
+    lines: pd.DataFrame
+    """One row per staff line or item: what it is and where it came from."""
+    freq: IndexArray
+    dur: IndexArray
+    mult: FloatArray
+    minutes: IndexArray
+    travel: IndexArray
+    count: IndexArray
+    share: IndexArray
+    uptake: IndexArray
+    reach: IndexArray
+    unit_cost: IndexArray
+    per_hour: NDArray[np.bool_]
+    cohort_params: tuple[int, ...]
+    """``(patients,)`` or ``(population, deaths_per_1000, eligible_share)``."""
+
+    def base_values(self) -> FloatArray:
+        """The base value of every parameter, shape ``(parameters,)``."""
+        return np.array([p.base for p in self.parameters], dtype=np.float64)
+
+    def addresses(self) -> list[str]:
+        """Every parameter's address."""
+        return [p.address for p in self.parameters]
+
+    def evaluate(self, values: FloatArray) -> Evaluation:
+        """Figures for parameter sets ``values`` of shape ``(sets, parameters)``."""
+        v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        contacts = v[:, self.freq] * v[:, self.dur] * self.mult
+        staff = v[:, self.count] * v[:, self.share]
+        hours = contacts * (v[:, self.minutes] + v[:, self.travel]) / 60.0 * staff
+        quantity = np.where(self.per_hour, hours, contacts * staff)
+        unit_cost = v[:, self.unit_cost]
+        receiving = quantity * unit_cost
+        uptake = v[:, self.uptake]
+        reach = v[:, self.reach]
+        reached = receiving * uptake
+        per_patient = reached * reach
+        if len(self.cohort_params) == 1:
+            cohort = v[:, self.cohort_params[0]].copy()
+        else:
+            pop, deaths, share = self.cohort_params
+            cohort = v[:, pop] * v[:, deaths] / 1000.0 * v[:, share]
+        return Evaluation(
+            contacts=contacts,
+            hours=hours,
+            quantity=quantity,
+            unit_cost=unit_cost,
+            uptake=uptake,
+            reach=reach,
+            cost_per_patient_receiving=receiving,
+            cost_per_patient_reached=reached,
+            cost_per_patient=per_patient,
+            cohort=cohort,
+        )
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.params: list[Parameter] = [Parameter("1", 1.0), Parameter("0", 0.0)]
+        self.by_address: dict[str, int] = {}
+
+    def add(self, address: str, value: Uncertain, location: str, factor: float = 1.0) -> int:
+        if address in self.by_address:
+            return self.by_address[address]
+        self.params.append(Parameter(address, value, location, factor))
+        self.by_address[address] = len(self.params) - 1
+        return len(self.params) - 1
+
+
+def compile_model(
+    pathway: Pathway, tariff: Tariff, *, index: PriceIndex | None = None
+) -> CostModel:
+    """Compile ``pathway`` and ``tariff`` into a :class:`CostModel`.
+
+    Raises :class:`MissingCodeError` for a code no tariff row has, and
+    :class:`TariffError` for a role not priced per hour or contact, an item priced per
+    hour, or a row in another price year with no ``index`` to uplift it; every problem
+    names the YAML ``file:line`` (or tariff row) and the code.
+    """
+    problems: list[Problem] = []
+    missing = False
+    used = [*pathway.roles(), *pathway.item_codes()]
+    present = [c for c in used if c in tariff]
+    try:
+        tariff = tariff.in_price_year(pathway.price_year, index, present)
+    except TariffError as exc:
+        problems.extend(exc.problems)
+
+    b = _Builder()
+    rows: list[dict[str, Any]] = []
+    cols: dict[str, list[int]] = {k: [] for k in (
+        "freq", "dur", "minutes", "travel", "count", "share", "uptake", "reach", "unit_cost"
+    )}
+    mult: list[float] = []
+    per_hour: list[bool] = []
+    cohort = pathway.cohort
+    cohort_loc = cohort.location
+    if cohort.patients is not None:
+        cohort_params: tuple[int, ...] = (b.add("cohort/patients", cohort.patients, cohort_loc),)
+    else:
+        assert cohort.population is not None and cohort.deaths_per_1000 is not None
+        assert cohort.eligible_share is not None
+        cohort_params = (
+            b.add("cohort/population", cohort.population, cohort_loc),
+            b.add("cohort/deaths_per_1000", cohort.deaths_per_1000, cohort_loc),
+            b.add("cohort/eligible_share", cohort.eligible_share, cohort_loc),
+        )
+
+    def price(code: str, location: str, where: str, staff: bool) -> int | None:
+        nonlocal missing
+        file, _, line = location.rpartition(":")
+        row = tariff.get(code)
+        if row is None:
+            missing = True
+            problems.append(
+                Problem(
+                    file or None,
+                    int(line) if line.isdigit() else None,
+                    where,
+                    f"no tariff row for {code!r}{tariff.suggest(code)}; add a row with code "
+                    f"{code!r} to a tariff file, or correct the code",
+                )
+            )
+            return None
+        if staff and row.unit not in STAFF_UNITS:
+            problems.append(
+                Problem(
+                    file or None,
+                    int(line) if line.isdigit() else None,
+                    where,
+                    f"role {code!r} is priced per {row.unit} ({row.location}); a staff role "
+                    "must be priced per hour or per contact: fix the tariff row, or list "
+                    "the code under items",
+                )
+            )
+            return None
+        if not staff and row.unit == "hour":
+            problems.append(
+                Problem(
+                    file or None,
+                    int(line) if line.isdigit() else None,
+                    where,
+                    f"item {code!r} is priced per hour ({row.location}); an item is priced "
+                    "per item, day, week or contact: fix the tariff row, or list the code "
+                    "under staff with contacts",
+                )
+            )
+            return None
+        value: Uncertain = row.cost
+        factor = 1.0
+        if row.original_cost and row.cost != row.original_cost:
+            # keep the written cost as the parameter so that an uncertainty
+            # distribution (stated in the written price year) is adjusted alike
+            value, factor = row.original_cost, row.cost / row.original_cost
+        return b.add(f"tariff/{code}", value, row.location, factor)
+
+    for stage in pathway.stages:
+        s_addr = stage.id
+        dur = b.add(f"{s_addr}/duration_weeks", stage.duration_weeks, stage.location)
+        reach = b.add(f"{s_addr}/reach", stage.reach, stage.location)
+        for vi, service in enumerate(stage.services):
+            v_addr = f"{s_addr}/{service.id}"
+            uptake = b.add(f"{v_addr}/uptake", service.uptake, service.location)
+            base_row = {
+                "stage": stage.id,
+                "stage_name": stage.label,
+                "service": service.id,
+                "service_name": service.label,
+                "setting": service.setting,
+            }
+            if service.contacts is not None:
+                c = service.contacts
+                kind, fvalue = c.frequency
+                freq = b.add(f"{v_addr}/contacts/{kind}", fvalue, c.location)
+                minutes = b.add(f"{v_addr}/contacts/minutes", c.minutes, c.location)
+                travel = b.add(f"{v_addr}/contacts/travel_minutes", c.travel_minutes, c.location)
+                seen: dict[str, int] = {}
+                for li, line in enumerate(service.staff):
+                    seen[line.role] = seen.get(line.role, 0) + 1
+                    role_key = line.role if seen[line.role] == 1 else f"{line.role}#{seen[line.role]}"
+                    l_addr = f"{v_addr}/staff/{role_key}"
+                    where = f"{stage.id}: services[{vi}].staff[{li}].role"
+                    cost_idx = price(line.role, line.location or service.location, where, True)
+                    if cost_idx is None:
+                        continue
+                    row = tariff[line.role]
+                    cols["freq"].append(freq)
+                    cols["dur"].append(_ONE if kind == "per_stage" else dur)
+                    mult.append(7.0 if kind == "per_day" else 1.0)
+                    cols["minutes"].append(minutes)
+                    cols["travel"].append(travel)
+                    cols["count"].append(b.add(f"{l_addr}/count", line.count, line.location))
+                    cols["share"].append(b.add(f"{l_addr}/share", line.share, line.location))
+                    cols["uptake"].append(uptake)
+                    cols["reach"].append(reach)
+                    cols["unit_cost"].append(cost_idx)
+                    per_hour.append(row.unit == "hour")
+                    rows.append(
+                        {
+                            **base_row,
+                            "kind": "staff",
+                            "code": line.role,
+                            "description": row.description,
+                            "unit": row.unit,
+                            "frequency": kind,
+                            "address": l_addr,
+                            "source": line.location,
+                            "tariff_source": row.location,
+                            "tariff_reference": row.source,
+                            "price_year": row.price_year,
+                            "adjustments": "; ".join(row.adjustments),
+                            "hours_per_wte": row.hours_per_wte,
+                        }
+                    )
+            seen_items: dict[str, int] = {}
+            for ii, item in enumerate(service.items):
+                seen_items[item.code] = seen_items.get(item.code, 0) + 1
+                n = seen_items[item.code]
+                i_addr = f"{v_addr}/items/{item.code if n == 1 else f'{item.code}#{n}'}"
+                where = f"{stage.id}: services[{vi}].items[{ii}].code"
+                cost_idx = price(item.code, item.location or service.location, where, False)
+                if cost_idx is None:
+                    continue
+                row = tariff[item.code]
+                if item.quantity is not None:
+                    cols["freq"].append(b.add(f"{i_addr}/quantity", item.quantity, item.location))
+                    cols["dur"].append(_ONE)
+                    frequency = "quantity"
+                else:
+                    assert item.per_week is not None
+                    cols["freq"].append(b.add(f"{i_addr}/per_week", item.per_week, item.location))
+                    cols["dur"].append(dur)
+                    frequency = "per_week"
+                mult.append(1.0)
+                cols["minutes"].append(_ZERO)
+                cols["travel"].append(_ZERO)
+                cols["count"].append(_ONE)
+                cols["share"].append(_ONE)
+                cols["uptake"].append(uptake)
+                cols["reach"].append(reach)
+                cols["unit_cost"].append(cost_idx)
+                per_hour.append(False)
+                rows.append(
+                    {
+                        **base_row,
+                        "kind": "item",
+                        "code": item.code,
+                        "description": row.description,
+                        "unit": row.unit,
+                        "frequency": frequency,
+                        "address": i_addr,
+                        "source": item.location,
+                        "tariff_source": row.location,
+                        "tariff_reference": row.source,
+                        "price_year": row.price_year,
+                        "adjustments": "; ".join(row.adjustments),
+                        "hours_per_wte": math.nan,
+                    }
+                )
+    if problems:
+        raise (MissingCodeError if missing else TariffError)(problems)
+
+    def idx(name: str) -> IndexArray:
+        return np.asarray(cols[name], dtype=np.intp)
+
+    return CostModel(
+        pathway=pathway,
+        tariff=tariff,
+        parameters=tuple(b.params),
+        lines=pd.DataFrame.from_records(rows, columns=_DESCRIPTIVE),
+        freq=idx("freq"),
+        dur=idx("dur"),
+        mult=np.asarray(mult, dtype=np.float64),
+        minutes=idx("minutes"),
+        travel=idx("travel"),
+        count=idx("count"),
+        share=idx("share"),
+        uptake=idx("uptake"),
+        reach=idx("reach"),
+        unit_cost=idx("unit_cost"),
+        per_hour=np.asarray(per_hour, dtype=np.bool_),
+        cohort_params=cohort_params,
+    )
+
+
+_DESCRIPTIVE = [
+    "stage",
+    "stage_name",
+    "service",
+    "service_name",
+    "setting",
+    "kind",
+    "code",
+    "description",
+    "unit",
+    "frequency",
+    "address",
+    "source",
+    "tariff_source",
+    "tariff_reference",
+    "price_year",
+    "adjustments",
+    "hours_per_wte",
+]
+
+
+def cost(pathway: Pathway, tariff: Tariff, *, index: PriceIndex | None = None) -> CostResult:
+    """Cost ``pathway`` with ``tariff``: per patient, per stage, per population, workforce.
+
+    Rows of ``tariff`` in another price year than the pathway's are uplifted with
+    ``index``; without one they are an error.
+    """
+    model = compile_model(pathway, tariff, index=index)
+    return CostResult.from_model(model)
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """The costed pathway. Every figure is a sum over :attr:`lines`."""
+
+    pathway: Pathway
+    tariff: Tariff
+    model: CostModel = field(repr=False)
+    lines: pd.DataFrame = field(repr=False)
+    """One row per staff line or item, with every figure and its provenance."""
+    cohort: float
+    """Patients entering the pathway a year."""
+
+    @classmethod
+    def from_model(cls, model: CostModel) -> CostResult:
+        """Evaluate ``model`` at its base values."""
+        ev = model.evaluate(model.base_values()[np.newaxis, :])
+        cohort = float(ev.cohort[0])
+        lines = model.lines.copy()
+        figures = {
+            "duration_weeks": model.base_values()[model.dur],
+            "contacts": ev.contacts[0],
+            "minutes": model.base_values()[model.minutes],
+            "travel_minutes": model.base_values()[model.travel],
+            "count": model.base_values()[model.count],
+            "share": model.base_values()[model.share],
+            "hours": ev.hours[0],
+            "quantity": ev.quantity[0],
+            "unit_cost": ev.unit_cost[0],
+            "uptake": ev.uptake[0],
+            "reach": ev.reach[0],
+            "cost_per_patient_receiving": ev.cost_per_patient_receiving[0],
+            "cost_per_patient_reached": ev.cost_per_patient_reached[0],
+            "cost_per_patient": ev.cost_per_patient[0],
+        }
+        for name, values in figures.items():
+            lines[name] = values
+        items = (lines["kind"] == "item").to_numpy()
+        for name in ("minutes", "travel_minutes", "count", "share"):
+            lines.loc[items, name] = math.nan
+        lines.loc[(lines["frequency"] == "per_stage").to_numpy() | items, "duration_weeks"] = (
+            lines.loc[(lines["frequency"] == "per_stage").to_numpy() | items, "stage"].map(
+                {s.id: base_value(s.duration_weeks) for s in model.pathway.stages}
+            )
+        )
+        lines["patients"] = cohort * lines["reach"] * lines["uptake"]
+        lines["hours_population"] = lines["hours"] * lines["patients"]
+        lines["cost_population"] = lines["cost_per_patient"] * cohort
+        lines["wte"] = lines["hours_population"] / lines["hours_per_wte"]
+        return cls(model.pathway, model.tariff, model, lines, cohort)
+
+    @property
+    def per_patient(self) -> float:
+        """Pathway cost per cohort patient, in pounds."""
+        return float(self.lines["cost_per_patient"].sum())
+
+    @property
+    def total(self) -> float:
+        """Population cost a year: per patient × cohort size."""
+        return self.per_patient * self.cohort
+
+    @property
+    def price_year(self) -> str:
+        """The financial year of every figure."""
+        return self.pathway.price_year
+
+    def by_stage(self) -> pd.DataFrame:
+        """Per stage: patients, cost per patient reaching it, per cohort patient, total."""
+        g = self.lines.groupby("stage", sort=False)
+        sums = g[["cost_per_patient_reached", "cost_per_patient", "cost_population", "hours_population"]].sum()
+        out = pd.DataFrame(
+            {
+                "stage": [s.id for s in self.pathway.stages],
+                "name": [s.label for s in self.pathway.stages],
+                "duration_weeks": [base_value(s.duration_weeks) for s in self.pathway.stages],
+                "reach": [base_value(s.reach) for s in self.pathway.stages],
+            }
+        )
+        out["patients"] = out["reach"] * self.cohort
+        out = out.join(sums, on="stage").fillna(
+            {"cost_per_patient_reached": 0.0, "cost_per_patient": 0.0, "cost_population": 0.0, "hours_population": 0.0}
+        )
+        out = out.rename(
+            columns={
+                "cost_per_patient_reached": "per_patient_reached",
+                "cost_per_patient": "per_patient",
+                "cost_population": "total",
+                "hours_population": "hours",
+            }
+        )
+        out["share_of_total"] = _share(out["per_patient"])
+        return out[
+            ["stage", "name", "duration_weeks", "reach", "patients", "per_patient_reached",
+             "per_patient", "total", "hours", "share_of_total"]
+        ]
+
+    def by_service(self) -> pd.DataFrame:
+        """Per service: uptake, patients receiving it, costs per patient and in total."""
+        keys = ["stage", "service"]
+        g = self.lines.groupby(keys, sort=False)
+        first = g[["service_name", "setting", "uptake", "reach", "patients"]].first()
+        sums = g[["cost_per_patient_receiving", "cost_per_patient_reached", "cost_per_patient",
+                  "cost_population", "hours", "hours_population"]].sum()
+        out = first.join(sums).reset_index().rename(
+            columns={
+                "service_name": "name",
+                "cost_per_patient": "per_patient",
+                "cost_population": "total",
+                "hours": "hours_per_patient_receiving",
+            }
+        )
+        out["share_of_total"] = _share(out["per_patient"])
+        return out
+
+    def by_role(self) -> pd.DataFrame:
+        """Per staff role: hours a year, whole-time equivalents and cost a year."""
+        staff = self.lines[self.lines["kind"] == "staff"]
+        g = staff.groupby("code", sort=False)
+        out = g.agg(
+            description=("description", "first"),
+            unit=("unit", "first"),
+            hours_per_wte=("hours_per_wte", "first"),
+            hours=("hours_population", "sum"),
+            cost=("cost_population", "sum"),
+            per_patient=("cost_per_patient", "sum"),
+        ).reset_index().rename(columns={"code": "role"})
+        out["wte"] = out["hours"] / out["hours_per_wte"]
+        return out[["role", "description", "unit", "hours", "hours_per_wte", "wte", "cost", "per_patient"]]
+
+    def by_item(self) -> pd.DataFrame:
+        """Per item code: units a year and cost a year."""
+        items = self.lines[self.lines["kind"] == "item"].assign(
+            units=lambda d: d["quantity"] * d["patients"]
+        )
+        out = items.groupby("code", sort=False).agg(
+            description=("description", "first"),
+            unit=("unit", "first"),
+            units=("units", "sum"),
+            cost=("cost_population", "sum"),
+            per_patient=("cost_per_patient", "sum"),
+        )
+        return out.reset_index()
+
+    def by_setting(self) -> pd.DataFrame:
+        """Per setting: cost per cohort patient, total and share of the total."""
+        g = self.lines.groupby("setting", sort=False)
+        out = g.agg(
+            per_patient=("cost_per_patient", "sum"),
+            total=("cost_population", "sum"),
+            hours=("hours_population", "sum"),
+        ).reset_index()
+        out["share_of_total"] = _share(out["per_patient"])
+        return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every figure as plain Python values (numbers unrounded), for JSON."""
+        return {
+            "pathway": self.pathway.id,
+            "name": self.pathway.name,
+            "price_year": self.price_year,
+            "cohort": self.cohort,
+            "per_patient": self.per_patient,
+            "total": self.total,
+            "tariffs": list(self.tariff.files),
+            "stages": [
+                {
+                    "id": r["stage"],
+                    "name": r["name"],
+                    "duration_weeks": r["duration_weeks"],
+                    "reach": r["reach"],
+                    "patients": r["patients"],
+                    "per_patient": r["per_patient"],
+                    "per_patient_reached": r["per_patient_reached"],
+                    "total": r["total"],
+                    "hours": r["hours"],
+                }
+                for r in _records(self.by_stage())
+            ],
+            "services": _records(self.by_service()),
+            "roles": _records(self.by_role()),
+            "items": _records(self.by_item()),
+            "settings": _records(self.by_setting()),
+            "lines": _records(self.lines),
+        }
+
+    def summary(self) -> str:
+        """A plain-text summary: stages, roles with WTE, settings, totals."""
+        from careprofiles.report import cost_table
+
+        return cost_table(self)
+
+    def _repr_html_(self) -> str:
+        stages = self.by_stage()[["stage", "name", "patients", "per_patient", "total"]]
+        roles = self.by_role()[["role", "hours", "wte", "cost"]]
+        settings = self.by_setting()[["setting", "per_patient", "total", "share_of_total"]]
+        money = "£{:,.2f}".format
+        head = (
+            f"<h4>{html.escape(self.pathway.name)} ({html.escape(self.price_year)} prices)</h4>"
+            f"<p>Cohort {self.cohort:,.0f} patients a year; "
+            f"<b>{money(self.per_patient)}</b> per patient; <b>{money(self.total)}</b> a year.</p>"
+        )
+        fmt = {"per_patient": money, "total": money, "cost": money,
+               "patients": "{:,.0f}".format, "hours": "{:,.0f}".format, "wte": "{:,.1f}".format,
+               "share_of_total": "{:.1%}".format}
+        parts = [head]
+        for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+            parts.append(f"<h5>{title}</h5>")
+            parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type]
+        return "\n".join(parts)
+
+
+def _share(values: pd.Series) -> pd.Series:
+    total = float(values.sum())
+    return values / total if total else values * 0.0
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN becomes None)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for k, v in row.items():
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, float) and math.isnan(v):
+                v = None
+            clean[str(k)] = v
+        out.append(clean)
+    return out
