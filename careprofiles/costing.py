@@ -178,10 +178,9 @@ def compile_model(
     """
     problems: list[Problem] = []
     missing = False
-    used = [*pathway.roles(), *pathway.item_codes()]
-    present = [c for c in used if c in tariff]
     try:
-        tariff = tariff.in_price_year(pathway.price_year, index, present)
+        # every row, used or not: a tariff in mixed price years is an error (the spec)
+        tariff = tariff.in_price_year(pathway.price_year, index)
     except TariffError as exc:
         problems.extend(exc.problems)
 
