@@ -73,6 +73,8 @@ def _message(err: Any, cls: type[BaseModel]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         return f"{got!r} is not allowed; use one of {expected}"
     if kind in ("string_type", "str_type"):
+        if got is None:
+            return "has no value; write text after the colon"
         return f"{got!r} is not text; write text (in quotes if it looks like a number)"
     if kind in ("tuple_type", "list_type"):
         return f"should be a list (one '- ' line per entry), not {type(got).__name__}"

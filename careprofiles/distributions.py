@@ -30,7 +30,6 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
-from scipy import stats
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -55,6 +54,13 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+
+def _stats() -> Any:
+    """scipy.stats, imported when first needed (it takes about a second to import)."""
+    from scipy import stats
+
+    return stats
 
 
 def _fmt(x: float) -> str:
@@ -171,7 +177,7 @@ class Uniform(Distribution):
         return []
 
     def frozen_dist(self) -> Any:
-        return stats.uniform(loc=self.low, scale=self.high - self.low)
+        return _stats().uniform(loc=self.low, scale=self.high - self.low)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         if self.is_degenerate:
@@ -215,7 +221,7 @@ class Triangular(_ThreePoint):
 
     def frozen_dist(self) -> Any:
         width = self.high - self.low
-        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
+        return _stats().triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         return rng.triangular(self.low, self.mode, self.high, size)
@@ -235,7 +241,7 @@ class Pert(_ThreePoint):
 
     def frozen_dist(self) -> Any:
         a, b = self._ab()
-        return stats.beta(a, b, loc=self.low, scale=self.high - self.low)
+        return _stats().beta(a, b, loc=self.low, scale=self.high - self.low)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         a, b = self._ab()
@@ -269,7 +275,7 @@ class Normal(_MeanSd):
         return (-math.inf, math.inf)
 
     def frozen_dist(self) -> Any:
-        return stats.norm(loc=self.mean, scale=self.sd)
+        return _stats().norm(loc=self.mean, scale=self.sd)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         return rng.normal(self.mean, self.sd, size)
@@ -296,7 +302,7 @@ class LogNormal(_MeanSd):
 
     def frozen_dist(self) -> Any:
         mu, sigma = self._mu_sigma()
-        return stats.lognorm(s=sigma, scale=math.exp(mu))
+        return _stats().lognorm(s=sigma, scale=math.exp(mu))
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         mu, sigma = self._mu_sigma()
@@ -320,7 +326,7 @@ class Gamma(_MeanSd):
 
     def frozen_dist(self) -> Any:
         shape = (self.mean / self.sd) ** 2
-        return stats.gamma(a=shape, scale=self.sd**2 / self.mean)
+        return _stats().gamma(a=shape, scale=self.sd**2 / self.mean)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         return rng.gamma((self.mean / self.sd) ** 2, self.sd**2 / self.mean, size)
@@ -353,7 +359,7 @@ class Beta(_MeanSd):
 
     def frozen_dist(self) -> Any:
         a, b = self._ab()
-        return stats.beta(a, b)
+        return _stats().beta(a, b)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         a, b = self._ab()
