@@ -1,0 +1,447 @@
+"""Reports of practice standards: text table, JSON, Markdown, HTML, Word, progression chart.
+
+Every renderer takes a :class:`~careprofiles.standards.StandardsResult` and shows the
+same things: a summary across practices (with the progression from each baseline), then
+one section a practice (status of each standard at the latest assessment, progression,
+and the gaps left). Markdown and HTML come from the Jinja templates in
+``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
+the chart with matplotlib (the ``plot`` extra), both imported only when used.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from careprofiles.errors import MissingDependencyError
+from careprofiles.standards import StandardsResult
+
+__all__ = [
+    "STANDARDS_FORMATS",
+    "plot_progression",
+    "render_standards",
+    "write_standards_docx",
+]
+
+STANDARDS_FORMATS = ("table", "json", "md", "html", "docx")
+"""The formats a standards report is written in (``docx`` only to a file)."""
+
+TextFormat = Literal["table", "json", "md", "html"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates" / "standards"
+
+_STATUS_WORDS = {
+    "met": "met",
+    "partly-met": "partly met",
+    "not-met": "not met",
+    "not-assessed": "not assessed",
+}
+
+
+def report_data(result: StandardsResult) -> dict[str, Any]:
+    """What every report shows: :meth:`StandardsResult.to_dict` plus the warnings."""
+    data = result.to_dict()
+    data["warnings"] = [str(p) for p in result.warnings]
+    return data
+
+
+def render_standards(
+    result: StandardsResult, fmt: TextFormat = "table", *, chart: bool = True
+) -> str:
+    """The report as text: ``table``, ``json``, ``md`` or ``html``.
+
+    ``chart`` puts the progression chart into HTML (an inline SVG image) when
+    matplotlib is installed; without it the report says how to get one.
+    """
+    data = report_data(result)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "table":
+        return _text(data)
+    if fmt == "md":
+        return _environment(html=False).get_template("report.md.j2").render(**data)
+    if fmt == "html":
+        image = None
+        if chart:
+            try:
+                image = _chart_bytes(result, "svg")
+            except MissingDependencyError:
+                image = None
+        uri = None if image is None else "data:image/svg+xml;base64," + base64.b64encode(
+            image
+        ).decode("ascii")
+        return _environment(html=True).get_template("report.html.j2").render(
+            chart=uri, chart_alt=_chart_alt(data), **data
+        )
+    raise ValueError(f"unknown format {fmt!r}; use one of table, json, md, html")
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _md(value: Any) -> str:
+    """Text safe in a Markdown table cell."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _status(value: str) -> str:
+    return _STATUS_WORDS.get(value, value)
+
+
+def _environment(html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["status"] = _status
+    env.filters["signed"] = lambda n: f"{n:+d}"
+    return env
+
+
+# --------------------------------------------------------------------------- text table
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: set[int]) -> list[str]:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        out = [
+            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
+        ]
+        return "  ".join(out).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+
+def _text(data: dict[str, Any]) -> str:
+    fw = data["framework"]
+    s = data["summary"]
+    out = [
+        f"Standards framework: {fw['name']} ({fw['id']}"
+        + (f", version {fw['version']}" if fw["version"] else "")
+        + ")",
+        f"{len(fw['standards'])} standards, {fw['criteria']} criteria, "
+        f"{fw['required']} required for accreditation",
+        "",
+        f"Summary: {s['accredited']} of {s['practices']} practices accredited "
+        "at their latest assessment",
+        "",
+    ]
+    out += _grid(
+        ["practice", "assessments", "baseline", "latest", "criteria met", "gained",
+         "required met", "accredited"],
+        [
+            [
+                p["practice"],
+                p["assessments"],
+                p["baseline_date"],
+                p["latest_date"],
+                f"{p['baseline']['met']} -> {p['latest']['met']} of {p['latest']['of']}",
+                f"{p['gained']:+d}",
+                f"{p['latest']['required_met']} of {p['latest']['required_of']}",
+                "yes" if p["accredited"] else "no",
+            ]
+            for p in data["practices"]
+        ],
+        right={1, 5},
+    )
+    for p in data["practices"]:
+        out += ["", "", f"== {p['name']} ({p['practice']})"]
+        verdict = (
+            "ACCREDITED: every required criterion met with evidence"
+            if p["accredited"]
+            else f"not accredited: {p['latest']['required_of'] - p['latest']['required_met']} "
+            "required criteria still to meet"
+        )
+        out.append(
+            f"latest assessment {p['latest_date']} ({_n(p['assessments'], 'assessment')}, "
+            f"baseline {p['baseline_date']}); {verdict}"
+        )
+        out += ["", "Standards at the latest assessment"]
+        out += _grid(
+            ["standard", "status", "met"],
+            [[st["name"], st["status"], f"{st['met']} of {st['of']}"] for st in p["standards"]],
+            right={2},
+        )
+        out += ["", "Progression"]
+        out += _grid(
+            ["#", "date", "criteria met", "required met", "standards met", "accredited"],
+            [
+                [
+                    str(g["assessment"]) + (" (baseline)" if g["assessment"] == 1 else ""),
+                    g["date"],
+                    f"{g['met']} of {g['of']}",
+                    f"{g['required_met']} of {g['required_of']}",
+                    g["standards_met"],
+                    "yes" if g["accredited"] else "no",
+                ]
+                for g in p["progression"]
+            ],
+            right={2, 3, 4},
+        )
+        out += ["", f"Gaps at the latest assessment ({len(p['gaps'])})"]
+        if not p["gaps"]:
+            out.append("none: every criterion is met with evidence")
+        for g in p["gaps"]:
+            tag = "required" if g["required"] else "optional"
+            out.append(f"- {g['criterion']} ({tag}, {g['standard']}): {g['reason']}")
+            out.append(f"    needs: {g['evidence_needed']}")
+    if data["warnings"]:
+        out += ["", "Claimed met without evidence (counted as partly met)"]
+        out += [f"- {w}" for w in data["warnings"]]
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- chart
+
+
+def _chart_alt(data: dict[str, Any]) -> str:
+    parts = []
+    for p in data["practices"]:
+        steps = ", ".join(
+            f"{g['date']}: {g['required_met']} of {g['required_of']}" for g in p["progression"]
+        )
+        parts.append(f"{p['name']} ({steps})")
+    return "Required criteria met with evidence at each assessment. " + "; ".join(parts) + "."
+
+
+def _figure(result: StandardsResult) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError("matplotlib", "plot", "A progression chart") from None
+    prog = result.progression
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    markers = "osD^vP*Xh"
+    for i, (_, rows) in enumerate(prog.groupby("practice", sort=False)):
+        share = 100 * rows["required_met"] / rows["required_of"]
+        ax.plot(
+            rows["date"],
+            share,
+            marker=markers[i % len(markers)],
+            label=str(rows["name"].iloc[0]),
+        )
+    ax.axhline(100, linestyle="--", linewidth=1, color="0.3")
+    ax.annotate(
+        "accredited: every required criterion met",
+        xy=(0.01, 100),
+        xycoords=("axes fraction", "data"),
+        xytext=(0, -12),
+        textcoords="offset points",
+        fontsize=8,
+        color="0.3",
+    )
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("required criteria met with evidence (%)")
+    ax.set_xlabel("assessment date")
+    ax.set_title("Progression from baseline")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    fig.autofmt_xdate()
+    return fig
+
+
+def _chart_bytes(result: StandardsResult, fmt: Literal["png", "svg"]) -> bytes:
+    fig = _figure(result)
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "careprofiles", "svg.fonttype": "path"}):
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
+    return buf.getvalue()
+
+
+def plot_progression(
+    result: StandardsResult,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+) -> Path:
+    """Write the progression chart to ``path`` (``fmt``: png, svg or pdf; default: by extension).
+
+    One line a practice: the share of required criteria met with evidence at each
+    assessment, from the baseline; the accreditation line is at 100%. Needs matplotlib
+    (the ``plot`` extra). The file is written as given; the command line writes it
+    atomically and refuses to overwrite without ``--force``.
+    """
+    p = Path(path)
+    kind = (fmt or p.suffix.lstrip(".")).lower()
+    if kind not in ("png", "svg", "pdf"):
+        raise ValueError(f"{p}: a chart is written as png, svg or pdf, not {kind or 'nothing'!r}")
+    fig = _figure(result)
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "careprofiles"}):
+        fig.savefig(p, format=kind, dpi=150)
+    return p
+
+
+# --------------------------------------------------------------------------- Word
+
+
+def write_standards_docx(result: StandardsResult, path: str | Path, *, chart: bool = True) -> Path:
+    """Write the report as a Word document (needs python-docx: the ``docx`` extra).
+
+    Headings use Word's Heading styles and tables the "Table Grid" style, with header
+    rows that repeat across pages. ``chart`` adds the progression chart when matplotlib
+    is installed.
+    """
+    try:
+        import docx
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Inches
+    except ImportError:
+        raise MissingDependencyError("python-docx", "docx", "Word output") from None
+
+    data = report_data(result)
+    fw = data["framework"]
+    doc = docx.Document()
+    doc.core_properties.title = "Practice standards report"
+
+    def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        doc.add_paragraph(caption, style="Caption")
+        t = doc.add_table(rows=1, cols=len(headers))
+        t.style = "Table Grid"
+        head = t.rows[0]
+        props = head._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        props.append(repeat)
+        for cell, text in zip(head.cells, headers, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(str(text)).bold = True
+        for row in rows:
+            cells = t.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = str(value)
+
+    doc.add_heading("Practice standards report", level=0)
+    version = f", version {fw['version']}" if fw["version"] else ""
+    doc.add_paragraph(
+        f"Framework: {fw['name']} ({fw['id']}{version}): {len(fw['standards'])} standards, "
+        f"{fw['criteria']} criteria, {fw['required']} required for accreditation."
+    )
+    if fw["source"]:
+        doc.add_paragraph(" ".join(fw["source"].split()))
+
+    s = data["summary"]
+    doc.add_heading("Summary across practices", level=1)
+    doc.add_paragraph(
+        f"{s['accredited']} of {s['practices']} practices accredited at their latest "
+        "assessment. A practice is accredited when every required criterion is met, with "
+        "evidence, at its latest assessment; the first assessment is its baseline."
+    )
+    table(
+        "Practices: baseline and latest assessment",
+        ["Practice", "Assessments", "Baseline", "Latest", "Criteria met", "Gained",
+         "Required met", "Accredited"],
+        [
+            [
+                f"{p['name']} ({p['practice']})",
+                p["assessments"],
+                p["baseline_date"],
+                p["latest_date"],
+                f"{p['baseline']['met']} \u2192 {p['latest']['met']} of {p['latest']['of']}",
+                f"{p['gained']:+d}",
+                f"{p['latest']['required_met']} of {p['latest']['required_of']}",
+                "yes" if p["accredited"] else "no",
+            ]
+            for p in data["practices"]
+        ],
+    )
+    if chart:
+        try:
+            png = _chart_bytes(result, "png")
+        except MissingDependencyError:
+            doc.add_paragraph(
+                "A progression chart needs matplotlib: pip install 'careprofiles[plot]'."
+            )
+        else:
+            doc.add_picture(io.BytesIO(png), width=Inches(6.3))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.add_paragraph(_chart_alt(data), style="Caption")
+
+    for p in data["practices"]:
+        doc.add_heading(f"{p['name']} ({p['practice']})", level=1)
+        verdict = (
+            "Accredited: every required criterion is met with evidence."
+            if p["accredited"]
+            else "Not accredited: "
+            f"{p['latest']['required_of'] - p['latest']['required_met']} required criteria "
+            "still to meet with evidence."
+        )
+        doc.add_paragraph(
+            f"Latest assessment {p['latest_date']} ({_n(p['assessments'], 'assessment')}; baseline "
+            f"{p['baseline_date']}). {verdict}"
+        )
+        doc.add_heading("Standards at the latest assessment", level=2)
+        table(
+            f"Standards, {p['name']}, {p['latest_date']}",
+            ["Standard", "Status", "Criteria met"],
+            [[st["name"], st["status"], f"{st['met']} of {st['of']}"] for st in p["standards"]],
+        )
+        doc.add_heading("Progression", level=2)
+        table(
+            f"Progression, {p['name']}",
+            ["Assessment", "Date", "Criteria met", "Required met", "Standards met", "Accredited"],
+            [
+                [
+                    "1 (baseline)" if g["assessment"] == 1 else g["assessment"],
+                    g["date"],
+                    f"{g['met']} of {g['of']}",
+                    f"{g['required_met']} of {g['required_of']}",
+                    f"{g['standards_met']}",
+                    "yes" if g["accredited"] else "no",
+                ]
+                for g in p["progression"]
+            ],
+        )
+        doc.add_heading("Gaps at the latest assessment", level=2)
+        if not p["gaps"]:
+            doc.add_paragraph("None: every criterion is met with evidence.")
+        else:
+            table(
+                f"Gaps, {p['name']}, {p['latest_date']}",
+                ["Criterion", "Standard", "Required", "Why", "Evidence needed"],
+                [
+                    [
+                        f"{g['criterion']}: {' '.join(g['text'].split())}",
+                        g["standard"],
+                        "yes" if g["required"] else "no",
+                        g["reason"],
+                        g["evidence_needed"],
+                    ]
+                    for g in p["gaps"]
+                ],
+            )
+    if data["warnings"]:
+        doc.add_heading("Claimed met without evidence", level=1)
+        doc.add_paragraph(
+            "These criteria were marked met without evidence; they count as partly met "
+            "until the evidence is given."
+        )
+        for w in data["warnings"]:
+            doc.add_paragraph(w, style="List Bullet")
+    out = Path(path)
+    doc.save(str(out))
+    return out
