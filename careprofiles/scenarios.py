@@ -119,9 +119,7 @@ def _check_address(value: Any) -> str:
     return value
 
 
-Address = Annotated[
-    str, PlainValidator(_check_address), WithJsonSchema({"type": "string"})
-]
+Address = Annotated[str, PlainValidator(_check_address), WithJsonSchema({"type": "string"})]
 """Ids and a field name joined by '/', e.g. ``last-days/night-sitting/uptake``."""
 
 
@@ -468,8 +466,10 @@ class _Applier:
         if ident in names:
             return entries, names.index(ident)
         close = difflib.get_close_matches(ident, names, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            f"{what}s are {', '.join(names)}" if names else f"it has no {what}s"
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else (f"{what}s are {', '.join(names)}" if names else f"it has no {what}s")
         )
         self.fail(f"{inside} has no {what} {ident!r}; {hint}", self.change.target)
         return None
@@ -516,9 +516,7 @@ class _Applier:
             return None
         id_key = "role" if kind == "staff" else "code"
         what = "staff role" if kind == "staff" else "item"
-        found = self._pick(
-            service, kind, id_key, ident, what, f"service {stage_id}/{service_id}"
-        )
+        found = self._pick(service, kind, id_key, ident, what, f"service {stage_id}/{service_id}")
         if found is None:
             return None
         return self._open(*found, f"{stage_id}/{service_id}/{kind}/{ident}")
@@ -719,8 +717,7 @@ class _Applier:
             service.struct_line = self.line
         else:
             self.fail(
-                "remove takes STAGE/SERVICE, STAGE/SERVICE/staff/ROLE or "
-                "STAGE/SERVICE/items/CODE",
+                "remove takes STAGE/SERVICE, STAGE/SERVICE/staff/ROLE or STAGE/SERVICE/items/CODE",
                 change.target,
             )
             return
@@ -860,13 +857,23 @@ class Comparison:
         """One row for the baseline and one per scenario: costs and changes."""
         b = self.baseline
         rows: list[dict[str, Any]] = [
-            {"id": "baseline", "name": "Baseline", "cohort": b.cohort,
-             "per_patient": b.per_patient, "total": b.total}
+            {
+                "id": "baseline",
+                "name": "Baseline",
+                "cohort": b.cohort,
+                "per_patient": b.per_patient,
+                "total": b.total,
+            }
         ]
         for s, r in self.scenarios:
             rows.append(
-                {"id": s.id, "name": s.name, "cohort": r.cohort,
-                 "per_patient": r.per_patient, "total": r.total}
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "cohort": r.cohort,
+                    "per_patient": r.per_patient,
+                    "total": r.total,
+                }
             )
         out = pd.DataFrame(rows, columns=["id", "name", "cohort", "per_patient", "total"])
         out["delta_per_patient"] = out["per_patient"] - b.per_patient

@@ -132,6 +132,7 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
     if any(p.where == "header" and "missing column" in p.message for p in problems):
         raise TariffError(problems)
     for line, row in rows:
+
         def bad(col: str, message: str, line: int = line) -> None:
             problems.append(Problem(name, line, col, message))
 
@@ -140,16 +141,21 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
             bad("code", f"{code!r} is not a valid code; use lower-case letters, digits and '-'")
             continue
         if code in locations:
-            bad("code", f"{code!r} is also on line {locations[code].rsplit(':', 1)[1]}; "
-                "give one distribution per code")
+            bad(
+                "code",
+                f"{code!r} is also on line {locations[code].rsplit(':', 1)[1]}; "
+                "give one distribution per code",
+            )
             continue
         kind = row["dist"]
         cls = DISTRIBUTIONS.get(kind)
         if cls is None:
             close = difflib.get_close_matches(kind, list(DISTRIBUTIONS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            bad("dist", f"{kind!r} is not a distribution; use one of "
-                f"{', '.join(DISTRIBUTIONS)}{hint}")
+            bad(
+                "dist",
+                f"{kind!r} is not a distribution; use one of {', '.join(DISTRIBUTIONS)}{hint}",
+            )
             continue
         takes = (*cls.params, "value")
         data: dict[str, Any] = {"dist": kind}
@@ -159,8 +165,11 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
             if not text:
                 continue
             if col not in takes:
-                bad(col, f"a {kind} distribution does not take {col}; it takes "
-                    f"{', '.join(cls.params)} (and optionally value): leave {col} empty")
+                bad(
+                    col,
+                    f"a {kind} distribution does not take {col}; it takes "
+                    f"{', '.join(cls.params)} (and optionally value): leave {col} empty",
+                )
                 ok = False
                 continue
             number = _parse_number(text)
@@ -171,8 +180,11 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
                 data[col] = number
         missing = [p for p in cls.params if p not in data]
         if ok and missing:
-            bad("dist", f"a {kind} distribution needs {', '.join(cls.params)}; "
-                f"fill in {', '.join(missing)}")
+            bad(
+                "dist",
+                f"a {kind} distribution needs {', '.join(cls.params)}; "
+                f"fill in {', '.join(missing)}",
+            )
             ok = False
         year = row.get("price_year", "")
         if year and not re.fullmatch(r"\d{4}/\d{2}", year):
@@ -197,9 +209,7 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
     return TariffUncertainty(dists, locations, years, sources, name)
 
 
-def apply_tariff_uncertainty(
-    model: CostModel, uncertainty: TariffUncertainty | None
-) -> CostModel:
+def apply_tariff_uncertainty(model: CostModel, uncertainty: TariffUncertainty | None) -> CostModel:
     """The model with each ``tariff/CODE`` parameter drawn from its distribution.
 
     The distribution is stated in the tariff row's written price year; the row's
@@ -218,9 +228,13 @@ def apply_tariff_uncertainty(
         if code not in tariff:
             row_file, _, row_line = location.rpartition(":")
             problems.append(
-                Problem(row_file, int(row_line), "code",
-                        f"no tariff row {code!r}{tariff.suggest(code)}; remove the row "
-                        "or correct the code")
+                Problem(
+                    row_file,
+                    int(row_line),
+                    "code",
+                    f"no tariff row {code!r}{tariff.suggest(code)}; remove the row "
+                    "or correct the code",
+                )
             )
     params = list(model.parameters)
     for i, p in enumerate(params):
@@ -237,19 +251,27 @@ def apply_tariff_uncertainty(
         written_year = row.original_price_year or row.price_year
         if year and year != written_year:
             problems.append(
-                Problem(file, line, "price_year",
-                        f"{year} differs from the tariff row's written price year "
-                        f"{written_year} ({row.location}); state the distribution in "
-                        f"{written_year} prices")
+                Problem(
+                    file,
+                    line,
+                    "price_year",
+                    f"{year} differs from the tariff row's written price year "
+                    f"{written_year} ({row.location}); state the distribution in "
+                    f"{written_year} prices",
+                )
             )
             continue
         written = base_value(p.value)
         if not math.isclose(dist.base, written, rel_tol=1e-9, abs_tol=1e-9):
             problems.append(
-                Problem(file, line, "dist",
-                        f"the base value {dist.base:g} of {dist.describe()} is not the tariff "
-                        f"cost {written:g} ({row.location}); make the mode (or mean) equal "
-                        f"the cost, or add value {written:g}")
+                Problem(
+                    file,
+                    line,
+                    "dist",
+                    f"the base value {dist.base:g} of {dist.describe()} is not the tariff "
+                    f"cost {written:g} ({row.location}); make the mode (or mean) equal "
+                    f"the cost, or add value {written:g}",
+                )
             )
             continue
         params[i] = Parameter(p.address, dist, uncertainty.locations[code], p.factor)
@@ -308,11 +330,15 @@ class _Sampler:
             assert isinstance(p.value, Distribution)
             file, line = _split(p.location)
             out.append(
-                Problem(file, line, p.address,
-                        f"{p.value.describe()} drew values below 0 in {count:,} of "
-                        f"{self.drawn:,} draws (lowest {low:.4g}); this number cannot be "
-                        "negative: use a gamma or lognormal with this mean and sd, or a "
-                        "triangular or pert range with low >= 0")
+                Problem(
+                    file,
+                    line,
+                    p.address,
+                    f"{p.value.describe()} drew values below 0 in {count:,} of "
+                    f"{self.drawn:,} draws (lowest {low:.4g}); this number cannot be "
+                    "negative: use a gamma or lognormal with this mean and sd, or a "
+                    "triangular or pert range with low >= 0",
+                )
             )
         return out
 
@@ -331,9 +357,7 @@ def _raise_for(problems: list[Problem]) -> None:
     raise (TariffError if tariff_only else ProfileError)(problems)
 
 
-def sample_parameters(
-    model: CostModel, draws: int, seed: int | np.random.Generator
-) -> FloatArray:
+def sample_parameters(model: CostModel, draws: int, seed: int | np.random.Generator) -> FloatArray:
     """``draws`` parameter sets for ``model``, shape ``(draws, parameters)``.
 
     The same draws :func:`simulate` makes with this seed (whatever its chunk size).
@@ -639,10 +663,14 @@ def sensitivity(
         if ends[j, 0] < 0:
             file, line = _split(p.location)
             problems.append(
-                Problem(file, line, p.address,
-                        f"the {low:.1%} point of {p.value.describe()} is {ends[j, 0]:.4g}, below "
-                        "0; this number cannot be negative: use a gamma or lognormal with this "
-                        "mean and sd, or a triangular or pert range with low >= 0")
+                Problem(
+                    file,
+                    line,
+                    p.address,
+                    f"the {low:.1%} point of {p.value.describe()} is {ends[j, 0]:.4g}, below "
+                    "0; this number cannot be negative: use a gamma or lognormal with this "
+                    "mean and sd, or a triangular or pert range with low >= 0",
+                )
             )
     _raise_for(problems)
     ev = model.evaluate(values)

@@ -1,0 +1,332 @@
+"""Charts for board papers: cost by stage and role, scenario comparisons, tornado, distribution.
+
+Each function returns a matplotlib :class:`~matplotlib.figure.Figure` (made without
+pyplot, so nothing global changes and no window opens); :func:`write_png` writes one
+atomically. matplotlib is the optional ``plot`` extra, imported only when a chart is
+drawn: without it these functions raise :class:`MissingDependencyError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from careprofiles._output import write_atomic
+from careprofiles.errors import MissingDependencyError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from careprofiles.costing import CostResult
+    from careprofiles.scenarios import Comparison
+    from careprofiles.uncertainty import SensitivityResult, SimulationResult
+
+__all__ = [
+    "compare_plot",
+    "cost_plot",
+    "distribution_plot",
+    "money",
+    "png_writer",
+    "require_matplotlib",
+    "tornado_plot",
+    "write_png",
+]
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in greyscale
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+_GREY = "#555555"
+_DPI = 150
+
+
+def require_matplotlib() -> None:
+    """Raise :class:`MissingDependencyError` now if matplotlib is not installed."""
+    _figure_class()
+
+
+def _figure_class() -> type[Figure]:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError("matplotlib", "plot", "Charts (--plot)") from None
+    return Figure
+
+
+def money(x: float, _pos: Any = None) -> str:
+    """Pounds for a label: ``£3.81m``, ``£12,345``, ``£12.50``; negatives ``-£5,000``."""
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e9:
+        text = f"£{a / 1e9:.3g}bn"
+    elif a >= 1e6:
+        text = f"£{a / 1e6:.3g}m"
+    elif a >= 100 or a == 0:
+        text = f"£{a:,.0f}"
+    else:
+        text = f"£{a:,.2f}"
+    return sign + text
+
+
+def _pounds(axis: Any, largest: float) -> None:
+    """Pound ticks in one style for the whole axis, chosen from its ``largest`` value."""
+    from matplotlib.ticker import FuncFormatter
+
+    big = abs(largest)
+    if big >= 2e6:
+        scale, suffix = 1e6, "m"
+    elif big >= 2e4:
+        scale, suffix = 1e3, "k"
+    else:
+        scale, suffix = 1.0, ""
+
+    def tick(x: float, _pos: Any = None) -> str:
+        sign = "-" if x < 0 else ""
+        v = abs(x) / scale
+        if v == 0:
+            return "£0"
+        number = f"{v:,.0f}" if v == round(v) else f"{v:,.3g}"
+        return f"{sign}£{number}{suffix}"
+
+    axis.set_major_formatter(FuncFormatter(tick))
+
+
+def _new_figure(width: float, height: float, footer: float = 0.035) -> Figure:
+    figure = _figure_class()(figsize=(width, height), dpi=_DPI, layout="constrained")
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):  # a strip at the bottom for the footer
+        engine.set(rect=(0.0, footer, 1.0, 1.0 - footer))
+    return figure
+
+
+def _style(ax: Axes) -> None:
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.set_axisbelow(True)
+
+
+def _footer(figure: Figure, text: str) -> None:
+    figure.text(0.005, 0.002, text, fontsize=7, color=_GREY, ha="left", va="bottom")
+
+
+def cost_plot(result: CostResult) -> Figure:
+    """Cost per cohort patient by stage (left) and staff cost a year by role (right)."""
+    figure = _new_figure(12, 5.5)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
+    stages = result.by_stage()
+    labels = [str(n) for n in stages["name"]]
+    x = np.arange(len(stages))
+    bars = left.bar(x, stages["per_patient"], color=PALETTE[0], width=0.65)
+    left.bar_label(bars, labels=[money(v) for v in stages["per_patient"]], fontsize=8, padding=2)
+    left.set_xticks(x, _wrap(labels, 16), fontsize=8)
+    left.set_ylabel("Cost per cohort patient")
+    left.set_xlabel("Stage")
+    left.set_title("Cost per patient by stage", fontsize=11, loc="left")
+    _pounds(left.yaxis, float(stages["per_patient"].max()))
+    left.grid(axis="y", alpha=0.3)
+    _style(left)
+
+    roles = result.by_role().sort_values("cost", ascending=True, kind="stable")
+    y = np.arange(len(roles))
+    hbars = right.barh(y, roles["cost"], color=PALETTE[1], height=0.65)
+    right.bar_label(
+        hbars,
+        labels=[
+            f"{money(c)}  ({w:,.1f} WTE)" for c, w in zip(roles["cost"], roles["wte"], strict=True)
+        ],
+        fontsize=7,
+        padding=2,
+    )
+    right.set_yticks(y, [str(r) for r in roles["role"]], fontsize=8)
+    right.set_xlabel("Staff cost a year")
+    right.set_title("Staff cost a year by role", fontsize=11, loc="left")
+    _pounds(right.xaxis, float(roles["cost"].max()) if len(roles) else 0.0)
+    right.margins(x=0.25)
+    right.grid(axis="x", alpha=0.3)
+    _style(right)
+    figure.suptitle(
+        f"{result.pathway.name}: {money(result.per_patient)} per patient, "
+        f"{money(result.total)} a year ({result.cohort:,.0f} patients, "
+        f"{result.price_year} prices)",
+        fontsize=12,
+    )
+    _footer(figure, f"careprofiles; tariffs: {', '.join(result.tariff.files)}")
+    return figure
+
+
+def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
+    """Per-patient cost by stage and staff cost a year by role: baseline and each scenario."""
+    figure = _new_figure(13, 6.5)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    results = [("Baseline", comparison.baseline), *((s.name, r) for s, r in comparison.scenarios)]
+    k = len(results)
+    width = 0.8 / k
+    stage_frame = comparison.baseline.by_stage()
+    stage_ids = list(stage_frame["stage"])
+    x = np.arange(len(stage_ids))
+    largest = 0.0
+    for j, (label, r) in enumerate(results):
+        values = r.by_stage().set_index("stage")["per_patient"].reindex(stage_ids).fillna(0.0)
+        largest = max(largest, float(values.max()))
+        left.bar(
+            x + (j - (k - 1) / 2) * width,
+            values.to_numpy(),
+            width=width,
+            color=PALETTE[j % len(PALETTE)],
+            label=f"{label}: {money(r.per_patient)} per patient, {money(r.total)} a year",
+        )
+    left.set_xticks(x, _wrap([str(n) for n in stage_frame["name"]], 16), fontsize=8)
+    left.set_ylabel("Cost per cohort patient")
+    left.set_xlabel("Stage")
+    left.set_title("Cost per patient by stage", fontsize=11, loc="left")
+    _pounds(left.yaxis, largest)
+    left.grid(axis="y", alpha=0.3)
+    handles = left.get_legend_handles_labels()
+    _style(left)
+
+    role_costs = {label: r.by_role().set_index("role")["cost"] for label, r in results}
+    every = sorted(
+        {role for costs in role_costs.values() for role in costs.index},
+        key=lambda role: max(float(c.get(role, 0.0)) for c in role_costs.values()),
+        reverse=True,
+    )[:roles][::-1]
+    y = np.arange(len(every))
+    height = 0.8 / k
+    largest = 0.0
+    for j, (label, _r) in enumerate(results):
+        costs = role_costs[label].reindex(every).fillna(0.0).to_numpy()
+        largest = max(largest, float(costs.max()) if len(costs) else 0.0)
+        right.barh(
+            y - (j - (k - 1) / 2) * height,
+            costs,
+            height=height,
+            color=PALETTE[j % len(PALETTE)],
+        )
+    right.set_yticks(y, every, fontsize=8)
+    right.set_xlabel("Staff cost a year")
+    shown = f"the {len(every)} largest roles" if len(every) < len(role_costs) else "by role"
+    right.set_title(f"Staff cost a year ({shown})", fontsize=11, loc="left")
+    _pounds(right.xaxis, largest)
+    right.grid(axis="x", alpha=0.3)
+    # the smallest roles are at the bottom: room there for the legend of both panels
+    right.legend(*handles, loc="lower right", fontsize=8, framealpha=0.9)
+    _style(right)
+    b = comparison.baseline
+    figure.suptitle(
+        f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)",
+        fontsize=12,
+    )
+    _footer(
+        figure, f"careprofiles; scenarios: {comparison.file}; tariffs: {', '.join(b.tariff.files)}"
+    )
+    return figure
+
+
+def tornado_plot(result: SensitivityResult, *, top: int = 15) -> Figure:
+    """Tornado: cost per patient with each number alone at its low and high percentile."""
+    rows = result.rows.head(top).iloc[::-1]
+    n = len(rows)
+    figure = _new_figure(11, max(3.0, 1.2 + 0.38 * n))
+    ax = figure.subplots()
+    y = np.arange(n)
+    base = result.base
+    low = rows["low"].to_numpy() - base
+    high = rows["high"].to_numpy() - base
+    lo_pct = f"{result.low_quantile * 100:g}th"
+    hi_pct = f"{result.high_quantile * 100:g}th"
+    ax.barh(y, low, left=base, color=PALETTE[4], height=0.6, label=f"at its {lo_pct} percentile")
+    ax.barh(y, high, left=base, color=PALETTE[5], height=0.6, label=f"at its {hi_pct} percentile")
+    ax.axvline(base, color="black", linewidth=1)
+    ax.set_yticks(y, [str(p) for p in rows["parameter"]], fontsize=8)
+    ax.set_xlabel("Pathway cost per patient")
+    _pounds(ax.xaxis, float(max(rows["high"].max(), rows["low"].max(), base)) if n else base)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    for yi, lo_v, hi_v in zip(y.tolist(), rows["low"], rows["high"], strict=True):
+        ax.text(
+            min(lo_v, hi_v), yi, money(min(lo_v, hi_v)) + " ", va="center", ha="right", fontsize=7
+        )
+        ax.text(
+            max(lo_v, hi_v), yi, " " + money(max(lo_v, hi_v)), va="center", ha="left", fontsize=7
+        )
+    ax.margins(x=0.18)
+    shown = f"the {n} largest of {len(result.rows)}" if n < len(result.rows) else f"all {n}"
+    ax.set_title(
+        f"One-way sensitivity ({shown} uncertain numbers), base {money(base)} per patient",
+        fontsize=10,
+        loc="left",
+    )
+    figure.suptitle(f"{result.pathway.name}: what moves the cost per patient", fontsize=12)
+    _footer(
+        figure,
+        f"careprofiles; each number alone at its {lo_pct} and {hi_pct} percentile, the rest "
+        f"at base values; {result.pathway.price_year} prices",
+    )
+    return figure
+
+
+def distribution_plot(result: SimulationResult, *, measure: str = "per_patient") -> Figure:
+    """Histogram of a simulated measure with its mean, 95% interval and deterministic value."""
+    values = result.draws[measure].to_numpy(dtype=np.float64)
+    figure = _new_figure(10, 5.5)
+    ax = figure.subplots()
+    bins = int(min(80, max(10, np.sqrt(len(values)))))
+    ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85, edgecolor="white", linewidth=0.4)
+    q = np.quantile(values, [0.025, 0.5, 0.975])
+    mean = float(values.mean())
+    ax.axvline(mean, color=PALETTE[5], linewidth=1.5, label=f"mean {money(mean)}")
+    ax.axvline(
+        q[0],
+        color=_GREY,
+        linestyle="--",
+        linewidth=1,
+        label=f"95% interval {money(q[0])} to {money(q[2])}",
+    )
+    ax.axvline(q[2], color=_GREY, linestyle="--", linewidth=1)
+    det = result.deterministic[measure]
+    ax.axvline(det, color="black", linestyle=":", linewidth=1.5, label=f"base values {money(det)}")
+    what = (
+        "Cost per patient"
+        if measure == "per_patient"
+        else ("Population cost a year" if measure == "total" else measure)
+    )
+    ax.set_xlabel(what)
+    ax.set_ylabel("Draws")
+    _pounds(ax.xaxis, float(values.max()))
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    ax.set_title(
+        f"{result.n:,} draws of {len(result.uncertain)} uncertain numbers",
+        fontsize=10,
+        loc="left",
+    )
+    figure.suptitle(f"{result.pathway.name}: {what.lower()}, Monte Carlo", fontsize=12)
+    seed = "" if result.seed is None else f", seed {result.seed}"
+    _footer(figure, f"careprofiles simulate{seed}; {result.pathway.price_year} prices")
+    return figure
+
+
+def _wrap(labels: Sequence[str], width: int) -> list[str]:
+    import textwrap
+
+    return ["\n".join(textwrap.wrap(label, width)) or label for label in labels]
+
+
+def png_writer(figure: Figure) -> Callable[[Path], None]:
+    """A function writing ``figure`` as PNG at the path it is given."""
+
+    def write(path: Path) -> None:
+        figure.savefig(path, format="png", dpi=_DPI)
+
+    return write
+
+
+def write_png(figure: Figure, path: str | Path, *, force: bool = False) -> Path:
+    """Write ``figure`` to ``path`` as PNG, atomically; refuse to overwrite without ``force``."""
+    return write_atomic(path, png_writer(figure), force=force)
