@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from careprofiles.cli._common import Subparsers, add_output, add_pathway, add_tariff, emit, output_format
+from careprofiles.cli._common import (
+    Subparsers,
+    add_output,
+    add_pathway,
+    add_tariff,
+    emit,
+    output_format,
+)
 from careprofiles.costing import CostResult, cost
 from careprofiles.load import load_pathway
 from careprofiles.report import cost_json, cost_table, cost_workbook
@@ -30,6 +37,11 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         p.add_argument("--scenarios", metavar="FILE", help="a scenario file")
         p.add_argument("--scenario", metavar="ID", help="cost this scenario of --scenarios")
     add_output(p, FORMATS)
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw cost by stage and by role as a PNG chart (needs the 'plot' extra)",
+    )
     p.set_defaults(run=run)
 
 
@@ -49,6 +61,10 @@ def cost_from_args(args: argparse.Namespace) -> CostResult:
 
 def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
+    if args.plot:
+        from careprofiles.cli._analysis import check_plot
+
+        check_plot(args)  # before any work: a .png name, writable, matplotlib installed
     result = cost_from_args(args)
     if fmt == "table":
         emit(args, cost_table(result))
@@ -58,4 +74,9 @@ def run(args: argparse.Namespace) -> int:
         emit(args, result.lines.to_csv(index=False))
     else:
         emit(args, cost_workbook(result))
+    if args.plot:
+        from careprofiles.cli._analysis import write_plot
+        from careprofiles.plots import cost_plot
+
+        write_plot(args, cost_plot(result))
     return 0

@@ -1,0 +1,154 @@
+"""``careprofiles compare``: cost each scenario of a file against the baseline."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from careprofiles.cli._analysis import add_plot, check_plot, inputs_from_args, write_plot
+from careprofiles.cli._common import (
+    Subparsers,
+    add_output,
+    add_pathway,
+    add_tariff,
+    emit,
+    output_format,
+)
+from careprofiles.report import format_money, text_table, to_json, write_xlsx
+from careprofiles.scenarios import Comparison, compare, load_scenarios
+
+FORMATS = ("table", "csv", "json", "xlsx")
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="compare scenarios (service models, condition variants) with the baseline",
+        description=(
+            "Apply each scenario of --scenarios to the baseline pathway and tariff on its "
+            "own (scenarios stack only through 'base:') and compare the costs."
+        ),
+    )
+    add_pathway(p)
+    add_tariff(p)
+    p.add_argument("--scenarios", metavar="FILE", required=True, help="a scenario file")
+    p.add_argument(
+        "--scenario",
+        action="append",
+        metavar="ID",
+        help="compare only this scenario; repeat for several (default: all, in file order)",
+    )
+    add_output(p, FORMATS)
+    add_plot(p, "cost by stage and by role for each scenario")
+    p.set_defaults(run=run)
+
+
+def _signed(x: float, pence: bool = False) -> str:
+    text = format_money(x, pence=pence)
+    return text if x < 0 or text in ("£0", "£0.00") else f"+{text}"
+
+
+def comparison_table(comparison: Comparison) -> str:
+    """The readable comparison ``compare`` prints."""
+    b = comparison.baseline
+    table = comparison.table()
+    records: list[dict[str, Any]] = table.to_dict(orient="records")  # type: ignore[assignment]
+    summary = text_table(
+        [
+            [
+                r["id"],
+                r["name"],
+                f"{r['cohort']:,.0f}",
+                format_money(r["per_patient"]),
+                "" if r["id"] == "baseline" else _signed(r["delta_per_patient"]),
+                "" if r["id"] == "baseline" else f"{r['change']:+.1%}",
+                format_money(r["total"]),
+                "" if r["id"] == "baseline" else _signed(r["delta_total"]),
+            ]
+            for r in records
+        ],
+        ["scenario", "name", "cohort", "per patient", "change", "%", "a year", "change"],
+        align="llrrrrrr",
+    )
+    stages = comparison.by_stage()
+    ids = list(table["id"])
+    wide = stages.pivot(index="stage", columns="scenario", values="per_patient")
+    order = [s.id for s in b.pathway.stages]
+    wide = wide.reindex(index=order, columns=ids)
+    by_stage = text_table(
+        [[stage, *(format_money(float(v)) for v in wide.loc[stage].to_numpy())] for stage in order],
+        ["stage (per cohort patient)", *ids],
+        align="l" + "r" * len(ids),
+    )
+    lines = [
+        f"Scenarios compared with the baseline: {b.pathway.name} ({b.pathway.id}), "
+        f"{b.price_year} prices",
+        f"Scenario file: {comparison.file}; tariffs: {', '.join(b.tariff.files)}",
+        "",
+        summary,
+        "",
+        by_stage,
+        "",
+        "Changes (each scenario is applied to the baseline on its own; 'base' comes first)",
+    ]
+    for s, _r in comparison.scenarios:
+        head = f"  {s.id}" + (f" (on {s.base})" if s.base else "")
+        lines.append(head + ":")
+        lines.extend(f"    - {c.describe()}" for c in s.changes)
+        if not s.changes:
+            lines.append("    (no changes of its own)")
+    return "\n".join(lines) + "\n"
+
+
+def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
+    """The ``compare --format xlsx`` workbook: summary, stages, roles, changes."""
+    changes = pd.DataFrame(
+        [
+            {
+                "scenario": s.id,
+                "base": s.base or "",
+                "change": c.describe(),
+                "source": f"{comparison.file}:{c._line}" if c._line else comparison.file,
+            }
+            for s, _r in comparison.scenarios
+            for c in s.changes
+        ],
+        columns=["scenario", "base", "change", "source"],
+    )
+    return write_xlsx(
+        {
+            "summary": comparison.table(),
+            "stages": comparison.by_stage(),
+            "roles": comparison.by_role(),
+            "changes": changes,
+        },
+        money_columns=("delta_per_patient", "delta_total", "delta_cost"),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = output_format(args)
+    check_plot(args)
+    scenarios = load_scenarios(args.scenarios)
+    pathway, tariff, index = inputs_from_args(
+        argparse.Namespace(**{**vars(args), "scenarios": None, "scenario": None})
+    )
+    comparison = compare(pathway, tariff, scenarios, index=index, ids=args.scenario)
+    if fmt == "json":
+        emit(args, to_json(comparison.to_dict()))
+    elif fmt == "csv":
+        emit(args, comparison.table().to_csv(index=False))
+    elif fmt == "xlsx":
+        emit(args, comparison_workbook(comparison))
+    else:
+        emit(args, comparison_table(comparison))
+    if args.plot:
+        from careprofiles.plots import compare_plot
+
+        write_plot(args, compare_plot(comparison))
+    return 0

@@ -1,0 +1,129 @@
+"""``careprofiles sensitivity``: one-way sensitivity of the cost per patient (tornado)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from careprofiles.cli._analysis import (
+    add_plot,
+    add_scenario,
+    add_uncertainty,
+    check_plot,
+    inputs_from_args,
+    uncertainty_from_args,
+    write_plot,
+)
+from careprofiles.cli._common import (
+    Subparsers,
+    add_output,
+    add_pathway,
+    add_tariff,
+    emit,
+    output_format,
+)
+from careprofiles.report import format_money, text_table, to_json
+from careprofiles.uncertainty import SensitivityResult, sensitivity
+
+FORMATS = ("table", "json", "csv")
+
+
+def _top(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--top must be 1 or more (got {value})")
+    return value
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sensitivity",
+        parents=[common],
+        help="one-way sensitivity: which uncertain numbers move the cost most (tornado)",
+        description=(
+            "Move each uncertain number alone to its 2.5th and then its 97.5th percentile, "
+            "everything else at base values, and report the cost per patient at each end, "
+            "largest swing first."
+        ),
+    )
+    add_pathway(p)
+    add_tariff(p)
+    add_uncertainty(p)
+    add_scenario(p)
+    p.add_argument(
+        "--top",
+        type=_top,
+        metavar="N",
+        help="only the N largest swings (default: all; the chart shows 15 unless given)",
+    )
+    add_output(p, FORMATS)
+    add_plot(p, "a tornado chart")
+    p.set_defaults(run=run)
+
+
+def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
+    """The readable table ``sensitivity`` prints."""
+    p = result.pathway
+    rows = result.rows if top is None else result.rows.head(top)
+    records: list[dict[str, Any]] = rows.to_dict(orient="records")  # type: ignore[assignment]
+    lo = f"{result.low_quantile * 100:g}th"
+    hi = f"{result.high_quantile * 100:g}th"
+    body = text_table(
+        [
+            [
+                r["parameter"],
+                r["distribution"],
+                f"{r['low_value']:,.4g}",
+                f"{r['high_value']:,.4g}",
+                format_money(r["low"]),
+                format_money(r["high"]),
+                format_money(r["swing"]),
+            ]
+            for r in records
+        ],
+        ["parameter", "distribution", "low value", "high value", "low", "high", "swing"],
+        align="llrrrrr",
+    )
+    shown = (
+        f"the {len(rows)} largest of {len(result.rows)}"
+        if len(rows) < len(result.rows)
+        else (f"all {len(rows)}")
+    )
+    lines = [
+        f"One-way sensitivity: {p.name} ({p.id}), {p.price_year} prices",
+        f"Each uncertain number alone at its {lo} (low) and {hi} (high) percentile, the rest "
+        "at base values; cost per patient at each end.",
+        f"Cost per patient at base values: {format_money(result.base, pence=True)} "
+        f"({format_money(result.base_total)} a year); {shown} uncertain numbers, largest "
+        "swing first.",
+        "",
+        body if len(rows) else "(nothing is uncertain: every number is a plain value)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = output_format(args)
+    check_plot(args)
+    pathway, tariff, index = inputs_from_args(args)
+    result = sensitivity(
+        pathway, tariff, index=index, tariff_uncertainty=uncertainty_from_args(args)
+    )
+    if fmt == "json":
+        data = result.to_dict()
+        if args.top is not None:
+            data["rows"] = data["rows"][: args.top]
+        emit(args, to_json(data))
+    elif fmt == "csv":
+        rows = result.rows if args.top is None else result.rows.head(args.top)
+        emit(args, rows.to_csv(index=False))
+    else:
+        emit(args, sensitivity_table(result, args.top))
+    if args.plot:
+        from careprofiles.plots import tornado_plot
+
+        write_plot(args, tornado_plot(result, top=args.top or 15))
+    return 0
