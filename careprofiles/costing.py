@@ -246,7 +246,11 @@ def compile_model(
             return None
         value: Uncertain = row.cost
         factor = 1.0
-        if row.original_cost and row.cost != row.original_cost:
+        if (
+            math.isfinite(row.original_cost)
+            and row.original_cost != 0
+            and row.cost != row.original_cost
+        ):
             # keep the written cost as the parameter so that an uncertainty
             # distribution (stated in the written price year) is adjusted alike
             value, factor = row.original_cost, row.cost / row.original_cost
@@ -451,10 +455,12 @@ class CostResult:
         items = (lines["kind"] == "item").to_numpy()
         for name in ("minutes", "travel_minutes", "count", "share"):
             lines.loc[items, name] = math.nan
-        lines.loc[(lines["frequency"] == "per_stage").to_numpy() | items, "duration_weeks"] = (
-            lines.loc[(lines["frequency"] == "per_stage").to_numpy() | items, "stage"].map(
-                {s.id: base_value(s.duration_weeks) for s in model.pathway.stages}
-            )
+        # every line shows its stage's duration, also per_stage contacts and items (whose
+        # figures do not use it)
+        lines["duration_weeks"] = (
+            lines["stage"]
+            .map({s.id: base_value(s.duration_weeks) for s in model.pathway.stages})
+            .to_numpy(dtype=np.float64)
         )
         lines["patients"] = cohort * lines["reach"] * lines["uptake"]
         lines["hours_population"] = lines["hours"] * lines["patients"]
@@ -465,7 +471,7 @@ class CostResult:
     @property
     def per_patient(self) -> float:
         """Pathway cost per cohort patient, in pounds."""
-        return float(self.lines["cost_per_patient"].sum())
+        return float(self.lines["cost_per_patient"].to_numpy(dtype=np.float64).sum())
 
     @property
     def total(self) -> float:
@@ -618,7 +624,7 @@ class CostResult:
         parts = [head]
         for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
             parts.append(f"<h5>{title}</h5>")
-            parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type]
+            parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
         return "\n".join(parts)
 
 

@@ -111,6 +111,10 @@ class _Model(BaseModel):
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Any:
         model = handler(data)
+        if model is data:
+            # an already-built model passed on (e.g. a Stage into a Pathway): it keeps
+            # the file and line it was read from
+            return model
         line = getattr(data, "line", None)
         if isinstance(model, _Model):
             if line is not None:

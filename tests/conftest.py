@@ -1,0 +1,195 @@
+"""Shared test fixtures: small pathway and tariff writers, and the bundled pathway/tariff.
+
+Use them from any test module::
+
+    def test_something(tmp_path, write_pathway, write_tariff):
+        folder = write_pathway(tmp_path, stages=[make_stage(...)], cohort={"patients": 10})
+        tariff = write_tariff(tmp_path, [{"code": "nurse", "unit": "hour", "cost": 60}])
+
+``write_pathway`` and ``write_tariff`` are plain functions (session-scoped fixtures),
+so hypothesis tests may use them too. ``make_stage`` and ``make_service`` build the
+dicts of a minimal valid stage and service; ``STAGE`` / ``SERVICE`` are those defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from careprofiles.costing import CostResult, cost
+from careprofiles.load import load_pathway
+from careprofiles.models import Pathway
+from careprofiles.resources import bundled_index, bundled_pathway, bundled_tariff
+from careprofiles.tariff import Tariff, load_tariff
+
+REPO = Path(__file__).resolve().parent.parent
+"""The repository's root folder."""
+
+SERVICE: dict[str, Any] = {
+    "id": "visits",
+    "setting": "home",
+    "contacts": {"per_week": 1, "minutes": 60},
+    "staff": [{"role": "nurse"}],
+}
+"""A minimal valid service: one one-hour nurse visit a week."""
+
+STAGE: dict[str, Any] = {
+    "format": "careprofiles/1",
+    "id": "stage-one",
+    "duration_weeks": 1,
+    "services": [SERVICE],
+}
+"""A minimal valid stage holding :data:`SERVICE`."""
+
+TARIFF_ROWS: list[dict[str, Any]] = [
+    {"code": "nurse", "unit": "hour", "cost": 60, "price_year": "2024/25"},
+]
+"""A tariff that prices :data:`SERVICE`."""
+
+
+def make_service(**changes: Any) -> dict[str, Any]:
+    """A copy of :data:`SERVICE` with ``changes`` (a value of ``None`` removes the key)."""
+    return _changed(SERVICE, changes)
+
+
+def make_stage(**changes: Any) -> dict[str, Any]:
+    """A copy of :data:`STAGE` with ``changes`` (a value of ``None`` removes the key)."""
+    return _changed(STAGE, changes)
+
+
+def _changed(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _write_pathway(
+    folder: Path,
+    stages: Sequence[Mapping[str, Any] | str] | None = None,
+    cohort: Mapping[str, Any] | None = None,
+    *,
+    price_year: str = "2024/25",
+    pathway_id: str = "test-pathway",
+    header: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``pathway.yaml`` and its stage files in ``folder``; return ``folder``.
+
+    ``stages`` holds stage dicts (written as ``<id>.yaml``, or ``stage-<n>.yaml`` when
+    the dict has no usable id) or raw YAML text (written as ``stage-<n>.yaml``).
+    ``header`` replaces or adds keys of pathway.yaml (``None`` values remove a key).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for n, stage in enumerate(stages if stages is not None else [STAGE], start=1):
+        if isinstance(stage, str):
+            name = f"stage-{n}.yaml"
+            (folder / name).write_text(stage, encoding="utf-8")
+        else:
+            ident = stage.get("id")
+            usable = isinstance(ident, str) and re.fullmatch(r"[a-z0-9-]+", ident)
+            name = f"{ident}.yaml" if usable else f"stage-{n}.yaml"
+            if name in names:
+                name = f"stage-{n}.yaml"
+            (folder / name).write_text(_dump(stage), encoding="utf-8")
+        names.append(name)
+    data: dict[str, Any] = {
+        "format": "careprofiles/1",
+        "id": pathway_id,
+        "name": "Test pathway",
+        "price_year": price_year,
+        "cohort": dict(cohort) if cohort is not None else {"patients": 100},
+        "stages": names,
+    }
+    data = _changed(data, header or {})
+    (folder / "pathway.yaml").write_text(_dump(data), encoding="utf-8")
+    return folder
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _write_tariff(
+    folder: Path,
+    rows: Sequence[Mapping[str, Any]] | str | None = None,
+    name: str = "tariff.csv",
+) -> Path:
+    """Write a tariff CSV in ``folder``: rows as dicts (the header is the union of their
+    keys, ``price_year`` defaulting to 2024/25), or the raw text. Returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(rows, str):
+        path.write_text(rows, encoding="utf-8")
+        return path
+    records = [dict(r) for r in (rows if rows is not None else TARIFF_ROWS)]
+    for r in records:
+        r.setdefault("price_year", "2024/25")
+    columns: list[str] = []
+    for r in records:
+        columns.extend(k for k in r if k not in columns)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def write_pathway() -> Callable[..., Path]:
+    """``write_pathway(folder, stages=[...], cohort={...}, price_year=..., header=...)``."""
+    return _write_pathway
+
+
+@pytest.fixture(scope="session")
+def write_tariff() -> Callable[..., Path]:
+    """``write_tariff(folder, rows=[{...}] or "csv text", name="tariff.csv")``."""
+    return _write_tariff
+
+
+@pytest.fixture(scope="session")
+def bundled_pathway_dir() -> Path:
+    """The bundled default pathway's folder."""
+    return bundled_pathway()
+
+
+@pytest.fixture(scope="session")
+def bundled_tariff_file() -> Path:
+    """The bundled tariff CSV."""
+    return bundled_tariff()
+
+
+@pytest.fixture(scope="session")
+def bundled_index_file() -> Path:
+    """The bundled price index CSV."""
+    return bundled_index()
+
+
+@pytest.fixture(scope="session")
+def default_pathway() -> Pathway:
+    """The bundled default pathway, loaded once."""
+    return load_pathway()
+
+
+@pytest.fixture(scope="session")
+def default_tariff() -> Tariff:
+    """The bundled tariff, loaded once."""
+    return load_tariff()
+
+
+@pytest.fixture(scope="session")
+def default_cost(default_pathway: Pathway, default_tariff: Tariff) -> CostResult:
+    """The bundled pathway costed with the bundled tariff, once."""
+    return cost(default_pathway, default_tariff)

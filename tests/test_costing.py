@@ -1,0 +1,828 @@
+"""The costing engine: hand-computed cases to the penny, provenance, errors, and properties.
+
+The hand-computed figures in the comments were worked out on paper from the costing
+rules of the format spec; the engine must reproduce them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from careprofiles.costing import CostResult, compile_model, cost
+from careprofiles.errors import MissingCodeError, TariffError
+from careprofiles.load import load_pathway
+from careprofiles.models import Pathway
+from careprofiles.tariff import Tariff, TariffRow, load_price_index, load_tariff
+
+PENNY = 0.005
+
+# --------------------------------------------------------------------------------------
+# The hand-computed pathway
+# --------------------------------------------------------------------------------------
+
+EARLY = {
+    "format": "careprofiles/1",
+    "id": "early",
+    "name": "Early stage",
+    "duration_weeks": 4,
+    "reach": 0.5,
+    "services": [
+        {
+            "id": "visits",
+            "setting": "home",
+            "uptake": 0.8,
+            "contacts": {"per_week": 2, "minutes": 45, "travel_minutes": 15},
+            "staff": [{"role": "nurse"}, {"role": "hca", "count": 2, "share": 0.5}],
+        },
+        {
+            "id": "kit",
+            "setting": "home",
+            "items": [{"code": "pack", "quantity": 1}, {"code": "pump", "per_week": 1}],
+        },
+    ],
+}
+LATE = {
+    "format": "careprofiles/1",
+    "id": "late",
+    "name": "Late stage",
+    "duration_weeks": 1,
+    "reach": 0.9,
+    "services": [
+        {
+            "id": "daily",
+            "setting": "home",
+            "contacts": {"per_day": 2, "minutes": 30},
+            "staff": [{"role": "gp", "share": 0.25}, {"role": "nurse", "count": 2}],
+        },
+        {
+            "id": "beds",
+            "setting": "hospice",
+            "uptake": 0.1,
+            "items": [{"code": "bed", "quantity": 3}],
+        },
+    ],
+}
+TARIFF = [
+    {"code": "nurse", "unit": "hour", "cost": 60, "hours_per_wte": 1500},
+    {"code": "gp", "unit": "hour", "cost": 240},
+    {"code": "hca", "unit": "contact", "cost": 30},
+    {"code": "pack", "unit": "item", "cost": 45},
+    {"code": "pump", "unit": "week", "cost": 20},
+    {"code": "bed", "unit": "day", "cost": 500},
+]
+
+# early/visits: N = 2 x 4 = 8 contacts. nurse: 8 x (45+15)/60 = 8 h, £480.
+#   hca (per contact): 8 x 2 x 0.5 = 8 priced contacts, £240; hours 8 x 1 x 2 x 0.5 = 8.
+#   receiving £720; reached 0.8 x 720 = £576; per cohort patient 0.5 x 576 = £288.
+# early/kit: pack 1 x 45 + pump 4 weeks x 20 = £125; per cohort patient £62.50.
+# early: per patient reached £701; per cohort patient £350.50; total x100 = £35,050.
+# late/daily: N = 2 x 7 x 1 = 14. gp: 14 x 0.5 h x 0.25 = 1.75 h, £420;
+#   nurse: 14 x 0.5 x 2 = 14 h, £840. receiving £1,260; per cohort patient 0.9 x = £1,134.
+# late/beds: 3 x 500 = £1,500; reached 0.1 x = £150; per cohort patient £135.
+# late: per patient reached £1,410; per cohort patient £1,269; total £126,900.
+# pathway: £1,619.50 per patient; £161,950 for 100 patients.
+HAND = {
+    "per_patient": 1619.50,
+    "total": 161_950.00,
+    "stages": {
+        "early": {"per_patient_reached": 701.00, "per_patient": 350.50, "total": 35_050.00},
+        "late": {"per_patient_reached": 1410.00, "per_patient": 1269.00, "total": 126_900.00},
+    },
+    # hours a year: nurse 8 x 0.8 x 0.5 x 100 + 14 x 1 x 0.9 x 100 = 320 + 1260
+    "hours": {"nurse": 1580.0, "gp": 157.5, "hca": 320.0},
+    "wte": {"nurse": 1580.0 / 1500, "gp": 157.5 / 1650, "hca": 320.0 / 1650},
+    # cost a year: nurse 480 x 0.4 x 100 + 840 x 0.9 x 100; gp 420 x 0.9 x 100; hca 240 x 0.4 x 100
+    "role_cost": {"nurse": 94_800.0, "gp": 37_800.0, "hca": 9_600.0},
+    # units a year: pack 1 x 0.5 x 100; pump 4 x 0.5 x 100; bed 3 x 0.1 x 0.9 x 100
+    "item_units": {"pack": 50.0, "pump": 200.0, "bed": 27.0},
+    "item_cost": {"pack": 2_250.0, "pump": 4_000.0, "bed": 13_500.0},
+    "setting": {"home": 1484.50, "hospice": 135.00},
+}
+
+
+@pytest.fixture
+def hand_files(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> tuple[Path, Path]:
+    folder = write_pathway(tmp_path / "pw", stages=[EARLY, LATE], cohort={"patients": 100})
+    return folder, write_tariff(tmp_path, TARIFF, name="national.csv")
+
+
+@pytest.fixture
+def hand(hand_files: tuple[Path, Path]) -> CostResult:
+    folder, tariff = hand_files
+    return cost(load_pathway(folder), load_tariff(tariff))
+
+
+def test_hand_per_patient_and_total(hand: CostResult) -> None:
+    assert hand.per_patient == pytest.approx(HAND["per_patient"], abs=PENNY)
+    assert hand.total == pytest.approx(HAND["total"], abs=PENNY)
+    assert hand.cohort == 100
+
+
+def test_hand_stages(hand: CostResult) -> None:
+    stages = hand.by_stage().set_index("stage")
+    assert list(stages.index) == ["early", "late"]
+    for stage, expected in HAND["stages"].items():  # type: ignore[attr-defined]
+        for column, value in expected.items():
+            assert stages.loc[stage, column] == pytest.approx(value, abs=PENNY), (stage, column)
+    assert stages.loc["early", "patients"] == pytest.approx(50)
+    assert stages.loc["late", "patients"] == pytest.approx(90)
+
+
+def test_hand_roles_hours_and_wte(hand: CostResult) -> None:
+    roles = hand.by_role().set_index("role")
+    assert set(roles.index) == {"nurse", "gp", "hca"}
+    for role in roles.index:
+        assert roles.loc[role, "hours"] == pytest.approx(HAND["hours"][role], abs=1e-9)  # type: ignore[index]
+        assert roles.loc[role, "wte"] == pytest.approx(HAND["wte"][role], abs=1e-12)  # type: ignore[index]
+        assert roles.loc[role, "cost"] == pytest.approx(HAND["role_cost"][role], abs=PENNY)  # type: ignore[index]
+    assert roles.loc["nurse", "hours_per_wte"] == 1500
+    assert roles.loc["gp", "hours_per_wte"] == 1650  # the default
+
+
+def test_hand_items_and_settings(hand: CostResult) -> None:
+    items = hand.by_item().set_index("code")
+    for code, units in HAND["item_units"].items():  # type: ignore[attr-defined]
+        assert items.loc[code, "units"] == pytest.approx(units)
+        assert items.loc[code, "cost"] == pytest.approx(HAND["item_cost"][code], abs=PENNY)  # type: ignore[index]
+    settings_ = hand.by_setting().set_index("setting")
+    for setting, per_patient in HAND["setting"].items():  # type: ignore[attr-defined]
+        assert settings_.loc[setting, "per_patient"] == pytest.approx(per_patient, abs=PENNY)
+    # ordered by cost, largest first
+    assert list(settings_.index) == ["home", "hospice"]
+
+
+def test_hand_lines(hand: CostResult) -> None:
+    lines = hand.lines.set_index("address")
+    visit_nurse = lines.loc["early/visits/staff/nurse"]
+    assert visit_nurse["contacts"] == 8
+    assert visit_nurse["hours"] == pytest.approx(8)
+    assert visit_nurse["cost_per_patient_receiving"] == pytest.approx(480)
+    assert visit_nurse["cost_per_patient_reached"] == pytest.approx(384)
+    assert visit_nurse["cost_per_patient"] == pytest.approx(192)
+    assert visit_nurse["cost_population"] == pytest.approx(19_200)
+    assert visit_nurse["patients"] == pytest.approx(40)
+    hca = lines.loc["early/visits/staff/hca"]
+    assert hca["unit"] == "contact"
+    assert hca["quantity"] == pytest.approx(8)  # contacts x count x share
+    assert hca["hours"] == pytest.approx(8)
+    assert hca["cost_per_patient_receiving"] == pytest.approx(240)
+    pump = lines.loc["early/kit/items/pump"]
+    assert pump["kind"] == "item"
+    assert pump["quantity"] == pytest.approx(4)
+    assert pump["hours"] == 0
+    assert pd.isna(pump["minutes"])
+    daily_gp = lines.loc["late/daily/staff/gp"]
+    assert daily_gp["contacts"] == pytest.approx(14)
+    assert daily_gp["frequency"] == "per_day"
+    assert daily_gp["hours"] == pytest.approx(1.75)
+
+
+def test_hand_to_dict(hand: CostResult) -> None:
+    d = hand.to_dict()
+    assert d["per_patient"] == pytest.approx(HAND["per_patient"], abs=PENNY)
+    assert d["total"] == pytest.approx(HAND["total"], abs=PENNY)
+    assert [s["id"] for s in d["stages"]] == ["early", "late"]
+    assert d["stages"][1]["per_patient_reached"] == pytest.approx(1410)
+    roles = {r["role"]: r for r in d["roles"]}
+    assert roles["nurse"]["wte"] == pytest.approx(1580 / 1500)
+    assert len(d["lines"]) == 7
+
+
+# --------------------------------------------------------------------------------------
+# Tariff layering, price years, market forces
+# --------------------------------------------------------------------------------------
+
+NURSE_HOURS_PER_COHORT_PATIENT = 15.8  # 1580 h / 100 patients
+GP_HOURS_PER_COHORT_PATIENT = 1.575  # 157.5 h / 100 patients
+
+
+def test_local_tariff_overrides_national_row(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path]
+) -> None:
+    folder, national = hand_files
+    local = write_tariff(
+        national.parent, [{"code": "nurse", "unit": "hour", "cost": 65, "hours_per_wte": 1600}],
+        name="local.csv",
+    )
+    result = cost(load_pathway(folder), load_tariff(national, local))
+    # 1,619.50 + 15.8 nurse hours per cohort patient x £5 = 1,698.50
+    assert result.per_patient == pytest.approx(1698.50, abs=PENNY)
+    assert result.total == pytest.approx(169_850.00, abs=PENNY)
+    roles = result.by_role().set_index("role")
+    assert roles.loc["nurse", "wte"] == pytest.approx(1580 / 1600)
+    nurse_lines = result.lines[result.lines["code"] == "nurse"]
+    assert set(nurse_lines["tariff_source"]) == {f"{_shown(local)}:2"}
+    # the later file wins whatever the order of rows; the earlier order loses
+    swapped = cost(load_pathway(folder), load_tariff(local, national))
+    assert swapped.per_patient == pytest.approx(HAND["per_patient"], abs=PENNY)
+
+
+def test_price_index_uplift(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r) for r in TARIFF]
+    rows[1] = {"code": "gp", "unit": "hour", "cost": 216, "price_year": "2023/24"}
+    tariff = load_tariff(write_tariff(tmp_path, rows, name="mixed.csv"))
+    index_file = tmp_path / "index.csv"
+    index_file.write_text("price_year,index\n2023/24,96\n2024/25,100\n", encoding="utf-8")
+    pathway = load_pathway(folder)
+    with pytest.raises(TariffError) as info:
+        cost(pathway, tariff)
+    text = str(info.value)
+    assert "mixed.csv:3" in text
+    assert "gp" in text
+    assert "2023/24" in text
+    result = cost(pathway, tariff, index=load_price_index(index_file))
+    # gp uplifted 216 x 100/96 = £225: 1,619.50 + 1.575 h x (225 - 240) = 1,595.875
+    assert result.per_patient == pytest.approx(1595.875, abs=PENNY)
+    gp = result.lines[result.lines["code"] == "gp"].iloc[0]
+    assert gp["unit_cost"] == pytest.approx(225)
+    assert gp["price_year"] == "2024/25"
+    assert "uplifted 2023/24 to 2024/25" in gp["adjustments"]
+    nurse = result.lines[result.lines["code"] == "nurse"].iloc[0]
+    assert nurse["adjustments"] == ""
+
+
+def test_price_index_missing_year(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r, price_year="2019/20") if r["code"] == "gp" else r for r in TARIFF]
+    national = write_tariff(tmp_path, rows, name="old.csv")
+    index_file = tmp_path / "index.csv"
+    index_file.write_text("price_year,index\n2023/24,96\n2024/25,100\n", encoding="utf-8")
+    with pytest.raises(TariffError, match=r"has no year 2019/20"):
+        cost(load_pathway(folder), load_tariff(national), index=load_price_index(index_file))
+
+
+def test_market_forces_factor(hand_files: tuple[Path, Path]) -> None:
+    folder, national = hand_files
+    result = cost(load_pathway(folder), load_tariff(national).with_market_forces(1.1))
+    assert result.per_patient == pytest.approx(1619.50 * 1.1, abs=PENNY)
+    assert (result.lines["adjustments"] == "market forces x1.1").all()
+    roles = result.by_role().set_index("role")
+    assert roles.loc["nurse", "hours"] == pytest.approx(1580)  # hours do not change
+
+
+def test_market_forces_column(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r, market_forces=1.2 if r["code"] == "bed" else "") for r in TARIFF]
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, rows, name="m.csv")))
+    # only the bed day moves: 1,619.50 + 135 x 0.2 = 1,646.50
+    assert result.per_patient == pytest.approx(1646.50, abs=PENNY)
+    bed = result.lines[result.lines["code"] == "bed"].iloc[0]
+    assert bed["unit_cost"] == pytest.approx(600)
+    assert "market forces x1.2" in bed["adjustments"]
+
+
+def test_market_forces_must_be_positive(default_tariff: Tariff) -> None:
+    for bad in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(TariffError):
+            default_tariff.with_market_forces(bad)
+
+
+def test_population_cohort(
+    tmp_path: Path, write_pathway: Callable[..., Path], hand_files: tuple[Path, Path]
+) -> None:
+    _, national = hand_files
+    folder = write_pathway(
+        tmp_path / "pop",
+        stages=[EARLY, LATE],
+        cohort={"population": 200_000, "deaths_per_1000": 10, "eligible_share": 0.75},
+    )
+    result = cost(load_pathway(folder), load_tariff(national))
+    assert result.cohort == pytest.approx(1500)  # 200,000 x 10 / 1,000 x 0.75
+    assert result.total == pytest.approx(1619.50 * 1500, abs=PENNY)
+    roles = result.by_role().set_index("role")
+    assert roles.loc["nurse", "hours"] == pytest.approx(15.8 * 1500)
+
+
+def test_per_stage_contacts_ignore_duration(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = {
+        "id": "long",
+        "duration_weeks": 10,
+        "services": [
+            {
+                "id": "review",
+                "setting": "clinic",
+                "contacts": {"per_stage": 3, "minutes": 20},
+                "staff": [{"role": "nurse"}],
+            }
+        ],
+    }
+    folder = write_pathway(tmp_path / "p", stages=[stage], cohort={"patients": 10})
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+    # 3 contacts x 20 min = 1 h x £60
+    assert result.per_patient == pytest.approx(60.0, abs=PENNY)
+    assert result.lines.iloc[0]["duration_weeks"] == 10
+
+
+def test_duplicate_roles_in_one_service(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = {
+        "id": "s",
+        "duration_weeks": 2,
+        "services": [
+            {
+                "id": "joint",
+                "setting": "home",
+                "contacts": {"per_week": 1, "minutes": 60},
+                "staff": [{"role": "nurse"}, {"role": "nurse", "share": 0.5}],
+            }
+        ],
+    }
+    folder = write_pathway(tmp_path / "p", stages=[stage], cohort={"patients": 10})
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+    # 2 contacts: 2 h + 1 h of nurse time at £60 = £180 a patient
+    assert result.per_patient == pytest.approx(180.0, abs=PENNY)
+    assert list(result.lines["address"]) == ["s/joint/staff/nurse", "s/joint/staff/nurse#2"]
+    roles = result.by_role()
+    assert len(roles) == 1
+    assert roles.iloc[0]["hours"] == pytest.approx(30.0)  # 3 h x 10 patients
+
+
+def test_zero_uptake_and_reach(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = {
+        "id": "s",
+        "duration_weeks": 1,
+        "reach": 0,
+        "services": [
+            {
+                "id": "v",
+                "setting": "home",
+                "contacts": {"per_week": 1, "minutes": 60},
+                "staff": [{"role": "nurse"}],
+            }
+        ],
+    }
+    folder = write_pathway(tmp_path / "p", stages=[stage], cohort={"patients": 10})
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+    assert result.per_patient == 0
+    assert result.by_stage().iloc[0]["per_patient_reached"] == pytest.approx(60)
+    assert result.by_role().iloc[0]["wte"] == 0
+
+
+def test_distributions_cost_at_base_values(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = {
+        "id": "s",
+        "duration_weeks": {"dist": "triangular", "low": 1, "mode": 2, "high": 5},
+        "reach": {"dist": "beta", "mean": 0.5, "sd": 0.1},
+        "services": [
+            {
+                "id": "v",
+                "setting": "home",
+                "uptake": {"dist": "uniform", "low": 0.2, "high": 0.6, "value": 0.5},
+                "contacts": {"per_week": {"dist": "pert", "low": 1, "mode": 3, "high": 4},
+                             "minutes": {"dist": "gamma", "mean": 30, "sd": 5}},
+                "staff": [{"role": "nurse"}],
+            }
+        ],
+    }
+    folder = write_pathway(tmp_path / "p", stages=[stage], cohort={"patients": 10})
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+    # base values: 2 weeks x 3 a week x 0.5 h x £60 = £180; x uptake 0.5 x reach 0.5 = £45
+    assert result.per_patient == pytest.approx(45.0, abs=PENNY)
+
+
+# --------------------------------------------------------------------------------------
+# Provenance
+# --------------------------------------------------------------------------------------
+
+
+def _shown(path: Path) -> str:
+    from careprofiles.errors import display_path
+
+    return display_path(path)
+
+
+def _line_of(path: Path, fragment: str, nth: int = 1) -> int:
+    found = 0
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if fragment in text:
+            found += 1
+            if found == nth:
+                return number
+    raise AssertionError(f"{fragment!r} not in {path}")
+
+
+def test_lines_name_yaml_and_tariff_lines(hand: CostResult, hand_files: tuple[Path, Path]) -> None:
+    folder, national = hand_files
+    lines = hand.lines.set_index("address")
+    early = folder / "early.yaml"
+    assert lines.loc["early/visits/staff/hca", "source"] == (
+        f"{_shown(early)}:{_line_of(early, 'role: hca')}"
+    )
+    assert lines.loc["early/kit/items/pump", "source"] == (
+        f"{_shown(early)}:{_line_of(early, 'code: pump')}"
+    )
+    assert lines.loc["early/visits/staff/hca", "tariff_source"] == f"{_shown(national)}:4"
+    assert lines.loc["late/beds/items/bed", "tariff_source"] == f"{_shown(national)}:7"
+    columns = set(hand.lines.columns)
+    for needed in (
+        "stage", "service", "setting", "kind", "code", "unit", "contacts", "hours", "quantity",
+        "unit_cost", "uptake", "reach", "cost_per_patient_receiving", "cost_per_patient_reached",
+        "cost_per_patient", "cost_population", "source", "tariff_source", "adjustments",
+    ):
+        assert needed in columns, needed
+
+
+def test_parameters_are_addressed_and_located(hand_files: tuple[Path, Path]) -> None:
+    folder, national = hand_files
+    model = compile_model(load_pathway(folder), load_tariff(national))
+    by_address = {p.address: p for p in model.parameters}
+    for address in (
+        "cohort/patients", "early/duration_weeks", "early/reach", "early/visits/uptake",
+        "early/visits/contacts/per_week", "early/visits/contacts/minutes",
+        "early/visits/contacts/travel_minutes", "early/visits/staff/hca/count",
+        "early/visits/staff/hca/share", "early/kit/items/pump/per_week",
+        "early/kit/items/pack/quantity", "late/daily/contacts/per_day", "tariff/nurse",
+        "tariff/bed",
+    ):
+        assert address in by_address, address
+    assert by_address["late/daily/contacts/per_day"].base == 2
+    assert by_address["tariff/gp"].base == 240
+    late = folder / "late.yaml"
+    assert by_address["late/duration_weeks"].location.startswith(_shown(late) + ":")
+    assert by_address["tariff/gp"].location == f"{_shown(national)}:3"
+
+
+def test_evaluate_is_vectorised_over_parameter_sets(hand_files: tuple[Path, Path]) -> None:
+    folder, national = hand_files
+    model = compile_model(load_pathway(folder), load_tariff(national))
+    base = model.base_values()
+    doubled = base.copy()
+    doubled[model.addresses().index("tariff/nurse")] *= 2
+    ev = model.evaluate(np.vstack([base, doubled]))
+    per_patient = ev.cost_per_patient.sum(axis=1)
+    assert per_patient[0] == pytest.approx(1619.50)
+    assert per_patient[1] == pytest.approx(1619.50 + 15.8 * 60)
+    assert ev.cohort.tolist() == [100, 100]
+
+
+def test_in_memory_tariff_rows_cost_like_loaded_ones(
+    hand_files: tuple[Path, Path],
+) -> None:
+    folder, national = hand_files
+    loaded = load_tariff(national)
+    built = Tariff({c: TariffRow(c, r.unit, r.cost, r.price_year) for c, r in loaded.items()})
+    assert cost(load_pathway(folder), built).per_patient == pytest.approx(1619.50, abs=PENNY)
+
+
+# --------------------------------------------------------------------------------------
+# Errors: codes the tariff lacks or cannot price
+# --------------------------------------------------------------------------------------
+
+
+def test_missing_code_names_yaml_line_and_code(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [r for r in TARIFF if r["code"] not in ("hca", "bed")]
+    tariff = load_tariff(write_tariff(tmp_path, rows, name="short.csv"))
+    with pytest.raises(MissingCodeError) as info:
+        cost(load_pathway(folder), tariff)
+    assert isinstance(info.value, LookupError)
+    assert isinstance(info.value, TariffError)
+    early, late = folder / "early.yaml", folder / "late.yaml"
+    text = str(info.value)
+    assert f"{_shown(early)}:{_line_of(early, 'role: hca')}:" in text
+    assert f"{_shown(late)}:{_line_of(late, 'code: bed')}:" in text
+    assert "'hca'" in text
+    assert "'bed'" in text
+    assert len(info.value.problems) == 2
+
+
+def test_missing_code_suggests_near_miss(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = {
+        "id": "s",
+        "duration_weeks": 1,
+        "services": [{"id": "v", "setting": "home", "contacts": {"per_week": 1, "minutes": 5},
+                      "staff": [{"role": "nurses"}]}],
+    }
+    folder = write_pathway(tmp_path / "p", stages=[stage])
+    with pytest.raises(MissingCodeError, match="did you mean 'nurse'"):
+        cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+
+
+@pytest.mark.parametrize("unit", ["day", "week", "item"])
+def test_role_priced_in_non_staff_unit(
+    unit: str, hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r, unit=unit) if r["code"] == "gp" else r for r in TARIFF]
+    tariff_file = write_tariff(tmp_path, rows, name="bad-unit.csv")
+    with pytest.raises(TariffError) as info:
+        cost(load_pathway(folder), load_tariff(tariff_file))
+    assert not isinstance(info.value, MissingCodeError)
+    late = folder / "late.yaml"
+    text = str(info.value)
+    assert f"{_shown(late)}:{_line_of(late, 'role: gp')}:" in text
+    assert f"'gp' is priced per {unit}" in text
+    assert f"{_shown(tariff_file)}:3" in text
+
+
+def test_item_priced_per_hour(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r, unit="hour") if r["code"] == "pack" else r for r in TARIFF]
+    with pytest.raises(TariffError) as info:
+        cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, rows)))
+    early = folder / "early.yaml"
+    assert f"{_shown(early)}:{_line_of(early, 'code: pack')}:" in str(info.value)
+    assert "item 'pack' is priced per hour" in str(info.value)
+
+
+def test_item_priced_per_contact_is_allowed(
+    hand_files: tuple[Path, Path], write_tariff: Callable[..., Path], tmp_path: Path
+) -> None:
+    folder, _ = hand_files
+    rows = [dict(r, unit="contact") if r["code"] == "pack" else r for r in TARIFF]
+    result = cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, rows)))
+    assert result.per_patient == pytest.approx(HAND["per_patient"], abs=PENNY)
+
+
+# --------------------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------------------
+
+ROLES = {"nurse": "hour", "gp": "hour", "hca": "contact"}
+ITEMS = {"pack": "item", "bed": "day", "pump": "week"}
+
+amount = st.floats(0, 50, allow_nan=False, allow_infinity=False)
+share = st.floats(0, 1, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def services(draw: st.DrawFn, ident: str) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "id": ident,
+        "setting": draw(st.sampled_from(["home", "hospice", "clinic", "telephone"])),
+        "uptake": draw(share),
+    }
+    has_contacts = draw(st.booleans())
+    items = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {"code": st.sampled_from(sorted(ITEMS))},
+                optional={},
+            ).flatmap(
+                lambda d: st.one_of(
+                    st.builds(lambda q: {**d, "quantity": q}, amount),
+                    st.builds(lambda q: {**d, "per_week": q}, amount),
+                )
+            ),
+            min_size=0 if has_contacts else 1,
+            max_size=2,
+        )
+    )
+    if has_contacts:
+        kind = draw(st.sampled_from(["per_week", "per_day", "per_stage"]))
+        service["contacts"] = {
+            kind: draw(amount),
+            "minutes": draw(st.floats(0, 120, allow_nan=False)),
+            "travel_minutes": draw(st.floats(0, 60, allow_nan=False)),
+        }
+        service["staff"] = draw(
+            st.lists(
+                st.builds(
+                    lambda r, c, h: {"role": r, "count": c, "share": h},
+                    st.sampled_from(sorted(ROLES)),
+                    st.floats(0, 3, allow_nan=False),
+                    share,
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+    if items:
+        service["items"] = items
+    return service
+
+
+@st.composite
+def stages(draw: st.DrawFn, ident: str) -> dict[str, Any]:
+    n = draw(st.integers(1, 3))
+    return {
+        "id": ident,
+        "duration_weeks": draw(st.floats(0.1, 60, allow_nan=False)),
+        "reach": draw(share),
+        "services": [draw(services(f"svc-{i}")) for i in range(n)],
+    }
+
+
+@st.composite
+def pathways(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        cohort: dict[str, Any] = {"patients": draw(st.floats(0, 5000, allow_nan=False))}
+    else:
+        cohort = {
+            "population": draw(st.floats(0, 1e6, allow_nan=False)),
+            "deaths_per_1000": draw(st.floats(0, 20, allow_nan=False)),
+            "eligible_share": draw(share),
+        }
+    return {
+        "id": "generated",
+        "name": "Generated",
+        "price_year": "2024/25",
+        "cohort": cohort,
+        "stages": [draw(stages(f"stage-{i}")) for i in range(n)],
+    }
+
+
+costs = st.fixed_dictionaries(
+    {code: st.floats(0, 1000, allow_nan=False) for code in [*ROLES, *ITEMS]}
+)
+
+
+def _tariff(prices: dict[str, float], hours_per_wte: float = 1650.0) -> Tariff:
+    units = {**ROLES, **ITEMS}
+    return Tariff(
+        {
+            code: TariffRow(code, units[code], price, "2024/25", hours_per_wte=hours_per_wte)
+            for code, price in prices.items()
+        }
+    )
+
+
+def _pathway(data: dict[str, Any]) -> Pathway:
+    return Pathway.model_validate(data)
+
+
+def _reference_per_patient(data: dict[str, Any], prices: dict[str, float]) -> float:
+    """The costing rules of the spec, written out plainly (a test oracle)."""
+    total = 0.0
+    for stage in data["stages"]:
+        weeks = stage["duration_weeks"]
+        reached = 0.0
+        for service in stage["services"]:
+            receiving = 0.0
+            contacts = service.get("contacts")
+            if contacts:
+                if "per_stage" in contacts:
+                    n = contacts["per_stage"]
+                elif "per_week" in contacts:
+                    n = contacts["per_week"] * weeks
+                else:
+                    n = contacts["per_day"] * 7 * weeks
+                for line in service["staff"]:
+                    c, h = line["count"], line["share"]
+                    if ROLES[line["role"]] == "hour":
+                        hours = n * (contacts["minutes"] + contacts["travel_minutes"]) / 60 * c * h
+                        receiving += hours * prices[line["role"]]
+                    else:
+                        receiving += n * c * h * prices[line["role"]]
+            for item in service.get("items", []):
+                q = item["quantity"] if "quantity" in item else item["per_week"] * weeks
+                receiving += q * prices[item["code"]]
+            reached += service["uptake"] * receiving
+        total += stage["reach"] * reached
+    return total
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+property_settings = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@property_settings
+@given(pathways(), costs)
+def test_matches_reference_rules(data: dict[str, Any], prices: dict[str, float]) -> None:
+    result = cost(_pathway(data), _tariff(prices))
+    assert _close(result.per_patient, _reference_per_patient(data, prices))
+
+
+@property_settings
+@given(pathways(), costs, st.floats(0, 10, allow_nan=False))
+def test_linear_in_tariff_costs(
+    data: dict[str, Any], prices: dict[str, float], k: float
+) -> None:
+    pathway = _pathway(data)
+    base = cost(pathway, _tariff(prices))
+    scaled = cost(pathway, _tariff({c: p * k for c, p in prices.items()}))
+    assert _close(scaled.per_patient, k * base.per_patient)
+    assert _close(scaled.total, k * base.total)
+    for a, b in zip(scaled.by_stage()["total"], base.by_stage()["total"], strict=True):
+        assert _close(a, k * b)
+
+
+@property_settings
+@given(pathways(), costs, costs)
+def test_additive_in_tariff_costs(
+    data: dict[str, Any], p1: dict[str, float], p2: dict[str, float]
+) -> None:
+    pathway = _pathway(data)
+    both = cost(pathway, _tariff({c: p1[c] + p2[c] for c in p1})).per_patient
+    apart = cost(pathway, _tariff(p1)).per_patient + cost(pathway, _tariff(p2)).per_patient
+    assert _close(both, apart)
+
+
+@property_settings
+@given(pathways(), costs, st.floats(0, 10, allow_nan=False))
+def test_staff_cost_linear_in_contact_counts(
+    data: dict[str, Any], prices: dict[str, float], k: float
+) -> None:
+    scaled = _scale_contacts(data, k)
+    base = cost(_pathway(data), _tariff(prices))
+    after = cost(_pathway(scaled), _tariff(prices))
+    staff_base = base.lines.loc[base.lines["kind"] == "staff", "cost_per_patient"].sum()
+    staff_after = after.lines.loc[after.lines["kind"] == "staff", "cost_per_patient"].sum()
+    items_base = base.lines.loc[base.lines["kind"] == "item", "cost_per_patient"].sum()
+    items_after = after.lines.loc[after.lines["kind"] == "item", "cost_per_patient"].sum()
+    assert _close(staff_after, k * staff_base)
+    assert _close(items_after, items_base)
+    assert _close(after.lines["hours"].sum(), k * base.lines["hours"].sum())
+
+
+def _scale_contacts(data: dict[str, Any], k: float) -> dict[str, Any]:
+    import copy
+
+    out = copy.deepcopy(data)
+    for stage in out["stages"]:
+        for service in stage["services"]:
+            contacts = service.get("contacts")
+            if contacts:
+                for key in ("per_week", "per_day", "per_stage"):
+                    if key in contacts:
+                        contacts[key] *= k
+    return out
+
+
+@property_settings
+@given(pathways(), costs)
+def test_additive_over_stages_and_services(data: dict[str, Any], prices: dict[str, float]) -> None:
+    tariff = _tariff(prices)
+    whole = cost(_pathway(data), tariff)
+    by_stage = 0.0
+    for stage in data["stages"]:
+        alone = cost(_pathway({**data, "stages": [stage]}), tariff).per_patient
+        by_service = sum(
+            cost(_pathway({**data, "stages": [{**stage, "services": [one]}]}), tariff).per_patient
+            for one in stage["services"]
+        )
+        assert _close(alone, by_service)
+        by_stage += alone
+    assert _close(whole.per_patient, by_stage)
+
+
+@property_settings
+@given(pathways(), costs, st.floats(100, 2000, allow_nan=False))
+def test_totals_reconcile_with_lines(
+    data: dict[str, Any], prices: dict[str, float], hours_per_wte: float
+) -> None:
+    result = cost(_pathway(data), _tariff(prices, hours_per_wte))
+    lines = result.lines
+    assert (lines["cost_per_patient"] >= 0).all()
+    assert (lines["cost_population"] >= 0).all()
+    assert (lines["hours"] >= 0).all()
+    assert result.per_patient >= 0
+    assert result.total >= 0
+    assert _close(result.per_patient, lines["cost_per_patient"].sum())
+    assert _close(result.total, lines["cost_population"].sum())
+    assert _close(result.total, result.per_patient * result.cohort)
+    stages = result.by_stage()
+    assert _close(stages["per_patient"].sum(), result.per_patient)
+    assert _close(stages["total"].sum(), result.total)
+    assert _close(result.by_service()["total"].sum(), result.total)
+    assert _close(result.by_setting()["total"].sum(), result.total)
+    assert _close(result.by_setting()["per_patient"].sum(), result.per_patient)
+    roles, items = result.by_role(), result.by_item()
+    assert _close(roles["cost"].sum() + items["cost"].sum(), result.total)
+    assert _close(roles["hours"].sum(), lines["hours_population"].sum())
+    for wte, hours in zip(roles["wte"].to_numpy(), roles["hours"].to_numpy(), strict=True):
+        assert _close(float(wte), float(hours) / hours_per_wte)
+    assert np.allclose(
+        stages["per_patient"].to_numpy(),
+        stages["reach"].to_numpy() * stages["per_patient_reached"].to_numpy(),
+        rtol=1e-12,
+    )
+    d = result.to_dict()
+    assert _close(sum(s["total"] for s in d["stages"]), d["total"])
