@@ -1,0 +1,161 @@
+"""Funnel plots of areas: cost per patient, and each outcome's achievement.
+
+A funnel plot shows each area's figure against the number of patients (or outcome
+records) behind it, with 95% and 99.8% limits around the all-area figure that narrow as
+the numbers grow: points outside the funnel differ by more than chance explains.
+matplotlib (the ``plot`` extra) is imported only when a plot is drawn; figures are made
+without pyplot, so nothing global changes and no window opens.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from careprofiles._output import write_atomic
+from careprofiles.audit import Z95, Z998, funnel_limits
+from careprofiles.errors import MissingDependencyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from careprofiles.audit import BenchmarkResult
+
+__all__ = ["funnel_plot", "write_funnel_plot"]
+
+_IN, _OUT95, _OUT998 = "#0072B2", "#E69F00", "#D55E00"  # Okabe-Ito
+_LIMIT = "#555555"
+
+
+def _figure_class() -> type[Figure]:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError("matplotlib", "plot", "The funnel plot (--plot)") from None
+    return Figure
+
+
+def _panel(
+    ax: Axes,
+    title: str,
+    n: np.ndarray[Any, Any],
+    value: np.ndarray[Any, Any],
+    labels: list[str],
+    centre: float,
+    binary: bool,
+    sd: float,
+    xlabel: str,
+    ylabel: str,
+    money: bool,
+) -> None:
+    ok = (n > 0) & ~np.isnan(value)
+    top = max(float(n[ok].max()) if ok.any() else 1.0, 1.0) * 1.08
+    grid = np.linspace(1.0, max(top, 1.0), 400)
+    for z, style, name in ((Z95, "--", "95% limits"), (Z998, ":", "99.8% limits")):
+        lo, hi = funnel_limits(centre, grid, z, binary, sd)
+        ax.plot(grid, lo, style, color=_LIMIT, linewidth=1, label=name)
+        ax.plot(grid, hi, style, color=_LIMIT, linewidth=1)
+    ax.axhline(centre, color=_LIMIT, linewidth=1, label="all areas")
+    lo95, hi95 = funnel_limits(centre, n, Z95, binary, sd)
+    lo998, hi998 = funnel_limits(centre, n, Z998, binary, sd)
+    out998 = ok & ((value < lo998) | (value > hi998))
+    out95 = ok & ~out998 & ((value < lo95) | (value > hi95))
+    inside = ok & ~out95 & ~out998
+    for mask, colour, marker, name in (
+        (inside, _IN, "o", "within 95%"),
+        (out95, _OUT95, "s", "outside 95%"),
+        (out998, _OUT998, "D", "outside 99.8%"),
+    ):
+        if mask.any():
+            ax.scatter(
+                n[mask], value[mask], color=colour, marker=marker, s=28, zorder=3, label=name
+            )
+    for i in np.flatnonzero(ok):  # one label per area
+        ax.annotate(
+            labels[i],
+            (n[i], value[i]),
+            textcoords="offset points",
+            xytext=(4, 3),
+            fontsize=7,
+            color="#1d1d1d",
+        )
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xlim(0, top)
+    if binary:
+        ax.set_ylim(-0.02, 1.02)
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    elif money:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: ("-" if x < 0 else "") + f"£{abs(x):,.0f}")
+        )
+        ax.set_ylim(bottom=0.0)
+    ax.tick_params(labelsize=8)
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.legend(fontsize=7, loc="best", frameon=False)
+
+
+def funnel_plot(result: BenchmarkResult) -> Figure:
+    """Funnel plots of cost per patient and of each outcome by area, one panel each."""
+    figure_class = _figure_class()
+    outcomes = result.outcomes
+    ids = list(dict.fromkeys(outcomes["outcome"])) if len(outcomes) else []
+    panels = 1 + len(ids)
+    cols = 1 if panels == 1 else 2
+    rows = math.ceil(panels / cols)
+    fig = figure_class(figsize=(6.2 * cols, 4.4 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    areas = result.areas
+    _panel(
+        axes[0],
+        "Cost per patient by area",
+        areas["patients"].to_numpy(dtype=np.float64),
+        areas["cost_per_patient"].to_numpy(dtype=np.float64),
+        [str(a) for a in areas["area"]],
+        float(result.overall["cost_per_patient"]),
+        False,
+        float(result.overall["cost_sd_per_patient"]),
+        "patients",
+        "cost per patient",
+        True,
+    )
+    for ax, outcome_id in zip(axes[1:], ids, strict=False):
+        part: pd.DataFrame = outcomes[outcomes["outcome"] == outcome_id]
+        binary = bool(part["binary"].iloc[0])
+        _panel(
+            ax,
+            str(outcome_id),
+            part["records"].to_numpy(dtype=np.float64),
+            part["achievement"].to_numpy(dtype=np.float64),
+            [str(a) for a in part["area"]],
+            float(part["rate"].iloc[0]),
+            binary,
+            float(part["sd"].iloc[0]),
+            "patients with a record",
+            "achievement" if binary else "mean value",
+            False,
+        )
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    fig.suptitle(f"{result.pathway.name}: areas compared ({result.price_year} prices)", fontsize=11)
+    return fig
+
+
+def write_funnel_plot(result: BenchmarkResult, path: str | Path, *, force: bool = False) -> Path:
+    """Write :func:`funnel_plot` as a PNG, atomically (never over a file without ``force``)."""
+    fig = funnel_plot(result)
+
+    def write(target: Path) -> None:
+        fig.savefig(target, format="png", dpi=150)
+
+    return write_atomic(path, write, force=force)

@@ -1,0 +1,403 @@
+"""Audit and benchmark results as text tables, Markdown, HTML, CSV, JSON and workbooks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from careprofiles.report import format_money, text_table, to_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from careprofiles.audit import AuditResult, BenchmarkResult
+
+__all__ = [
+    "AUDIT_FORMATS",
+    "BENCHMARK_FORMATS",
+    "audit_markdown",
+    "audit_table",
+    "benchmark_markdown",
+    "benchmark_table",
+    "render_audit",
+    "render_benchmark",
+]
+
+AUDIT_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
+BENCHMARK_FORMATS = ("table", "json", "csv", "md", "html")
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _money(x: Any, pence: bool = True) -> str:
+    return "-" if _missing(x) else format_money(float(x), pence=pence)
+
+
+def _signed(x: Any) -> str:
+    if _missing(x):
+        return "-"
+    return ("+" if x > 0 else "") + format_money(float(x), pence=True)
+
+
+def _pct(x: Any) -> str:
+    return "-" if _missing(x) else f"{float(x):.0%}"
+
+
+def _num(x: Any, places: int = 1) -> str:
+    return "-" if _missing(x) else f"{float(x):,.{places}f}"
+
+
+def _value(x: Any, binary: Any = True) -> str:
+    """An outcome level: a percentage for a yes/no outcome, else a number."""
+    if _missing(x):
+        return "-"
+    x = float(x)
+    return f"{x:.1%}" if binary is True else f"{x:,.4g}"
+
+
+def _flag(x: Any, yes: str = "yes", no: str = "no") -> str:
+    if _missing(x):
+        return "-"
+    return yes if bool(x) else no
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    stages = (
+        [
+            "stage",
+            "patients",
+            "expected per patient",
+            "actual per patient",
+            "difference",
+            "not tied to a service",
+            "hours expected",
+            "hours actual",
+        ],
+        [
+            [
+                r.id,
+                f"{r.patients:,}",
+                _money(r.expected_cost_per_patient),
+                _money(r.actual_cost_per_patient),
+                _signed(r.cost_difference_per_patient),
+                _money(r.unassigned_cost_per_patient),
+                _num(r.expected_hours_per_patient),
+                _num(r.actual_hours_per_patient),
+            ]
+            for r in result.stages.itertuples()
+        ],
+    )
+    services = (
+        [
+            "stage",
+            "service",
+            "uptake expected",
+            "uptake actual",
+            "contacts expected",
+            "contacts actual",
+            "hours expected",
+            "hours actual",
+            "cost expected",
+            "cost actual",
+            "difference",
+        ],
+        [
+            [
+                r.stage,
+                r.service,
+                _pct(r.expected_uptake),
+                _pct(r.actual_uptake),
+                _num(r.expected_contacts_per_patient, 2),
+                _num(r.actual_contacts_per_patient, 2),
+                _num(r.expected_hours_per_patient, 2),
+                _num(r.actual_hours_per_patient, 2),
+                _money(r.expected_cost_per_patient),
+                _money(r.actual_cost_per_patient),
+                _signed(r.cost_difference_per_patient),
+            ]
+            for r in result.services.itertuples()
+        ],
+    )
+    outcomes = (
+        ["outcome", "stage", "target", "achievement", "records", "completeness", "meets target"],
+        [
+            [
+                r.id,
+                r.stage,
+                _value(r.target),
+                _value(r.achievement),
+                f"{r.records:,}",
+                _pct(r.completeness),
+                _flag(r.meets_target),
+            ]
+            for r in result.outcomes.itertuples()
+        ],
+    )
+    return {"stages": stages, "services": services, "outcomes": outcomes}
+
+
+def _audit_heading(result: AuditResult) -> list[str]:
+    p = result.pathway
+    lines = [
+        f"Audit of {p.name} ({p.id}), {result.price_year} prices",
+        f"Activity: {result.activity or 'in-memory records'} ({result.rows:,} rows, "
+        f"{result.patients:,} patients)",
+    ]
+    if result.outcome_records:
+        lines.append(f"Outcomes: {result.outcome_records}")
+    return lines
+
+
+_AUDIT_NOTES = (
+    "Per patient means per patient in the stage (a patient is in a stage when any activity "
+    "row names it). Expected figures are the profile's: uptake x contacts, hours and cost "
+    "per patient reaching the stage. Services are listed by how far their actual cost per "
+    "patient departs from the profile, largest first."
+)
+
+
+def audit_table(result: AuditResult) -> str:
+    """The readable report ``careprofiles audit`` prints."""
+    rows = _audit_rows(result)
+    out = [*_audit_heading(result), ""]
+    titles = {
+        "stages": "Stages (cost and hours per patient in the stage)",
+        "services": "Services, where delivery departs most from the profile first",
+        "outcomes": "Outcomes",
+    }
+    for key, title in titles.items():
+        headers, body = rows[key]
+        if not body:
+            continue
+        out += [title, text_table(body, headers), ""]
+    out.append(_AUDIT_NOTES)
+    return "\n".join(out) + "\n"
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> list[str]:
+    from careprofiles.render import markdown_escape
+
+    aligns = ["---" if i < right_from else "--:" for i in range(len(headers))]
+    lines = [
+        "| " + " | ".join(markdown_escape(h) for h in headers) + " |",
+        "| " + " | ".join(aligns) + " |",
+    ]
+    lines += ["| " + " | ".join(markdown_escape(str(c)) for c in row) + " |" for row in rows]
+    return lines
+
+
+def audit_markdown(result: AuditResult) -> str:
+    """The report as Markdown (tables with captions)."""
+    from careprofiles.render import markdown_escape
+
+    p = result.pathway
+    rows = _audit_rows(result)
+    head = _audit_heading(result)
+    out = [f"# Audit: {markdown_escape(p.name)}", ""]
+    out += [markdown_escape(line) + "  " for line in head[1:]]
+    out += ["", f"Costs at {markdown_escape(result.price_year)} prices.", ""]
+    for key, title, right in (
+        ("stages", "Stages: cost and hours per patient in the stage", 1),
+        ("services", "Services, where delivery departs most from the profile first", 2),
+        ("outcomes", "Outcomes", 2),
+    ):
+        headers, body = rows[key]
+        if not body:
+            continue
+        out += [f"## {title}", "", f"Table: {title}", ""]
+        out += _md_table(headers, body, right)
+        out.append("")
+    out += [markdown_escape(_AUDIT_NOTES), ""]
+    return "\n".join(out)
+
+
+def _html(markdown: str, title: str) -> str:
+    from careprofiles.documents import markdown_to_html
+
+    return markdown_to_html(markdown, title=title)
+
+
+def audit_workbook(result: AuditResult) -> Callable[[Path], None]:
+    """The ``--format xlsx`` workbook: stages, services, outcomes."""
+    from careprofiles.report import write_xlsx
+
+    return write_xlsx(
+        {"stages": result.stages, "services": result.services, "outcomes": result.outcomes}
+    )
+
+
+def render_audit(result: AuditResult, fmt: str) -> str | Callable[[Path], None]:
+    """The audit in ``fmt``: table, json, csv (the services), xlsx (a writer), md or html."""
+    if fmt == "table":
+        return audit_table(result)
+    if fmt == "json":
+        return to_json(result.to_dict())
+    if fmt == "csv":
+        return str(result.services.to_csv(index=False))
+    if fmt == "xlsx":
+        return audit_workbook(result)
+    if fmt == "md":
+        return audit_markdown(result)
+    if fmt == "html":
+        return _html(audit_markdown(result), f"Audit: {result.pathway.name}")
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(AUDIT_FORMATS)}")
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    areas = (
+        [
+            "area",
+            "population",
+            "patients",
+            "cost",
+            "cost per patient",
+            "per 1,000 population",
+            "outside 95%",
+            "outside 99.8%",
+        ],
+        [
+            [
+                str(r.area),
+                f"{r.population:,.0f}",
+                f"{r.patients:,}",
+                _money(r.cost, False),
+                _money(r.cost_per_patient),
+                _money(r.cost_per_1000, False),
+                _flag(r.cost_outside_95),
+                _flag(r.cost_outside_998),
+            ]
+            for r in result.areas.itertuples()
+        ],
+    )
+    outcomes = (
+        [
+            "outcome",
+            "area",
+            "records",
+            "achievement",
+            "all areas",
+            "95% limits",
+            "99.8% limits",
+            "position",
+        ],
+        [
+            [
+                str(r.outcome),
+                str(r.area),
+                f"{r.records:,}",
+                _value(r.achievement),
+                _value(r.rate),
+                f"{_value(r.lower_95)} to {_value(r.upper_95)}",
+                f"{_value(r.lower_998)} to {_value(r.upper_998)}",
+                "-"
+                if _missing(r.position)
+                else (f"{r.position} (99.8%)" if r.outside_998 else str(r.position)),
+            ]
+            for r in result.outcomes.itertuples()
+        ],
+    )
+    return {"areas": areas, "outcomes": outcomes}
+
+
+def _benchmark_heading(result: BenchmarkResult) -> list[str]:
+    o = result.overall
+    lines = [
+        f"Benchmark of areas, {result.pathway.name} ({result.pathway.id}), "
+        f"{result.price_year} prices",
+        f"Activity: {result.activity or 'in-memory records'}; populations: "
+        f"{result.populations or 'given'}",
+        f"All areas: {o['patients']:,.0f} patients, {_money(o['cost'], False)}, "
+        f"{_money(o['cost_per_patient'])} per patient, {_money(o['cost_per_1000'], False)} "
+        "per 1,000 population",
+    ]
+    if result.outcome_records:
+        lines.append(f"Outcomes: {result.outcome_records}")
+    return lines
+
+
+_BENCHMARK_NOTES = (
+    "Funnel-plot limits: 95% (z 1.96) and 99.8% (z 3.09) around the all-area figure; for "
+    "yes/no outcomes p +/- z sqrt(p(1-p)/n) clipped to 0..1, for other numbers (and cost "
+    "per patient) mean +/- z sd/sqrt(n). An area outside the 99.8% limits differs by more "
+    "than chance would explain."
+)
+
+
+def benchmark_table(result: BenchmarkResult) -> str:
+    """The readable report ``careprofiles benchmark`` prints."""
+    rows = _benchmark_rows(result)
+    out = [*_benchmark_heading(result), ""]
+    for key, title in (
+        ("areas", "Areas (cost per patient against funnel limits)"),
+        ("outcomes", "Outcomes by area"),
+    ):
+        headers, body = rows[key]
+        if body:
+            out += [title, text_table(body, headers), ""]
+    out.append(_BENCHMARK_NOTES)
+    return "\n".join(out) + "\n"
+
+
+def benchmark_markdown(result: BenchmarkResult) -> str:
+    """The benchmark as Markdown."""
+    from careprofiles.render import markdown_escape
+
+    rows = _benchmark_rows(result)
+    head = _benchmark_heading(result)
+    out = [f"# Benchmark of areas: {markdown_escape(result.pathway.name)}", ""]
+    out += [markdown_escape(line) + "  " for line in head[1:]]
+    out.append("")
+    for key, title, right in (("areas", "Areas", 1), ("outcomes", "Outcomes by area", 2)):
+        headers, body = rows[key]
+        if body:
+            out += [f"## {title}", "", f"Table: {title}", ""]
+            out += _md_table(headers, body, right)
+            out.append("")
+    out += [markdown_escape(_BENCHMARK_NOTES), ""]
+    return "\n".join(out)
+
+
+def benchmark_csv(result: BenchmarkResult) -> str:
+    """The areas as CSV, each outcome's achievement and limits as more columns."""
+    frame: pd.DataFrame = result.areas.copy()
+    for outcome_id, part in result.outcomes.groupby("outcome", sort=False):
+        cols = part.set_index("area")[
+            [
+                "records",
+                "achievement",
+                "lower_95",
+                "upper_95",
+                "lower_998",
+                "upper_998",
+                "outside_95",
+                "outside_998",
+            ]
+        ]
+        cols = cols.add_prefix(f"{outcome_id}:")
+        frame = frame.join(cols, on="area")
+    return str(frame.to_csv(index=False))
+
+
+def render_benchmark(result: BenchmarkResult, fmt: str) -> str:
+    """The benchmark in ``fmt``: table, json, csv, md or html."""
+    if fmt == "table":
+        return benchmark_table(result)
+    if fmt == "json":
+        return to_json(result.to_dict())
+    if fmt == "csv":
+        return benchmark_csv(result)
+    if fmt == "md":
+        return benchmark_markdown(result)
+    if fmt == "html":
+        return _html(benchmark_markdown(result), f"Benchmark: {result.pathway.name}")
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(BENCHMARK_FORMATS)}")

@@ -1,0 +1,48 @@
+"""``careprofiles audit``: hold activity and outcome records against the care profiles."""
+
+from __future__ import annotations
+
+import argparse
+
+from careprofiles.activity import read_activity
+from careprofiles.audit import audit
+from careprofiles.audit_report import AUDIT_FORMATS, render_audit
+from careprofiles.cli._activity import add_activity, dask_client, load_inputs
+from careprofiles.cli._common import (
+    Subparsers,
+    add_output,
+    add_pathway,
+    add_tariff,
+    emit,
+    output_format,
+)
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="audit delivered activity and outcomes against the care profiles",
+        description=(
+            "Cost activity records (one row per contact or item delivered) and hold them "
+            "against the pathway's care profiles, stage by stage and service by service: "
+            "patients, uptake, contacts, hours and cost per patient in the stage, and each "
+            "outcome's achievement and completeness against its target. Services are "
+            "listed by how far delivery departs from the profile."
+        ),
+    )
+    add_pathway(p)
+    add_activity(p)
+    add_tariff(p)
+    add_output(p, AUDIT_FORMATS)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = output_format(args)
+    pathway, tariff, index = load_inputs(args)
+    with dask_client(args):
+        activity = read_activity(args.activity, engine=args.engine)
+        result = audit(pathway, tariff, activity, args.outcomes, index=index)
+    emit(args, render_audit(result, fmt))
+    return 0

@@ -1,0 +1,67 @@
+"""``careprofiles benchmark``: compare areas' activity, cost and outcomes (funnel plots)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from careprofiles._output import check_writable
+from careprofiles.activity import read_activity
+from careprofiles.audit import benchmark_areas
+from careprofiles.audit_report import BENCHMARK_FORMATS, render_benchmark
+from careprofiles.cli._activity import add_activity, dask_client, load_inputs
+from careprofiles.cli._common import (
+    Subparsers,
+    add_output,
+    add_pathway,
+    add_tariff,
+    emit,
+    output_format,
+)
+from careprofiles.errors import CareProfilesError
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "benchmark",
+        parents=[common],
+        help="compare areas: cost per patient and per 1,000 population, outcomes, funnel plot",
+        description=(
+            "Compare the areas in activity records (the area column): patients, cost, cost "
+            "per patient and per 1,000 population, and each outcome's achievement by area "
+            "with 95% and 99.8% funnel-plot limits around the all-area rate."
+        ),
+    )
+    add_pathway(p)
+    add_activity(p, populations=True)
+    add_tariff(p)
+    add_output(p, BENCHMARK_FORMATS)
+    p.add_argument("--plot", metavar="FILE.png", help="also draw the funnel plots as a PNG")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = output_format(args)
+    if args.plot:
+        if Path(args.plot).suffix.lower() != ".png":
+            raise CareProfilesError(f"--plot {args.plot}: the plot is a PNG; name it FILE.png")
+        if args.output and Path(args.plot).resolve() == Path(args.output).resolve():
+            raise CareProfilesError("--plot and -o name the same file; give two names")
+        check_writable(args.plot, args.force)
+        from careprofiles.audit_plots import _figure_class
+
+        _figure_class()  # fail now, before the work, if matplotlib is missing
+    pathway, tariff, index = load_inputs(args)
+    with dask_client(args):
+        activity = read_activity(args.activity, engine=args.engine)
+        result = benchmark_areas(
+            pathway, tariff, activity, args.populations, args.outcomes, index=index
+        )
+    emit(args, render_benchmark(result, fmt))
+    if args.plot:
+        from careprofiles.audit_plots import write_funnel_plot
+
+        path = write_funnel_plot(result, args.plot, force=args.force)
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
