@@ -664,7 +664,7 @@ def load_assessments(
                         "practice",
                         f"practice {practice.practice!r} is assessed in "
                         f"{seen[practice.practice]} already; keep each practice's "
-                        "assessments in one file (or one block of CSV rows)",
+                        "assessments in one file",
                     )
                 )
                 continue
@@ -686,6 +686,7 @@ def _read_yaml_practice(
         return []
     mine: list[Problem] = list(found)
     parsed = validate_model(AssessmentFile, raw, name, mine)
+    mine = [_claim_key_hint(p) for p in mine]
     mine.extend(_check_yaml_against(raw, name, fw))
     if parsed is not None:
         mine.extend(_check_dates(parsed, raw, name))
@@ -719,6 +720,16 @@ def _read_yaml_practice(
     line = line_of(raw, ("practice",))
     practice._file, practice._line = name, line
     return [(practice, line)]
+
+
+def _claim_key_hint(problem: Problem) -> Problem:
+    """Add the allowed keys to an unknown key inside a criterion's entry."""
+    m = re.fullmatch(r"assessments\[\d+\]\.criteria\.[^.]+\.([^.]+)", problem.where)
+    if m is None or problem.message != f"unknown key {m.group(1)!r}":
+        return problem
+    allowed = sorted(_ClaimEntry.model_fields)
+    hint = _suggest(m.group(1), allowed) or f"; allowed keys are {', '.join(allowed)}"
+    return Problem(problem.file, problem.line, problem.where, problem.message + hint)
 
 
 def _check_yaml_against(raw: LineDict, name: str, fw: Framework) -> list[Problem]:
@@ -921,8 +932,10 @@ def _read_csv(
     flag(
         bad_practice,
         "practice",
-        lambda r: f"{r['practice']!r} is not a practice code; use letters, digits, '.', '_' "
-        "and '-', e.g. an ODS code such as 'A81001'",
+        lambda r: (
+            f"{r['practice']!r} is not a practice code; use letters, digits, '.', '_' "
+            "and '-', e.g. an ODS code such as 'A81001'"
+        ),
     )
 
     parsed = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
@@ -947,8 +960,10 @@ def _read_csv(
     flag(
         bad_criterion,
         "criterion",
-        lambda r: f"unknown criterion {r['criterion']!r}{_suggest(r['criterion'], known)}; "
-        f"use a criterion id from the framework {fw.id!r}",
+        lambda r: (
+            f"unknown criterion {r['criterion']!r}{_suggest(r['criterion'], known)}; "
+            f"use a criterion id from the framework {fw.id!r}"
+        ),
     )
 
     key = ["practice", "date", "criterion"]
@@ -957,8 +972,10 @@ def _read_csv(
     flag(
         repeated,
         "criterion",
-        lambda r: f"criterion {r['criterion']!r} is given twice for practice "
-        f"{r['practice']!r} on {r['date']} (also line {first_line[r.name]}); keep one row",
+        lambda r: (
+            f"criterion {r['criterion']!r} is given twice for practice "
+            f"{r['practice']!r} on {r['date']} (also line {first_line[r.name]}); keep one row"
+        ),
     )
 
     named = df["name"] != ""
@@ -967,8 +984,10 @@ def _read_csv(
     flag(
         other_name,
         "name",
-        lambda r: f"practice {r['practice']!r} is called {first_name[r.name]!r} on an "
-        f"earlier row; give one name per practice",
+        lambda r: (
+            f"practice {r['practice']!r} is called {first_name[r.name]!r} on an "
+            f"earlier row; give one name per practice"
+        ),
     )
 
     if found:
@@ -1025,7 +1044,8 @@ class StandardsResult:
         ``unevidenced`` (claimed met without evidence), ``required``, ``location``.
     ``standards``
         one row a practice x assessment x standard: ``met``, ``partly_met``, ``of``,
-        ``status`` (``not started``, ``partly met``, ``met``).
+        ``required_met``, ``required_of``, ``status`` (``not started``, ``partly met``,
+        ``met``), ``latest`` (the practice's latest assessment).
     ``progression``
         one row a practice x assessment: ``assessment`` (1 is the baseline), ``met``,
         ``of``, ``required_met``, ``required_of``, ``standards_met``, ``standards_of``,
@@ -1075,15 +1095,17 @@ class StandardsResult:
             "criteria": len(table),
             "required": int(table["required"].sum()),
         }
+        by_practice = {
+            "progression": _records_by_practice(self.progression),
+            "standards": _records_by_practice(self.standards[self.standards["latest"]]),
+            "gaps": _records_by_practice(self.gaps),
+        }
         practices = []
         for row in self.practices.to_dict("records"):
             code = row["practice"]
-            prog = self.progression[self.progression["practice"] == code]
-            latest_std = self.standards[
-                (self.standards["practice"] == code)
-                & (self.standards["assessment"] == row["assessments"])
-            ]
-            gaps = self.gaps[self.gaps["practice"] == code]
+            prog = by_practice["progression"].get(code, [])
+            latest_std = by_practice["standards"].get(code, [])
+            gaps = by_practice["gaps"].get(code, [])
             practices.append(
                 {
                     "practice": code,
@@ -1120,7 +1142,7 @@ class StandardsResult:
                             "standards_met": int(p["standards_met"]),
                             "accredited": bool(p["accredited"]),
                         }
-                        for p in prog.to_dict("records")
+                        for p in prog
                     ],
                     "standards": [
                         {
@@ -1131,7 +1153,7 @@ class StandardsResult:
                             "partly_met": int(s["partly_met"]),
                             "of": int(s["of"]),
                         }
-                        for s in latest_std.to_dict("records")
+                        for s in latest_std
                     ],
                     "gaps": [
                         {
@@ -1145,7 +1167,7 @@ class StandardsResult:
                             "evidence_needed": g["evidence_needed"],
                             "location": g["location"],
                         }
-                        for g in gaps.to_dict("records")
+                        for g in gaps
                     ],
                 }
             )
@@ -1156,6 +1178,14 @@ class StandardsResult:
             "unevidenced_claims": len(self.warnings),
         }
         return {"framework": framework, "summary": summary, "practices": practices}
+
+
+def _records_by_practice(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``frame`` as records, in order, bucketed by practice (one pass)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(str(record["practice"]), []).append({str(k): v for k, v in record.items()})
+    return out
 
 
 def _iso(value: Any) -> str:
@@ -1206,34 +1236,83 @@ def _check_practices(fw: Framework, practices: Sequence[PracticeAssessments]) ->
         raise StandardsError(problems)
 
 
-def _claims_frame(practices: Sequence[PracticeAssessments]) -> pd.DataFrame:
-    """One row a criterion claimed (flattening the models; no status logic here)."""
-    columns = [
-        "practice",
-        "assessment",
-        "criterion",
-        "claimed",
-        "evidence",
-        "evidence_count",
-        "note",
-        "location",
-    ]
-    records = [
-        (
-            pa.practice,
-            k,
-            c.criterion,
-            c.status,
-            "; ".join(c.evidence),
-            len(c.evidence),
-            c.note or "",
-            c.location,
-        )
-        for pa in practices
-        for k, a in enumerate(pa.assessments, start=1)
-        for c in a.criteria
-    ]
-    return pd.DataFrame.from_records(records, columns=columns)
+def _source(model: _Model) -> tuple[str | None, int | None]:
+    """Where a model was read from (its private ``_file`` and ``_line``), quickly."""
+    private = model.__pydantic_private__ or {}
+    return private.get("_file"), private.get("_line")
+
+
+def _grid(fw: Framework, practices: tuple[PracticeAssessments, ...]) -> pd.DataFrame:
+    """One row a practice x assessment x criterion, in that order, with what was claimed.
+
+    Flattening the models is the only Python loop (one step a claim); every rule after
+    it is applied to whole columns.
+    """
+    crit = fw.criteria_table()
+    visits = pd.DataFrame.from_records(
+        [
+            (i, pa.practice, pa.label, k, a.date, len(pa.assessments))
+            for i, pa in enumerate(practices)
+            for k, a in enumerate(pa.assessments, start=1)
+        ],
+        columns=["practice_order", "practice", "name", "assessment", "date", "assessments"],
+    )
+    visits["date"] = pd.to_datetime(visits["date"])
+    order = {cid: j for j, cid in enumerate(crit["criterion"])}
+    claims = pd.DataFrame.from_records(
+        [
+            (
+                visit,
+                order[c.criterion],
+                c.status,
+                "; ".join(c.evidence),
+                len(c.evidence),
+                c.note or "",
+                *_source(c),
+            )
+            for visit, a in enumerate(a for pa in practices for a in pa.assessments)
+            for c in a.criteria
+        ],
+        columns=[
+            "visit",
+            "criterion_order",
+            "claimed",
+            "evidence",
+            "evidence_count",
+            "note",
+            "file",
+            "line",
+        ],
+    )
+    n_visits, n_criteria = len(visits), len(crit)
+    visit = np.repeat(np.arange(n_visits), n_criteria)
+    criterion = np.tile(np.arange(n_criteria), n_visits)
+    grid = pd.concat(
+        [
+            visits.iloc[visit].reset_index(drop=True),
+            crit.iloc[criterion].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    grid.insert(0, "visit", visit)
+    # Scatter each claim into its row; rows with no claim keep the defaults.
+    at = (claims["visit"] * n_criteria + claims["criterion_order"]).to_numpy(dtype="int64")
+    for column, default in (
+        ("claimed", "not-assessed"),
+        ("evidence", ""),
+        ("note", ""),
+        ("file", ""),
+    ):
+        values = np.full(len(grid), default, dtype=object)
+        values[at] = claims[column].fillna(default).to_numpy(dtype=object)
+        grid[column] = pd.Series(values, dtype=str)
+    counts = np.zeros(len(grid), dtype="int64")
+    counts[at] = claims["evidence_count"].to_numpy(dtype="int64")
+    grid["evidence_count"] = counts
+    lines = np.zeros(len(grid), dtype="int64")
+    lines[at] = claims["line"].fillna(0).to_numpy(dtype="int64")
+    grid["line"] = lines
+    return grid
 
 
 def assess_standards(
@@ -1242,8 +1321,8 @@ def assess_standards(
     """The status of each practice at each assessment, its progression and its gaps.
 
     ``framework`` defaults to the bundled one. The rules (see the module docstring and
-    ``docs/standards.md``) are applied to one long table with group-bys, so the result
-    for a thousand practices costs about as much as for one.
+    ``docs/standards.md``) are applied to one long table (practice x assessment x
+    criterion) with column operations and group-bys, never a loop per row.
     """
     fw = load_framework() if framework is None else framework
     practices = tuple(practices)
@@ -1251,23 +1330,7 @@ def assess_standards(
         raise StandardsError("no practices to assess; give at least one assessment file")
     _check_practices(fw, practices)
 
-    crit = fw.criteria_table()
-    visits = pd.DataFrame.from_records(
-        [
-            (i, pa.practice, pa.label, k, pd.Timestamp(a.date), len(pa.assessments))
-            for i, pa in enumerate(practices)
-            for k, a in enumerate(pa.assessments, start=1)
-        ],
-        columns=["practice_order", "practice", "name", "assessment", "date", "assessments"],
-    )
-    grid = visits.merge(crit, how="cross").merge(
-        _claims_frame(practices), on=["practice", "assessment", "criterion"], how="left"
-    )
-    grid["claimed"] = grid["claimed"].fillna("not-assessed")
-    grid["evidence"] = grid["evidence"].fillna("")
-    grid["note"] = grid["note"].fillna("")
-    grid["location"] = grid["location"].fillna("")
-    grid["evidence_count"] = grid["evidence_count"].fillna(0).astype("int64")
+    grid = _grid(fw, practices)
     claimed_met = grid["claimed"] == "met"
     has_evidence = grid["evidence_count"] > 0
     grid["met"] = claimed_met & has_evidence
@@ -1278,42 +1341,51 @@ def assess_standards(
     )
     grid["latest"] = grid["assessment"] == grid["assessments"]
     grid["required_met"] = grid["met"] & grid["required"]
-    grid = grid.sort_values(["practice_order", "assessment", "criterion_order"], ignore_index=True)
-
-    visit_keys = ["practice_order", "practice", "name", "assessment", "date", "assessments"]
-    standards = grid.groupby([*visit_keys, "standard_order", "standard", "standard_name"],
-                             sort=True, as_index=False).agg(
-        met=("met", "sum"),
-        partly_met=("partly_met", "sum"),
-        of=("criterion", "size"),
-        required_met=("required_met", "sum"),
-        required_of=("required", "sum"),
+    grid["location"] = np.where(
+        grid["line"] > 0, grid["file"] + ":" + grid["line"].astype(str), grid["file"]
     )
+
+    counted = ["met", "partly_met", "required_met", "required", "unevidenced"]
+    visit_columns = ["practice", "name", "assessment", "date", "assessments"]
+
+    # Per standard at each assessment: sums over the standard's criteria.
+    standards = grid.groupby(["visit", "standard_order"], sort=True)[counted].sum()
+    standards["of"] = grid.groupby(["visit", "standard_order"], sort=True).size()
+    standards = standards.reset_index().rename(columns={"required": "required_of"})
+    # The grid runs in criterion order, so a standard's criteria are contiguous and the
+    # first row of each (visit, standard) carries its labels in group-by order.
+    labels = grid.drop_duplicates(["visit", "standard_order"])[
+        ["visit", "standard_order", *visit_columns, "standard", "standard_name"]
+    ].reset_index(drop=True)
+    assert labels["visit"].equals(standards["visit"])
+    assert labels["standard_order"].equals(standards["standard_order"])
+    labels = labels.drop(columns=["visit", "standard_order"])
+    standards = pd.concat([labels, standards], axis=1)
     standards["status"] = np.select(
         [standards["met"] == standards["of"], (standards["met"] + standards["partly_met"]) > 0],
         ["met", "partly met"],
         default="not started",
     )
-    standards["standard_met"] = standards["status"] == "met"
+    standards["latest"] = standards["assessment"] == standards["assessments"]
 
-    progression = grid.groupby(visit_keys, sort=True, as_index=False).agg(
-        met=("met", "sum"),
-        partly_met=("partly_met", "sum"),
-        of=("criterion", "size"),
-        required_met=("required_met", "sum"),
-        required_of=("required", "sum"),
-        unevidenced=("unevidenced", "sum"),
+    # Per practice at each assessment.
+    progression = grid.groupby("visit", sort=True)[counted].sum()
+    progression["of"] = grid.groupby("visit", sort=True).size()
+    progression["standards_met"] = (
+        (standards["status"] == "met").groupby(standards["visit"], sort=True).sum()
     )
-    counts = standards.groupby(visit_keys, sort=True, as_index=False).agg(
-        standards_met=("standard_met", "sum"), standards_of=("standard", "size")
-    )
-    progression = progression.merge(counts, on=visit_keys, how="left")
+    progression["standards_of"] = standards.groupby("visit", sort=True).size()
+    progression = progression.rename(columns={"required": "required_of"})
+    first_of_visit = grid.drop_duplicates("visit").set_index("visit")
+    progression = pd.concat(
+        [first_of_visit[["practice_order", *visit_columns]], progression], axis=1
+    ).reset_index()
     progression["accredited"] = progression["required_met"] == progression["required_of"]
-    by_practice = progression.groupby("practice_order", sort=False)
-    progression["gained"] = progression["met"] - by_practice["met"].transform("first")
+    progression["gained"] = progression["met"] - progression.groupby("practice_order", sort=False)[
+        "met"
+    ].transform("first")
     progression["baseline"] = progression["assessment"] == 1
     progression["latest"] = progression["assessment"] == progression["assessments"]
-    progression = progression.sort_values(["practice_order", "assessment"], ignore_index=True)
 
     first = progression[progression["baseline"]].set_index("practice_order")
     last = progression[progression["latest"]].set_index("practice_order")
@@ -1355,108 +1427,94 @@ def assess_standards(
         ["met without evidence", "partly met", "not met"],
         default="not assessed",
     )
-    gaps = gap_rows[
-        [
-            "practice",
-            "name",
-            "date",
-            "standard",
-            "standard_name",
-            "criterion",
-            "required",
-            "text",
-            "claimed",
-            "status",
-            "reason",
-            "evidence_needed",
-            "location",
-        ]
-    ].reset_index(drop=True)
 
     unevidenced = grid[grid["unevidenced"]]
     warnings = tuple(
-        _unevidenced_problem({str(k): v for k, v in r.items()})
-        for r in unevidenced.to_dict("records")
+        Problem(
+            file or None,
+            line or None,
+            f"{practice} {when} {criterion}",
+            "marked met without evidence, so it counts as partly met; give the evidence "
+            f"({needed.rstrip('.')})",
+        )
+        for practice, when, criterion, file, line, needed in zip(
+            unevidenced["practice"],
+            unevidenced["date"].dt.strftime("%Y-%m-%d"),
+            unevidenced["criterion"],
+            unevidenced["file"],
+            unevidenced["line"].astype(int),
+            unevidenced["evidence_needed"],
+            strict=True,
+        )
     )
-    criteria = grid[
-        [
-            "practice",
-            "name",
-            "assessment",
-            "date",
-            "standard",
-            "criterion",
-            "required",
-            "claimed",
-            "evidence",
-            "evidence_count",
-            "note",
-            "status",
-            "met",
-            "unevidenced",
-            "latest",
-            "location",
-        ]
-    ]
-    keep = [
-        "practice",
-        "name",
-        "assessment",
-        "date",
-        "standard",
-        "standard_name",
-        "met",
-        "partly_met",
-        "of",
-        "required_met",
-        "required_of",
-        "status",
-    ]
-    prog_keep = [
-        "practice",
-        "name",
-        "assessment",
-        "date",
-        "baseline",
-        "latest",
-        "met",
-        "partly_met",
-        "of",
-        "required_met",
-        "required_of",
-        "standards_met",
-        "standards_of",
-        "unevidenced",
-        "gained",
-        "accredited",
-    ]
     return StandardsResult(
         framework=fw,
         practice_assessments=practices,
-        criteria=criteria.reset_index(drop=True),
-        standards=standards[keep].reset_index(drop=True),
-        progression=progression[prog_keep],
+        criteria=grid[
+            [
+                *visit_columns[:4],
+                "standard",
+                "criterion",
+                "required",
+                "claimed",
+                "evidence",
+                "evidence_count",
+                "note",
+                "status",
+                "met",
+                "unevidenced",
+                "latest",
+                "location",
+            ]
+        ],
+        standards=standards[
+            [
+                *visit_columns[:4],
+                "standard",
+                "standard_name",
+                "met",
+                "partly_met",
+                "of",
+                "required_met",
+                "required_of",
+                "status",
+                "latest",
+            ]
+        ],
+        progression=progression[
+            [
+                *visit_columns[:4],
+                "baseline",
+                "latest",
+                "met",
+                "partly_met",
+                "of",
+                "required_met",
+                "required_of",
+                "standards_met",
+                "standards_of",
+                "unevidenced",
+                "gained",
+                "accredited",
+            ]
+        ],
         practices=summary,
-        gaps=gaps,
+        gaps=gap_rows[
+            [
+                "practice",
+                "name",
+                "date",
+                "standard",
+                "standard_name",
+                "criterion",
+                "required",
+                "text",
+                "claimed",
+                "status",
+                "reason",
+                "evidence_needed",
+                "location",
+            ]
+        ],
         warnings=warnings,
-    )
-
-
-def _unevidenced_problem(row: dict[str, Any]) -> Problem:
-    location: str = row["location"]
-    file: str | None = None
-    line: int | None = None
-    if location:
-        head, _, tail = location.rpartition(":")
-        if head and tail.isdigit():
-            file, line = head, int(tail)
-        else:
-            file = location
-    when = _iso(row["date"])
-    return Problem(
-        file,
-        line,
-        f"{row['practice']} {when} {row['criterion']}",
-        "marked met without evidence, so it counts as partly met; give the evidence "
-        f"({row['evidence_needed'].rstrip('.')})",
     )

@@ -73,11 +73,15 @@ def render_standards(
                 image = _chart_bytes(result, "svg")
             except MissingDependencyError:
                 image = None
-        uri = None if image is None else "data:image/svg+xml;base64," + base64.b64encode(
-            image
-        ).decode("ascii")
-        return _environment(html=True).get_template("report.html.j2").render(
-            chart=uri, chart_alt=_chart_alt(data), **data
+        uri = (
+            None
+            if image is None
+            else "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
+        )
+        return (
+            _environment(html=True)
+            .get_template("report.html.j2")
+            .render(chart=uri, chart_alt=_chart_alt(data), **data)
         )
     raise ValueError(f"unknown format {fmt!r}; use one of table, json, md, html")
 
@@ -144,8 +148,16 @@ def _text(data: dict[str, Any]) -> str:
         "",
     ]
     out += _grid(
-        ["practice", "assessments", "baseline", "latest", "criteria met", "gained",
-         "required met", "accredited"],
+        [
+            "practice",
+            "assessments",
+            "baseline",
+            "latest",
+            "criteria met",
+            "gained",
+            "required met",
+            "accredited",
+        ],
         [
             [
                 p["practice"],
@@ -353,8 +365,16 @@ def write_standards_docx(result: StandardsResult, path: str | Path, *, chart: bo
     )
     table(
         "Practices: baseline and latest assessment",
-        ["Practice", "Assessments", "Baseline", "Latest", "Criteria met", "Gained",
-         "Required met", "Accredited"],
+        [
+            "Practice",
+            "Assessments",
+            "Baseline",
+            "Latest",
+            "Criteria met",
+            "Gained",
+            "Required met",
+            "Accredited",
+        ],
         [
             [
                 f"{p['name']} ({p['practice']})",
