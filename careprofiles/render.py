@@ -35,7 +35,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from pydantic import field_validator
 
-from careprofiles._validate import validate_model
+from careprofiles._validate import sort_problems, validate_model
 from careprofiles._yaml import read_yaml
 from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
 from careprofiles.models import _Model
@@ -123,7 +123,7 @@ def load_header(path: str | Path) -> SpecHeader:
     name = display_path(path)
     header = validate_model(SpecHeader, raw, name, problems)
     if problems or header is None:
-        raise ValidationError(problems)
+        raise ValidationError(sort_problems(problems))
     return header
 
 
@@ -146,6 +146,7 @@ def _header(value: SpecHeader | Mapping[str, Any] | str | Path | None) -> SpecHe
 
 _MD_INLINE = re.compile(r"([\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_]))")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_MD_CLOSING_HASHES = re.compile(r"#(?=[#\s]*$)")
 _MD_LEADING = re.compile(r"^(?:([#>+=-])|(\d+)([.)]))")
 
 
@@ -154,12 +155,13 @@ def markdown_escape(text: str) -> str:
 
     Whitespace (including line breaks) is collapsed to single spaces so that a value
     cannot break a table row or start a new block; ``* _ ` [ ] < > | ~ \\`` and a
-    leading ``# > + = -`` or ``1.`` and a ``_`` at the edge of a word are escaped, so
-    the text shows exactly as written in Markdown, HTML and Word.
+    leading ``# > + = -`` or ``1.``, trailing ``#``, and a ``_`` at the edge of a word are
+    escaped, so the text shows exactly as written in Markdown, HTML and Word.
     """
     out = " ".join(str(text).split())
     out = _MD_INLINE.sub(r"\\\1", out)
     out = _MD_ENTITY.sub(r"\\&", out)
+    out = _MD_CLOSING_HASHES.sub(r"\\#", out)  # would close an ATX heading
     return _MD_LEADING.sub(
         lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", out
     )
@@ -641,7 +643,10 @@ def _find(template: str | Path | None) -> _Template:
             shipped = TEMPLATE_DIR / f"{as_text}{suffix}"
             if shipped.is_file():
                 return _Template(shipped, _is_html(shipped.name))
-        close = difflib.get_close_matches(as_text, list_templates(), n=1)
+        names = list_templates()
+        close = [n for n in names if n.startswith(as_text)] or difflib.get_close_matches(
+            as_text, names, n=1
+        )
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise TemplateError(
             [Problem(None, None, "--template", f"no shipped template {as_text!r}; {hint}"
@@ -740,7 +745,7 @@ def render_template(template: str | Path | None, context: Mapping[str, Any]) -> 
         file, line = _template_frame(exc)
         raise _problem(
             file or str(found.path), line,
-            f"refused: {exc}; a template may use only the values of its context "
+            f"refused: {str(exc).rstrip('.')}; a template may use only the values of its context "
             "(see docs/templates.md), not Python internals",
         ) from None
     except jinja2.UndefinedError as exc:

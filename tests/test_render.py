@@ -1,0 +1,862 @@
+"""Specifications: sandboxed templates, their context, Markdown to HTML and Word, the CLI."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from careprofiles.cli import main
+from careprofiles.costing import CostResult, cost
+from careprofiles.documents import markdown_to_docx, markdown_to_html, markdown_to_html_fragment
+from careprofiles.errors import CareProfilesError, TemplateError, ValidationError
+from careprofiles.load import load_pathway
+from careprofiles.models import Pathway
+from careprofiles.render import (
+    DEFAULT_TEMPLATE,
+    SpecHeader,
+    _frequency_words,
+    list_templates,
+    load_header,
+    markdown_escape,
+    render_spec,
+    render_template,
+    spec_context,
+)
+from careprofiles.report import format_money
+from careprofiles.tariff import load_tariff
+
+docx = pytest.importorskip("docx")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "data" / "templates"
+EXAMPLES = HERE.parent / "examples" / "templates"
+
+HEADINGS = [
+    "1. Population needs",
+    "1.1 National context and evidence base",
+    "1.2 Local context",
+    "2. Outcomes",
+    "2.1 NHS Outcomes Framework domains",
+    "2.2 Locally defined outcomes",
+    "3. Scope",
+    "3.1 Aims and objectives of service",
+    "3.2 Service description and care pathway",
+    "3.3 Population covered",
+    "3.4 Any acceptance and exclusion criteria and thresholds",
+    "3.5 Interdependence with other services or providers",
+    "4. Applicable service standards",
+    "4.1 Applicable national standards (for example NICE)",
+    "4.3 Applicable local standards",
+    "5. Applicable quality requirements and CQUIN goals",
+    "5.1 Applicable quality requirements",
+    "6. Location of provider premises",
+    "Annex A: Costing",
+    "A.1 Cost by stage",
+    "A.3 Workforce",
+    "A.6 Tariff: unit costs and their sources",
+]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class _Page(HTMLParser):
+    """Headings, tables, table header cells and tags of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.headings: list[tuple[str, str]] = []
+        self.tables: list[list[list[str]]] = []
+        self.captions: list[str] = []
+        self._text: list[str] | None = None
+        self._heading: str | None = None
+        self._row: list[str] | None = None
+        self._in_caption = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading, self._text = tag, []
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._text = []
+        elif tag == "caption":
+            self._in_caption, self._text = True, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading == tag and self._text is not None:
+            self.headings.append((tag, "".join(self._text).strip()))
+            self._heading, self._text = None, None
+        elif tag in ("td", "th") and self._row is not None and self._text is not None:
+            self._row.append("".join(self._text).strip())
+            self._text = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+        elif tag == "caption" and self._text is not None:
+            self.captions.append("".join(self._text).strip())
+            self._in_caption, self._text = False, None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._text is not None:
+            self._text.append(data)
+
+
+def parse_html(page: str) -> _Page:
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def docx_text(data: bytes) -> tuple[Any, str]:
+    """The python-docx document and all its text (paragraphs and table cells)."""
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return document, "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def spec_md(default_pathway: Pathway, default_cost: CostResult) -> str:
+    return render_spec(default_pathway, default_cost)
+
+
+@pytest.fixture(scope="module")
+def spec_html(default_pathway: Pathway, default_cost: CostResult) -> str:
+    return render_spec(default_pathway, default_cost, format="html")
+
+
+@pytest.fixture(scope="module")
+def spec_docx(default_pathway: Pathway, default_cost: CostResult) -> bytes:
+    return render_spec(default_pathway, default_cost, format="docx")
+
+
+def small_pathway(
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    write_tariff: Callable[..., Path],
+    *,
+    service: dict[str, Any] | None = None,
+    cohort: dict[str, Any] | None = None,
+) -> tuple[Pathway, CostResult]:
+    """One stage, one service (default: a weekly one-hour nurse visit), 100 patients."""
+    from conftest import make_service, make_stage
+
+    stage = make_stage(services=[service or make_service()])
+    folder = write_pathway(tmp_path / "pathway", stages=[stage], cohort=cohort)
+    tariff = write_tariff(tmp_path)
+    pathway = load_pathway(folder)
+    return pathway, cost(pathway, load_tariff(tariff))
+
+
+# ---------------------------------------------------------------- the shipped template
+
+
+def test_markdown_has_every_heading_of_the_specification(spec_md: str) -> None:
+    headings = [m.group(2) for m in re.finditer(r"^(#{1,4}) (.+)$", spec_md, re.MULTILINE)]
+    for heading in HEADINGS:
+        assert heading in headings, heading
+    assert headings[0] == "Service specification: Adult end of life care"
+
+
+def test_every_stage_and_service_of_the_bundled_pathway_is_in_every_format(
+    default_pathway: Pathway, spec_md: str, spec_html: str, spec_docx: bytes
+) -> None:
+    page = html.unescape(" ".join(parse_html(spec_html).text))
+    _, word = docx_text(spec_docx)
+    for stage in default_pathway.stages:
+        for text in (spec_md, page, word):
+            assert f"Stage {default_pathway.stages.index(stage) + 1}: {stage.label}" in text
+        for service in stage.services:
+            assert service.label in page
+            assert service.label in word
+
+
+def test_figures_in_the_document_are_the_cost_results_figures(
+    default_cost: CostResult, spec_md: str, spec_html: str, spec_docx: bytes
+) -> None:
+    per_patient = format_money(default_cost.per_patient, pence=True)
+    total = format_money(default_cost.total)
+    _, word = docx_text(spec_docx)
+    page = " ".join(parse_html(spec_html).text)
+    for text in (spec_md, page, word):
+        assert f"{per_patient} per patient" in text
+        assert f"{total} a year" in text
+    # every stage's cost per cohort patient and a year, and every role's WTE, in the annex
+    for row in default_cost.by_stage().to_dict(orient="records"):
+        annex = [
+            cells
+            for x in spec_md.splitlines()
+            if x.startswith("| **")
+            and f". {row['name']}**" in x
+            and len(cells := [c.strip() for c in x.strip().strip("|").split("|")]) == 8
+        ]
+        assert len(annex) == 1
+        assert annex[0][5] == format_money(row["per_patient"])
+        assert annex[0][6] == format_money(row["total"])
+    for role in default_cost.by_role().to_dict(orient="records"):
+        assert f"| {role['wte']:,.1f} | {format_money(role['cost'])} |" in spec_md
+
+
+def test_header_table_comes_from_the_header_file(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    md = render_spec(default_pathway, default_cost, header=TEMPLATES / "header.yaml")
+    assert "| **Commissioner lead** | Jo Bloggs, Head of Commissioning |" in md
+    assert "| **Date of review** | 31 March 2026 |" in md  # a YAML date, written out
+    assert md.startswith("# Service specification: Palliative and end of life care, Exampleshire")
+    plain = render_spec(default_pathway, default_cost)
+    assert "| **Commissioner lead** | To be agreed |" in plain
+
+
+def test_docx_has_real_headings_and_tables(spec_docx: bytes, default_pathway: Pathway) -> None:
+    document, _ = docx_text(spec_docx)
+    by_style: dict[str, list[str]] = {}
+    for paragraph in document.paragraphs:
+        by_style.setdefault(paragraph.style.name, []).append(paragraph.text)
+    assert by_style["Heading 1"] == ["Service specification: Adult end of life care"]
+    assert "1. Population needs" in by_style["Heading 2"]
+    assert "Annex A: Costing" in by_style["Heading 2"]
+    assert "3.2 Service description and care pathway" in by_style["Heading 3"]
+    assert "3.2.1 Stage 1: Advancing disease" in by_style["Heading 4"]
+    assert "Cost by stage" in by_style["Caption"]
+    assert by_style["List Bullet"]
+    headers = [[c.text for c in t.rows[0].cells] for t in document.tables]
+    assert headers[0] == ["Item", "Details"]  # the header block is a table
+    assert ["Service", "Setting", "Uptake", "Frequency and duration"] in headers
+    assert ["Service", "Role", "Staff at each contact", "Share of contacts attended"] in headers
+    assert ["Role", "Priced per", "Hours a year", "Hours per WTE", "WTE", "Cost a year"] in headers
+    # services tables: one per stage, a row per service plus the header row
+    services = [
+        t
+        for t in document.tables
+        if [c.text for c in t.rows[0].cells][:2] == ["Service", "Setting"]
+        and len(t.rows[0].cells) == 4
+    ]
+    assert [len(t.rows) - 1 for t in services] == [len(s.services) for s in default_pathway.stages]
+    # header rows repeat on every page and are bold
+    first = document.tables[0].rows[0]
+    assert first._tr.xpath("./w:trPr/w:tblHeader")
+    assert all(run.bold for cell in first.cells for run in cell.paragraphs[0].runs)
+    assert document.core_properties.title == "Service specification: Adult end of life care"
+
+
+def test_html_is_a_standalone_accessible_page(spec_html: str) -> None:
+    page = parse_html(spec_html)
+    tags = [t for t, _ in page.tags]
+    assert spec_html.startswith("<!DOCTYPE html>")
+    assert ("html", {"lang": "en"}) in page.tags
+    assert "script" not in tags
+    assert "link" not in tags
+    assert "img" not in tags
+    assert "iframe" not in tags
+    assert not any(a.get("src") for _, a in page.tags)
+    assert "style" in tags  # the CSS is embedded
+    assert [h for h in page.headings if h[0] == "h1"] == [
+        ("h1", "Service specification: Adult end of life care")
+    ]
+    for heading in HEADINGS:
+        assert heading in [text for _, text in page.headings], heading
+    assert len(page.tables) == len(page.captions) > 10  # every table has a caption
+    column_heads = [a for t, a in page.tags if t == "th" and a.get("scope") == "col"]
+    assert len(column_heads) >= 4 * len(page.tables)
+    assert page.tables[0][0] == ["Item", "Details"]
+    assert page.tables[0][1] == ["Service specification no.", "To be agreed"]
+    assert ("th", {"style": "text-align:left", "scope": "row"}) in page.tags
+
+
+def test_outcomes_are_listed_with_measure_target_direction_source_and_when(
+    default_pathway: Pathway, spec_md: str
+) -> None:
+    for stage in default_pathway.stages:
+        for outcome in stage.outcomes:
+            row = next(
+                x
+                for x in spec_md.splitlines()
+                if x.startswith(f"| {outcome.label} | {stage.label} |")
+            )
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            assert cells[2] == markdown_escape(outcome.measure or "")
+            assert outcome.target is not None
+            assert cells[3] == f"{outcome.target * 100:.0f}%"  # every bundled target is a share
+            assert cells[4] == {"higher": "Higher", "lower": "Lower"}[outcome.direction or ""]
+            assert cells[5] == markdown_escape(outcome.source or "")
+            assert cells[6] == markdown_escape(outcome.recorded_at or "")
+
+
+def test_national_standards_and_the_stages_standards_are_cited(
+    default_pathway: Pathway, spec_md: str
+) -> None:
+    for code in ("QS13", "NG31", "NG142"):
+        assert f"NICE quality standard {code}" in spec_md or f"NICE guideline {code}" in spec_md
+    for stage in default_pathway.stages:
+        for standard in stage.standards:
+            assert f"| {markdown_escape(standard)} |" in spec_md
+
+
+def test_tariff_sources_of_every_row_used_are_in_the_annex(
+    default_cost: CostResult, spec_md: str
+) -> None:
+    for code in set(default_cost.lines["code"]):
+        row = default_cost.tariff[code]
+        price = format_money(row.cost, pence=True)
+        assert f"| {code} | {markdown_escape(row.description)} | {row.unit} | {price} |" in spec_md
+        assert markdown_escape(row.source) in spec_md
+        assert row.location in spec_md
+
+
+# ---------------------------------------------------------------- hand-computed figures
+
+
+def test_small_pathway_figures_by_hand(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    # 100 patients; one one-hour nurse visit a week for 1 week; nurse £60 an hour:
+    # £60 a patient, £6,000 a year, 100 hours a year = 100 / 1,650 = 0.06 WTE
+    pathway, result = small_pathway(tmp_path, write_pathway, write_tariff)
+    md = render_spec(pathway, result)
+    assert "**£60.00 per patient**" in md
+    assert "**£6,000 a year**" in md
+    assert "| nurse | hour | 100 | 1,650 | 0.1 | £6,000 |" in md
+    assert "| visits | Patient's home | 100% | 1 contact a week, 60 minutes |" in md
+    assert "commissioned for **100 people a year**" in md
+
+
+def test_cohort_arithmetic_by_hand(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    # 40,000 people x 9.5 deaths per 1,000 = 380 deaths; x 75% = 285 patients
+    pathway, result = small_pathway(
+        tmp_path,
+        write_pathway,
+        write_tariff,
+        cohort={"population": 40000, "deaths_per_1000": 9.5, "eligible_share": 0.75},
+    )
+    md = render_spec(pathway, result)
+    assert "(40,000 \N{MULTIPLICATION SIGN} 9.5 / 1,000 \N{MULTIPLICATION SIGN} 75% = 285)" in md
+    assert "| **= deaths a year** | 380 |" in md
+    assert "| **= people entering the pathway a year** | 285 |" in md
+    assert "**£17,100 a year**" in md  # 285 x £60
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "words"),
+    [
+        ("per_week", 2, "2 contacts a week"),
+        ("per_week", 1, "1 contact a week"),
+        ("per_week", 0.231, "1 contact a month"),  # 12 a year
+        ("per_week", 0.2, "1 contact every 5 weeks"),
+        ("per_week", 0.15, "0.15 contacts a week (about 1 every 7 weeks)"),
+        ("per_week", 0, "no contacts"),
+        ("per_day", 2, "2 contacts a day"),
+        ("per_day", 0.5, "3.5 contacts a week"),
+        ("per_stage", 1, "1 contact in the stage"),
+        ("per_stage", 2.5, "2.5 contacts in the stage"),
+    ],
+)
+def test_frequency_in_words(kind: str, value: float, words: str) -> None:
+    assert _frequency_words(kind, value) == words
+
+
+def test_services_with_items_say_what_and_how_many(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    from conftest import make_service, make_stage
+
+    stage = make_stage(
+        duration_weeks=2,
+        services=[
+            make_service(contacts={"per_day": 2, "minutes": 45, "travel_minutes": 20}),
+            {
+                "id": "beds",
+                "setting": "hospice",
+                "uptake": 0.5,
+                "items": [{"code": "bed-day", "per_week": 7}, {"code": "pack", "quantity": 1}],
+            },
+        ],
+    )
+    folder = write_pathway(tmp_path / "p", stages=[stage])
+    tariff = write_tariff(
+        tmp_path,
+        [
+            {"code": "nurse", "unit": "hour", "cost": 60},
+            {
+                "code": "bed-day",
+                "unit": "day",
+                "cost": 500,
+                "description": "Hospice bed day, per day",
+            },
+            {
+                "code": "pack",
+                "unit": "item",
+                "cost": 40,
+                "description": "Medicines pack: four drugs",
+            },
+        ],
+    )
+    pathway = load_pathway(folder)
+    md = render_spec(pathway, cost(pathway, load_tariff(tariff)))
+    assert "| visits | Patient's home | 100% | 2 contacts a day, 45 minutes (+20 travel) |" in md
+    said = "Hospice bed day: 7 days a week; Medicines pack: 1 item per patient"
+    assert f"| beds | Hospice | 50% | {said} |" in md
+    # beds: 14 days x £500 + £40 = £7,040 per patient receiving; x 50% = £3,520 per patient
+    assert "| beds | Hospice | 50% | 50 | £7,040 | £3,520 | £352,000 |" in md
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def test_free_text_cannot_break_tables_or_inject_markup(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    from conftest import make_service
+
+    name = "Visits | <script>alert(1)</script> *not bold* [x](javascript:alert(1))"
+    pathway, result = small_pathway(
+        tmp_path, write_pathway, write_tariff, service=make_service(name=name)
+    )
+    md = render_spec(pathway, result)
+    row = next(x for x in md.splitlines() if "alert" in x and "Patient's home" in x)
+    assert len(re.split(r"(?<!\\)\|", row.strip().strip("|"))) == 4  # still four cells
+    page = render_spec(pathway, result, format="html")
+    parsed = parse_html(page)
+    assert "script" not in [t for t, _ in parsed.tags]
+    assert "a" not in [t for t, _ in parsed.tags]
+    assert "em" not in [t for t, _ in parsed.tags]
+    services = next(t for t in parsed.tables if t[0][:2] == ["Service", "Setting"])
+    assert services[1][0] == name
+    _, word = docx_text(render_spec(pathway, result, format="docx"))
+    assert name in word
+
+
+_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_escaped_text_shows_exactly_as_written_in_a_table_cell(text: str) -> None:
+    fragment = markdown_to_html_fragment(f"| a | b |\n|---|---|\n| {markdown_escape(text)} | x |\n")
+    table = parse_html(fragment).tables
+    assert len(table) == 1
+    assert len(table[0]) == 2
+    assert table[0][1] == [" ".join(text.split()), "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_escaped_text_is_one_plain_paragraph(text: str) -> None:
+    fragment = markdown_to_html_fragment(f"Before {markdown_escape(text)} after\n")
+    parsed = parse_html(fragment)
+    assert [t for t, _ in parsed.tags] == ["p"]
+    assert " ".join("".join(parsed.text).split()) == " ".join(f"Before {text} after".split())
+
+
+_MARKUP = st.sampled_from(
+    [
+        "# ",
+        "## ",
+        "> ",
+        "- ",
+        "+ ",
+        "* ",
+        "1. ",
+        "2) ",
+        "---",
+        "===",
+        "***",
+        "```",
+        "~~~",
+        "    ",
+        "<div>",
+        "<!-- ",
+        "&amp;",
+        "&#65;",
+        "[a]: /u",
+        "![i](x)",
+        "|",
+        "\\",
+        "_",
+        "__",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_MARKUP, _TEXT), max_size=6).map("".join))
+@example("1. item")
+@example("# heading")
+@example("&amp; &#65; &copy;")
+@example("---")
+def test_escaped_text_starting_a_line_stays_plain_text(text: str) -> None:
+    expected = " ".join(text.split())
+    for before, tags in (("", ["p"]), ("- ", ["ul", "li"]), ("## ", ["h2"])):
+        parsed = parse_html(markdown_to_html_fragment(f"{before}{markdown_escape(text)}\n"))
+        got = " ".join("".join(parsed.text).split())
+        if expected or before:
+            assert [t for t, _ in parsed.tags] == tags, (before, text)
+        assert got == expected
+
+
+def test_context_keys_do_not_hide_behind_dict_methods(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    # Jinja looks up attributes first: a key named 'items' would give dict.items
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                assert not hasattr(dict, key), key
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+        else:
+            assert isinstance(value, str | int), type(value)
+
+    walk(spec_context(default_pathway, default_cost))
+
+
+def test_a_result_from_another_pathway_is_refused(
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    write_tariff: Callable[..., Path],
+    default_cost: CostResult,
+) -> None:
+    pathway, _ = small_pathway(tmp_path, write_pathway, write_tariff)
+    with pytest.raises(ValueError, match="another pathway"):
+        render_spec(pathway, default_cost)
+
+
+# ---------------------------------------------------------------- template errors
+
+
+@pytest.mark.parametrize(
+    ("template", "where", "message"),
+    [
+        ("syntax-error.md.j2", "syntax-error.md.j2:4", "template syntax error: unexpected '}'"),
+        (
+            "undefined-name.md.j2",
+            "undefined-name.md.j2:6",
+            "'stagez' is undefined; did you mean 'stages'?",
+        ),
+        (
+            "undefined-key.md.j2",
+            "undefined-key.md.j2:3",
+            "there is no 'nmae' here; did you mean 'name'?",
+        ),
+        (
+            "sandbox-escape.md.j2",
+            "sandbox-escape.md.j2:3",
+            "refused: access to attribute '__class__'",
+        ),
+        ("sandbox-format.md.j2", "sandbox-format.md.j2:3", "refused: "),
+        (
+            "missing-include.md.j2",
+            "missing-include.md.j2:3",
+            "template 'no-such-part.md.j2' not found",
+        ),
+        ("runtime-error.md.j2", "runtime-error.md.j2:5", "ZeroDivisionError"),
+        ("outer.md.j2", "_inner-broken.md.j2:3", "there is no 'no_such_figure' here"),
+    ],
+)
+def test_template_errors_name_the_template_file_and_line(
+    default_pathway: Pathway, default_cost: CostResult, template: str, where: str, message: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        render_spec(default_pathway, default_cost, template=TEMPLATES / template)
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, CareProfilesError)
+    (problem,) = caught.value.problems
+    assert f"{problem.file}:{problem.line}".endswith(where)
+    assert message in problem.message
+    assert str(caught.value).endswith(problem.message)
+
+
+def test_sandbox_refuses_python_internals_in_a_string_template(tmp_path: Path) -> None:
+    template = tmp_path / "escape.md.j2"
+    template.write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"escape\.md\.j2:1: refused"):
+        render_template(template, {})
+
+
+def test_unknown_template_names_and_files(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    with pytest.raises(TemplateError, match="did you mean 'nhs-service-specification'"):
+        render_spec(default_pathway, default_cost, template="nhs")
+    with pytest.raises(TemplateError, match="no such file"):
+        render_spec(default_pathway, default_cost, template=TEMPLATES / "nope.md.j2")
+    assert DEFAULT_TEMPLATE in list_templates()
+
+
+def test_html_template_is_autoescaped_and_gives_html_only(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    from conftest import make_service
+
+    pathway, result = small_pathway(
+        tmp_path, write_pathway, write_tariff, service=make_service(name="<script>x</script> & co")
+    )
+    page = render_spec(pathway, result, template=TEMPLATES / "minimal.html.j2", format="html")
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; co" in page
+    assert "<script>" not in page
+    assert "£60.00" in page
+    with pytest.raises(TemplateError, match="an HTML template gives HTML only"):
+        render_spec(pathway, result, template=TEMPLATES / "minimal.html.j2", format="docx")
+
+
+def test_unknown_format_is_refused(default_pathway: Pathway, default_cost: CostResult) -> None:
+    with pytest.raises(ValueError, match="format 'pdf'"):
+        render_spec(default_pathway, default_cost, format="pdf")
+
+
+# ---------------------------------------------------------------- header
+
+
+def test_header_file_problems_name_file_and_line() -> None:
+    with pytest.raises(ValidationError) as caught:
+        load_header(TEMPLATES / "header-bad.yaml")
+    found = [(p.line, p.where, p.message) for p in caught.value.problems]
+    assert found[0] == (
+        2,
+        "comissioner_lead",
+        "unknown key 'comissioner_lead'; did you mean 'commissioner_lead'?",
+    )
+    assert found[1][:2] == (3, "provider")
+    assert "is not text" in found[1][2]
+    assert found[2][:2] == (4, "period")
+    assert "is empty" in found[2][2]
+    assert all(p.file and p.file.endswith("header-bad.yaml") for p in caught.value.problems)
+
+
+def test_header_defaults_and_mapping() -> None:
+    assert SpecHeader().commissioner_lead == "To be agreed"
+    assert SpecHeader.model_validate({"number": 7}).number == "7"
+    with pytest.raises(pydantic.ValidationError, match="Extra inputs"):
+        SpecHeader.model_validate({"comissioner": "x"})
+
+
+# ---------------------------------------------------------------- converters
+
+
+def test_markdown_to_html_and_docx_on_their_own(tmp_path: Path) -> None:
+    md = (
+        "# Title\n\nSome *em* and **bold** and `code` and a [link](https://example.org).\n\n"
+        "Table: Costs\n\n| Item | £ |\n|:--|--:|\n| **Beds** | 1,000 |\n\n"
+        "1. first\n2. second\n\n- a\n  - nested\n\n> quoted\n\n---\n\n```\nline 1\nline 2\n```\n"
+        "\n<b>raw</b>\n"
+    )
+    page = parse_html(markdown_to_html(md))
+    assert page.captions == ["Costs"]
+    assert "b" not in [t for t, _ in page.tags]  # raw HTML stays text
+    assert "<b>raw</b>" in "".join(page.text)
+    out = tmp_path / "x.docx"
+    data = markdown_to_docx(md, out)
+    assert out.read_bytes() == data
+    document, text = docx_text(data)
+    styles = [(p.style.name, p.text) for p in document.paragraphs]
+    assert ("Heading 1", "Title") in styles
+    assert ("Caption", "Costs") in styles
+    assert ("List", "1. first") in styles
+    assert ("List", "2. second") in styles
+    assert ("List Bullet", "a") in styles
+    assert ("List Bullet 2", "nested") in styles
+    assert ("Quote", "quoted") in styles
+    assert "line 1\nline 2" in text
+    assert "<b>raw</b>" in text
+    assert [c.text for c in document.tables[0].rows[1].cells] == ["Beds", "1,000"]
+    assert document.element.xpath("//w:hyperlink")
+    assert document.element.xpath('//w:br[@w:type="page"]')
+
+
+# ---------------------------------------------------------------- examples
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in EXAMPLES.glob("*.j2")))
+def test_example_templates_render(
+    default_pathway: Pathway, default_cost: CostResult, template: str
+) -> None:
+    md = render_spec(
+        default_pathway, default_cost, template=EXAMPLES / template, header=EXAMPLES / "header.yaml"
+    )
+    assert format_money(default_cost.per_patient, pence=True) in md
+    assert "Increasing decline" in md
+    _, word = docx_text(render_spec(default_pathway, default_cost, EXAMPLES / template, "docx"))
+    assert format_money(default_cost.total) in word
+
+
+def test_example_local_specification_overrides_blocks(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    md = render_spec(default_pathway, default_cost, template=EXAMPLES / "local-specification.md.j2")
+    assert "Exampleshire's population is older" in md
+    assert "No CQUIN goal applies in the first year" in md
+    assert "To be agreed.\n\n## 6." not in md
+    assert "## 1. Population needs" in md
+    assert "## Annex A: Costing" in md
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_writes_each_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for ext in ("md", "html", "docx"):
+        out = tmp_path / f"spec.{ext}"
+        assert main(["spec", "-o", str(out)]) == 0
+        assert out.stat().st_size > 10_000
+    assert (tmp_path / "spec.md").read_text(encoding="utf-8").startswith("# Service specification")
+    assert (tmp_path / "spec.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    document, _ = docx_text((tmp_path / "spec.docx").read_bytes())
+    assert document.paragraphs[0].style.name == "Heading 1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.docx", "spec.html", "spec.md"]
+
+
+def test_cli_markdown_to_stdout_and_format_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["spec", "--commissioner-lead", "Dr Who", "--review-date", "1 May 2026"]) == 0
+    out = capsys.readouterr().out
+    assert "| **Commissioner lead** | Dr Who |" in out
+    assert "| **Date of review** | 1 May 2026 |" in out
+    target = tmp_path / "spec.txt"
+    assert main(["spec", "--format", "html", "-o", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cli_options_override_the_header_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["spec", "--header", str(TEMPLATES / "header.yaml"), "--provider-lead", "A N Other"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "| **Provider lead** | A N Other |" in out
+    assert "| **Commissioner lead** | Jo Bloggs, Head of Commissioning |" in out
+
+
+def test_cli_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "spec.md"
+    out.write_text("keep me\n", encoding="utf-8")
+    assert main(["spec", "-o", str(out)]) == 1
+    assert "exists already; use --force" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    assert main(["spec", "-o", str(out), "--force"]) == 0
+    assert out.read_text(encoding="utf-8").startswith("# Service specification")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--template", str(TEMPLATES / "undefined-name.md.j2")],
+            "undefined-name.md.j2:6: 'stagez' is undefined",
+        ),
+        (
+            ["--template", str(TEMPLATES / "sandbox-escape.md.j2")],
+            "sandbox-escape.md.j2:3: refused",
+        ),
+        (
+            ["--template", str(TEMPLATES / "syntax-error.md.j2")],
+            "syntax-error.md.j2:4: template syntax error",
+        ),
+        (
+            ["--header", str(TEMPLATES / "header-bad.yaml")],
+            "header-bad.yaml:2: comissioner_lead: unknown key",
+        ),
+        (["--template", str(TEMPLATES / "minimal.html.j2")], "an HTML template gives HTML only"),
+        (["--provider", "  "], "provider: is empty"),
+    ],
+)
+def test_cli_errors_exit_1_without_traceback_or_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    for ext in ("md", "docx"):
+        out = tmp_path / f"spec.{ext}"
+        assert main(["spec", *args, "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert message in err
+        assert "Traceback" not in err
+        assert list(tmp_path.iterdir()) == []  # no output, no temporary file left behind
+
+
+def test_cli_binary_format_needs_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "--format", "docx"]) == 1
+    assert "give one with -o FILE" in capsys.readouterr().err
+
+
+def test_cli_lists_templates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "--list-templates"]) == 0
+    assert capsys.readouterr().out.split() == list_templates()
+
+
+def test_cli_runs_the_example_custom_template(tmp_path: Path) -> None:
+    out = tmp_path / "summary.docx"
+    template = EXAMPLES / "board-summary.md.j2"
+    assert (
+        main(
+            [
+                "spec",
+                "--template",
+                str(template),
+                "--header",
+                str(EXAMPLES / "header.yaml"),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    _, text = docx_text(out.read_bytes())
+    assert "Palliative and end of life care, Exampleshire: summary for the board" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_converts_the_word_file(tmp_path: Path, spec_docx: bytes) -> None:
+    source = tmp_path / "spec.docx"
+    source.write_bytes(spec_docx)
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    pdf = tmp_path / "spec.pdf"
+    assert done.returncode == 0, done.stderr
+    assert pdf.is_file()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 50_000
