@@ -334,59 +334,65 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
     raw, problems = read_yaml(path, error=ScenarioError, what="scenario file")
     model = validate_model(ScenarioFile, raw, name, problems)
     entries = raw.get("scenarios")
-    if model is not None and isinstance(entries, LineList):
-        problems.extend(_check_ids_and_bases(model, raw, name))
+    if isinstance(entries, LineList):
+        problems.extend(_check_ids_and_bases(entries, name))
     if problems or model is None:
         raise ScenarioError(sort_problems(problems))
     return ScenarioSet(model.scenarios, name)
 
 
-def _check_ids_and_bases(model: ScenarioFile, raw: Any, name: str) -> list[Problem]:
+def _check_ids_and_bases(entries: LineList, name: str) -> list[Problem]:
+    """Duplicate ids, unknown bases and base cycles, from the raw entries (so they are
+    reported together with any other problem of the file)."""
     problems: list[Problem] = []
     first: dict[str, int] = {}
-    for i, s in enumerate(model.scenarios):
-        if s.id in first:
+    bases: dict[str, tuple[str, int]] = {}
+    for i, entry in enumerate(entries):
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str):
+            continue
+        if ident in first:
             problems.append(
                 Problem(
                     name,
-                    line_of(raw, ("scenarios", i, "id")),
+                    line_of(entries, (i, "id")),
                     f"scenarios[{i}].id",
-                    f"duplicate scenario id {s.id!r} (also scenarios[{first[s.id]}]); "
+                    f"duplicate scenario id {ident!r} (also scenarios[{first[ident]}]); "
                     "give each scenario an id of its own",
                 )
             )
-        else:
-            first[s.id] = i
-    ids = list(first)
-    by_id = {s.id: s for s in model.scenarios}
-    for i, s in enumerate(model.scenarios):
-        if s.base is None:
             continue
-        line = line_of(raw, ("scenarios", i, "base"))
-        if s.base not in by_id:
-            close = difflib.get_close_matches(s.base, ids, n=1)
+        first[ident] = i
+        base = entry.get("base")
+        if isinstance(base, str):
+            bases[ident] = (base, i)
+    ids = list(first)
+    for ident, (base, i) in bases.items():
+        line = line_of(entries, (i, "base"))
+        if base not in first:
+            close = difflib.get_close_matches(base, ids, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"scenarios are {', '.join(ids)}"
             problems.append(
                 Problem(
                     name,
                     line,
                     f"scenarios[{i}].base",
-                    f"no scenario {s.base!r} in this file; {hint}",
+                    f"no scenario {base!r} in this file; {hint}",
                 )
             )
             continue
-        seen = [s.id]
-        current: str | None = s.base
-        while current is not None and current in by_id and current not in seen:
+        seen = [ident]
+        current: str | None = base
+        while current is not None and current in first and current not in seen:
             seen.append(current)
-            current = by_id[current].base
-        if current is not None and current == s.id:
+            current = bases[current][0] if current in bases else None
+        if current is not None and current == ident:
             problems.append(
                 Problem(
                     name,
                     line,
                     f"scenarios[{i}].base",
-                    f"the base chain {' -> '.join([*seen, s.id])} is a cycle; "
+                    f"the base chain {' -> '.join([*seen, ident])} is a cycle; "
                     "a scenario cannot build on itself: remove one of the bases",
                 )
             )
@@ -965,22 +971,28 @@ def compare(
     """Cost the baseline and each scenario (``ids``: some of them, in that order).
 
     Every scenario's problems (addresses naming nothing, results that break the format,
-    codes no tariff prices) are collected and raised once as a :class:`ScenarioError`.
+    codes no tariff prices) are collected and raised once: as a :class:`ScenarioError`,
+    or as the one kind of error they all are (:class:`MissingCodeError` for a code no
+    tariff prices).
     """
     if not isinstance(scenarios, ScenarioSet):
         scenarios = load_scenarios(scenarios)
     baseline = cost(pathway, tariff, index=index)
     chosen = [scenarios.get(i) for i in ids] if ids is not None else list(scenarios)
     problems: list[Problem] = []
+    kinds: set[type[ValidationError]] = set()
     results: list[tuple[Scenario, CostResult]] = []
     for s in chosen:
         try:
             p, t = apply_scenario(pathway, tariff, scenarios, s.id)
             results.append((s, cost(p, t, index=index)))
         except ValidationError as exc:
+            kinds.add(type(exc))
             problems.extend(q for q in exc.problems if q not in problems)
     if problems:
-        raise ScenarioError(sort_problems(problems))
+        # one kind of error (e.g. MissingCodeError for an added service): keep its type
+        kind = kinds.pop() if len(kinds) == 1 else ScenarioError
+        raise kind(sort_problems(problems))
     return Comparison(baseline, tuple(results), scenarios.file)
 
 
