@@ -198,6 +198,10 @@ def _plain(inline: Token) -> str:
 _A4 = (210.0, 297.0)  # millimetres
 _MARGIN_MM = 20.0
 _TABLE_PT = 9
+TABLE_TEXT = "Table Text"
+"""The Word paragraph style of table cells (9 point, 1 point before and after)."""
+TABLE_HEADING = "Table Heading"
+"""The Word paragraph style of table header cells (Table Text, bold)."""
 _HEADER_FILL = "E8EDEE"
 
 
@@ -244,6 +248,7 @@ def markdown_to_docx(
 
 
 def _setup(document: Any) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Mm, Pt
 
     for section in document.sections:
@@ -255,6 +260,14 @@ def _setup(document: Any) -> None:
     normal.font.size = Pt(10.5)
     for level in range(1, 5):
         document.styles[f"Heading {level}"].font.name = "Arial"
+    cell = document.styles.add_style(TABLE_TEXT, WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = normal
+    cell.font.size = Pt(_TABLE_PT)
+    cell.paragraph_format.space_before = cell.paragraph_format.space_after = Pt(1)
+    cell.paragraph_format.line_spacing = 1.0
+    heading = document.styles.add_style(TABLE_HEADING, WD_STYLE_TYPE.PARAGRAPH)
+    heading.base_style = cell
+    heading.font.bold = True
 
 
 class _Walker:
@@ -262,6 +275,7 @@ class _Walker:
 
     def __init__(self, document: Any) -> None:
         self.doc = document
+        self.style_ids: dict[str, str] = {}
         self.lists: list[list[Any]] = []  # [kind, next number, first paragraph pending]
         self.quote = 0
 
@@ -272,12 +286,12 @@ class _Walker:
             kind = tok.type
             if kind == "heading_open":
                 level = min(int(tok.tag[1:]), 9)
-                self._inline(self.doc.add_paragraph(style=f"Heading {level}"), tokens[i + 1])
+                self._inline(self._paragraph(f"Heading {level}"), tokens[i + 1])
                 i += 3
                 continue
             if kind == "paragraph_open":
                 style, prefix = self._paragraph_style()
-                self._inline(self.doc.add_paragraph(style=style), tokens[i + 1], prefix=prefix)
+                self._inline(self._paragraph(style), tokens[i + 1], prefix=prefix)
                 i += 3
                 continue
             if kind in ("bullet_list_open", "ordered_list_open"):
@@ -306,6 +320,18 @@ class _Walker:
                 raise ValueError(f"cannot write Markdown token {kind!r} to Word")
             i += 1
 
+    def _paragraph(self, style: str | None) -> Any:
+        """A new paragraph in ``style`` (set by id: python-docx's lookup by name is slow)."""
+        paragraph = self.doc.add_paragraph()
+        if style is not None:
+            paragraph._p.style = self._style_id(style)
+        return paragraph
+
+    def _style_id(self, name: str) -> str:
+        if name not in self.style_ids:
+            self.style_ids[name] = str(self.doc.styles[name].style_id)
+        return self.style_ids[name]
+
     def _paragraph_style(self) -> tuple[str | None, str]:
         """The style of the next paragraph, and the text to put before it (a list number).
 
@@ -327,11 +353,7 @@ class _Walker:
             return "Quote", ""
         return None, ""
 
-    def _inline(
-        self, paragraph: Any, inline: Token, size: int | None = None, prefix: str = ""
-    ) -> None:
-        from docx.shared import Pt
-
+    def _inline(self, paragraph: Any, inline: Token, prefix: str = "") -> None:
         if prefix:
             paragraph.add_run(prefix)
         bold = italic = 0
@@ -353,15 +375,15 @@ class _Walker:
             elif t in ("text", "code_inline", "image"):
                 text = kid.content if t != "image" else _plain(kid)
                 if link is not None:
-                    _hyperlink(paragraph, link, text, bold > 0, italic > 0, size)
+                    _hyperlink(paragraph, link, text, bold > 0, italic > 0)
                     continue
                 run = paragraph.add_run(text)
-                run.bold = bold > 0 or None
-                run.italic = italic > 0 or None
+                if bold:  # (setting None would add an empty w:rPr to every run)
+                    run.bold = True
+                if italic:
+                    run.italic = True
                 if t == "code_inline":
                     run.font.name = "Courier New"
-                if size:
-                    run.font.size = Pt(size)
             elif t == "softbreak":
                 paragraph.add_run(" ")
             elif t == "hardbreak":
@@ -374,7 +396,7 @@ class _Walker:
     def _code(self, content: str) -> None:
         from docx.shared import Pt
 
-        paragraph = self.doc.add_paragraph(style="No Spacing")
+        paragraph = self._paragraph("No Spacing")
         lines = content.rstrip("\n").split("\n")
         for n, line in enumerate(lines):
             run = paragraph.add_run(line)
@@ -427,7 +449,7 @@ class _Walker:
         from docx.oxml.ns import qn
 
         if table.caption is not None:
-            caption = self.doc.add_paragraph(style="Caption")
+            caption = self._paragraph("Caption")
             caption.paragraph_format.keep_with_next = True
             self._inline(caption, table.caption)
         columns = max((len(r) for r in table.rows), default=0)
@@ -437,14 +459,14 @@ class _Walker:
         out.style = self.doc.styles["Table Grid"]
         out.alignment = WD_TABLE_ALIGNMENT.LEFT
         out.autofit = False
-        for c, width in enumerate(_column_widths(table, columns, self._text_width())):
+        widths = _column_widths(table, columns, self._text_width())
+        for c, width in enumerate(widths):
             out.columns[c].width = width
-            for docx_row in out.rows:
-                docx_row.cells[c].width = width
         aligns = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
                   "center": WD_ALIGN_PARAGRAPH.CENTER}
         for r, cells in enumerate(table.rows):
             docx_row = out.rows[r]
+            row_cells = docx_row.cells  # slow in python-docx: fetch once a row
             header = r < table.header_rows
             tr_pr = docx_row._tr.get_or_add_trPr()
             tr_pr.append(OxmlElement("w:cantSplit"))  # schema order: cantSplit, then tblHeader
@@ -453,17 +475,17 @@ class _Walker:
                 repeat.set(qn("w:val"), "true")
                 tr_pr.append(repeat)
             for c in range(columns):
-                cell = docx_row.cells[c]
+                cell = row_cells[c]
+                cell.width = widths[c]
                 paragraph = cell.paragraphs[0]
+                paragraph._p.style = self._style_id(TABLE_HEADING if header else TABLE_TEXT)
                 if c < len(cells) and cells[c].inline is not None:
                     inline = cells[c].inline
                     assert inline is not None
-                    self._inline(paragraph, inline, size=_TABLE_PT)
+                    self._inline(paragraph, inline)
                     if cells[c].align in aligns:
                         paragraph.alignment = aligns[str(cells[c].align)]
                 if header:
-                    for run in paragraph.runs:
-                        run.bold = True
                     shading = OxmlElement("w:shd")
                     shading.set(qn("w:val"), "clear")
                     shading.set(qn("w:color"), "auto")
@@ -500,9 +522,7 @@ def _column_widths(table: _Table, columns: int, total: int) -> list[int]:
     return [int(x * scale) for x in sizes]
 
 
-def _hyperlink(
-    paragraph: Any, url: str, text: str, bold: bool, italic: bool, size: int | None
-) -> None:
+def _hyperlink(paragraph: Any, url: str, text: str, bold: bool, italic: bool) -> None:
     """A real, clickable hyperlink run (python-docx has no API for one)."""
     from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.oxml import OxmlElement
@@ -512,7 +532,7 @@ def _hyperlink(
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), r_id)
     run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")  # children in the schema's order: b, i, color, sz, u
+    props = OxmlElement("w:rPr")  # children in the schema's order: b, i, color, u
     if bold:
         props.append(OxmlElement("w:b"))
     if italic:
@@ -520,10 +540,6 @@ def _hyperlink(
     color = OxmlElement("w:color")
     color.set(qn("w:val"), "005EB8")
     props.append(color)
-    if size:
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(size * 2))
-        props.append(sz)
     underline = OxmlElement("w:u")
     underline.set(qn("w:val"), "single")
     props.append(underline)

@@ -258,7 +258,10 @@ def test_docx_has_real_headings_and_tables(spec_docx: bytes, default_pathway: Pa
     # header rows repeat on every page and are bold
     first = document.tables[0].rows[0]
     assert first._tr.xpath("./w:trPr/w:tblHeader")
-    assert all(run.bold for cell in first.cells for run in cell.paragraphs[0].runs)
+    assert {cell.paragraphs[0].style.name for cell in first.cells} == {"Table Heading"}
+    assert document.styles["Table Heading"].font.bold
+    body = document.tables[0].rows[1].cells[1].paragraphs[0]
+    assert body.style.name == "Table Text"
     assert document.core_properties.title == "Service specification: Adult end of life care"
 
 
