@@ -129,6 +129,7 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
     locations: dict[str, str] = {}
     years: dict[str, str] = {}
     sources: dict[str, str] = {}
+    first_line: dict[str, int] = {}
     if any(p.where == "header" and "missing column" in p.message for p in problems):
         raise TariffError(problems)
     for line, row in rows:
@@ -140,13 +141,13 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
         if not _CODE.match(code):
             bad("code", f"{code!r} is not a valid code; use lower-case letters, digits and '-'")
             continue
-        if code in locations:
+        if code in first_line:
             bad(
                 "code",
-                f"{code!r} is also on line {locations[code].rsplit(':', 1)[1]}; "
-                "give one distribution per code",
+                f"{code!r} is also on line {first_line[code]}; give one distribution per code",
             )
             continue
+        first_line[code] = line
         kind = row["dist"]
         cls = DISTRIBUTIONS.get(kind)
         if cls is None:
