@@ -1,0 +1,138 @@
+"""Charts: titled, labelled, pounds on the money axis, written atomically as PNG."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from careprofiles.costing import CostResult
+from careprofiles.errors import MissingDependencyError, OutputExistsError
+from careprofiles.models import Pathway
+from careprofiles.plots import (
+    compare_plot,
+    cost_plot,
+    distribution_plot,
+    money,
+    require_matplotlib,
+    tornado_plot,
+    write_png,
+)
+from careprofiles.scenarios import compare
+from careprofiles.tariff import Tariff
+from careprofiles.uncertainty import sensitivity, simulate
+
+SERVICE_MODELS = (
+    Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "service-models.yaml"
+)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _tick_labels(axis: object) -> list[str]:
+    formatter = axis.get_major_formatter()  # type: ignore[attr-defined]
+    locs = axis.get_majorticklocs()  # type: ignore[attr-defined]
+    return [formatter(x, i) for i, x in enumerate(locs)]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "£0"),
+        (12.5, "£12.50"),
+        (1234.4, "£1,234"),
+        (-5000, "-£5,000"),
+        (3_810_000, "£3.81m"),
+        (2.5e9, "£2.5bn"),
+    ],
+)
+def test_money(value: float, text: str) -> None:
+    assert money(value) == text
+
+
+def test_cost_plot(default_cost: CostResult, tmp_path: Path) -> None:
+    figure = cost_plot(default_cost)
+    stage_axes, role_axes = figure.axes
+    assert default_cost.pathway.name in figure.get_suptitle()
+    assert "2024/25 prices" in figure.get_suptitle()
+    assert stage_axes.get_ylabel() == "Cost per cohort patient"
+    assert stage_axes.get_xlabel() == "Stage"
+    assert role_axes.get_xlabel() == "Staff cost a year"
+    assert stage_axes.get_title(loc="left")
+    assert role_axes.get_title(loc="left")
+    labels = _tick_labels(stage_axes.yaxis)
+    assert all(t.startswith(("£", "-£")) for t in labels)
+    assert "£1,000" in labels  # one style on the axis: whole pounds below £20k
+    assert all(t.startswith("£") for t in _tick_labels(role_axes.xaxis))
+    assert any(t.endswith("m") for t in _tick_labels(role_axes.xaxis))  # millions a year
+    # one bar per stage and per role, the bars' heights being the figures
+    heights = [bar.get_height() for bar in stage_axes.patches]
+    assert heights == pytest.approx(list(default_cost.by_stage()["per_patient"]))
+    assert len(role_axes.patches) == len(default_cost.by_role())
+    path = write_png(figure, tmp_path / "cost.png")
+    assert path.read_bytes()[:8] == PNG
+
+
+def test_compare_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
+    comparison = compare(
+        default_pathway,
+        default_tariff,
+        SERVICE_MODELS,
+        ids=["night-sitting-for-half", "quarterly-mdt"],
+    )
+    figure = compare_plot(comparison)
+    left, right = figure.axes
+    assert "scenarios compared with the baseline" in figure.get_suptitle()
+    assert left.get_ylabel() == "Cost per cohort patient"
+    assert right.get_xlabel() == "Staff cost a year"
+    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    assert legend[0].startswith("Baseline: £8,816 per patient")
+    assert any(t.startswith("Night sitting for half") for t in legend)
+    stages = len(default_pathway.stages)
+    assert len(left.patches) == 3 * stages
+    assert all(t.startswith("£") for t in _tick_labels(left.yaxis))
+
+
+def test_tornado_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
+    result = sensitivity(default_pathway, default_tariff)
+    figure = tornado_plot(result, top=8)
+    (ax,) = figure.axes
+    assert ax.get_xlabel() == "Pathway cost per patient"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # largest swing at the top (the last tick)
+    assert labels[::-1] == list(result.rows["parameter"].head(8))
+    assert "the 8 largest of" in ax.get_title(loc="left")
+    assert all(t.startswith("£") for t in _tick_labels(ax.xaxis))
+    assert len(ax.patches) == 16  # a low and a high bar each
+
+
+def test_distribution_plot(
+    default_pathway: Pathway, default_tariff: Tariff, tmp_path: Path
+) -> None:
+    result = simulate(default_pathway, default_tariff, 2000, 4)
+    figure = distribution_plot(result)
+    (ax,) = figure.axes
+    assert ax.get_xlabel() == "Cost per patient"
+    assert ax.get_ylabel() == "Draws"
+    assert "2,000 draws" in ax.get_title(loc="left")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("mean £")
+    assert legend[1].startswith("95% interval £")
+    assert legend[2] == f"base values {money(result.deterministic['per_patient'])}"
+    assert sum(bar.get_height() for bar in ax.patches) == 2000  # every draw counted once
+    total = distribution_plot(result, measure="total")
+    assert total.axes[0].get_xlabel() == "Population cost a year"
+    write_png(figure, tmp_path / "d.png")
+    with pytest.raises(OutputExistsError, match="use --force"):
+        write_png(figure, tmp_path / "d.png")
+    write_png(figure, tmp_path / "d.png", force=True)
+    assert (tmp_path / "d.png").read_bytes()[:8] == PNG
+    assert [p.name for p in tmp_path.iterdir()] == ["d.png"]  # no temporary files left
+
+
+def test_missing_matplotlib(monkeypatch: pytest.MonkeyPatch, default_cost: CostResult) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'careprofiles\[plot\]'"):
+        require_matplotlib()
+    with pytest.raises(MissingDependencyError):
+        cost_plot(default_cost)
