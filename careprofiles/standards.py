@@ -325,6 +325,10 @@ class Framework(_Entry):
         """Every care-profile outcome id the criteria reference, in first-use order."""
         return list(dict.fromkeys(o for _, c in self.criteria() for o in c.outcomes))
 
+    def criteria_for(self, outcome_id: str) -> list[Criterion]:
+        """The criteria that reference a care-profile outcome (for a specification)."""
+        return [c for _, c in self.criteria() if outcome_id in c.outcomes]
+
     def criteria_table(self) -> pd.DataFrame:
         """One row a criterion: standard, criterion, required, text, evidence, outcomes."""
         rows = [
@@ -528,6 +532,18 @@ def load_framework(path: str | Path | None = None) -> Framework:
     file = bundled_framework() if path is None else Path(path)
     name = display_path(file)
     raw, problems = _read(file, "standards framework")
+    if "practice" in raw and "standards" not in raw:
+        raise StandardsError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "",
+                    "this is a practice's assessments, not a standards framework; "
+                    "give it as an ASSESSMENT, and the framework with --framework",
+                )
+            ]
+        )
     duplicates = _duplicate_framework_ids(raw, name)
     mine: list[Problem] = []
     framework = validate_model(Framework, raw, name, mine)
@@ -683,6 +699,17 @@ def _read_yaml_practice(
         raw, found = _read(path, "practice assessment file")
     except StandardsError as exc:
         problems.extend(exc.problems)
+        return []
+    if "standards" in raw and "practice" not in raw:
+        problems.append(
+            Problem(
+                name,
+                None,
+                "",
+                "this is a standards framework, not a practice's assessments; "
+                "give it with --framework (or framework= in Python)",
+            )
+        )
         return []
     mine: list[Problem] = list(found)
     parsed = validate_model(AssessmentFile, raw, name, mine)
@@ -1176,8 +1203,31 @@ class StandardsResult:
             "accredited": sum(p["accredited"] for p in practices),
             "assessments": int(self.practices["assessments"].sum()),
             "unevidenced_claims": len(self.warnings),
+            "standards": self.standards_across_practices().to_dict("records"),
         }
         return {"framework": framework, "summary": summary, "practices": practices}
+
+    def standards_across_practices(self) -> pd.DataFrame:
+        """One row a standard: how many practices have it met, partly met, not started.
+
+        Counted at each practice's latest assessment.
+        """
+        latest = self.standards[self.standards["latest"]]
+        counts = pd.crosstab(latest["standard"], latest["status"])
+        counts = counts.reindex(
+            index=[s.id for s in self.framework.standards],
+            columns=list(STANDARD_STATUSES),
+            fill_value=0,
+        ).astype(int)
+        return pd.DataFrame(
+            {
+                "id": counts.index,
+                "name": [s.name for s in self.framework.standards],
+                "met": counts["met"].to_numpy(),
+                "partly_met": counts["partly met"].to_numpy(),
+                "not_started": counts["not started"].to_numpy(),
+            }
+        )
 
 
 def _records_by_practice(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

@@ -173,6 +173,12 @@ def _text(data: dict[str, Any]) -> str:
         ],
         right={1, 5},
     )
+    out += ["", "Standards across practices (at each practice's latest assessment)"]
+    out += _grid(
+        ["standard", "met", "partly met", "not started"],
+        [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in s["standards"]],
+        right={1, 2, 3},
+    )
     for p in data["practices"]:
         out += ["", "", f"== {p['name']} ({p['practice']})"]
         verdict = (
@@ -388,6 +394,11 @@ def write_standards_docx(result: StandardsResult, path: str | Path, *, chart: bo
             ]
             for p in data["practices"]
         ],
+    )
+    table(
+        "Standards across practices, at each practice's latest assessment",
+        ["Standard", "Met", "Partly met", "Not started"],
+        [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in s["standards"]],
     )
     if chart:
         try:

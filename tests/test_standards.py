@@ -155,6 +155,22 @@ def test_framework_needs_a_required_criterion(tmp_path: Path) -> None:
         load_framework(path)
 
 
+def test_framework_and_assessment_files_swapped(mini: Framework) -> None:
+    with pytest.raises(
+        StandardsError, match="not a practice's assessments; give it with --framework"
+    ):
+        load_assessments(MINI, framework=mini)
+    with pytest.raises(StandardsError, match="not a standards framework"):
+        load_framework(DATA / "good.yaml")
+
+
+def test_criteria_for_an_outcome() -> None:
+    fw = load_framework()
+    ids = [c.id for c in fw.criteria_for("mdt-review-3-monthly")]
+    assert ids == ["mdt-regular", "mdt-coded"]
+    assert fw.criteria_for("no-such-outcome") == []
+
+
 def test_framework_missing_file() -> None:
     with pytest.raises(StandardsError, match="no such file"):
         load_framework(DATA / "nope.yaml")
@@ -632,12 +648,18 @@ def test_json_report(examples_result: Any) -> None:
         for s in p["standards"]:
             assert {"id", "name", "status", "met", "of"} <= set(s)
             assert s["status"] in STANDARD_STATUSES
+    standards = data["summary"].pop("standards")
     assert data["summary"] == {
         "practices": 3,
         "accredited": 1,
         "assessments": 6,
         "unevidenced_claims": 1,
     }
+    assert len(standards) == 8
+    for s in standards:
+        assert s["met"] + s["partly_met"] + s["not_started"] == 3
+    register = next(s for s in standards if s["id"] == "register")
+    assert (register["met"], register["partly_met"], register["not_started"]) == (2, 1, 0)
 
 
 def test_table_and_markdown_reports(examples_result: Any) -> None:
@@ -706,6 +728,12 @@ def test_docx_report(examples_result: Any, tmp_path: Path) -> None:
     assert all(t.style.name == "Table Grid" for t in doc.tables)
     assert [c.text for c in doc.tables[0].rows[0].cells][:2] == ["Practice", "Assessments"]
     assert len(doc.tables[0].rows) == 4
+    assert [c.text for c in doc.tables[1].rows[0].cells] == [
+        "Standard",
+        "Met",
+        "Partly met",
+        "Not started",
+    ]
     assert len(doc.inline_shapes) == 1
 
 
