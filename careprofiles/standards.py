@@ -154,6 +154,11 @@ def _evidence_list(value: Any) -> Any:
         return ()
     if isinstance(value, str):
         return (value,)
+    if not isinstance(value, list | tuple):
+        raise ValueError(
+            f"{value!r} is not an evidence reference; write text (in quotes if it looks "
+            "like a number or a date), or a list of them"
+        )
     return value
 
 
@@ -451,6 +456,10 @@ class _ClaimEntry(_Entry):
     def _shorthand(cls, data: Any) -> Any:
         if isinstance(data, str):
             return {"status": data}
+        if data is None:
+            raise ValueError(
+                "no status given; write met, partly-met or not-met (with evidence for met)"
+            )
         return data
 
 

@@ -13,19 +13,25 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 
+from careprofiles._output import write_atomic
 from careprofiles.errors import MissingDependencyError
 from careprofiles.standards import StandardsResult
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = [
     "STANDARDS_FORMATS",
-    "plot_progression",
+    "progression_chart",
     "render_standards",
+    "standards_docx_writer",
+    "write_progression_chart",
     "write_standards_docx",
 ]
 
@@ -239,7 +245,12 @@ def _chart_alt(data: dict[str, Any]) -> str:
     return "Required criteria met with evidence at each assessment. " + "; ".join(parts) + "."
 
 
-def _figure(result: StandardsResult) -> Any:
+def progression_chart(result: StandardsResult) -> Figure:
+    """The progression chart: required criteria met with evidence (%) at each assessment.
+
+    One line a practice, from its baseline; the accreditation line is at 100%. Needs
+    matplotlib (the ``plot`` extra); uses no global pyplot state.
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -276,52 +287,73 @@ def _figure(result: StandardsResult) -> Any:
     return fig
 
 
-def _chart_bytes(result: StandardsResult, fmt: Literal["png", "svg"]) -> bytes:
-    fig = _figure(result)
-    import matplotlib
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "careprofiles", "svg.fonttype": "path"}):
-        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
-    return buf.getvalue()
+_CHART_FORMATS = ("png", "svg", "pdf")
 
 
-def plot_progression(
-    result: StandardsResult,
-    path: str | Path,
-    *,
-    fmt: str | None = None,
-) -> Path:
-    """Write the progression chart to ``path`` (``fmt``: png, svg or pdf; default: by extension).
-
-    One line a practice: the share of required criteria met with evidence at each
-    assessment, from the baseline; the accreditation line is at 100%. Needs matplotlib
-    (the ``plot`` extra). The file is written as given; the command line writes it
-    atomically and refuses to overwrite without ``--force``.
-    """
-    p = Path(path)
-    kind = (fmt or p.suffix.lstrip(".")).lower()
-    if kind not in ("png", "svg", "pdf"):
-        raise ValueError(f"{p}: a chart is written as png, svg or pdf, not {kind or 'nothing'!r}")
-    fig = _figure(result)
+def _save_chart(fig: Figure, target: Path | io.BytesIO, kind: str) -> None:
     import matplotlib
 
     with matplotlib.rc_context({"svg.hashsalt": "careprofiles"}):
-        fig.savefig(p, format=kind, dpi=150)
-    return p
+        metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {}
+        fig.savefig(target, format=kind, dpi=150, metadata=metadata)
+
+
+def _chart_bytes(result: StandardsResult, kind: str) -> bytes:
+    buf = io.BytesIO()
+    _save_chart(progression_chart(result), buf, kind)
+    return buf.getvalue()
+
+
+def write_progression_chart(
+    result: StandardsResult, path: str | Path, *, force: bool = False
+) -> Path:
+    """Write :func:`progression_chart` to ``path`` (.png, .svg or .pdf), atomically.
+
+    Refuses to overwrite an existing file without ``force``.
+    """
+    p = Path(path)
+    kind = p.suffix.lower().lstrip(".")
+    if kind not in _CHART_FORMATS:
+        raise ValueError(
+            f"{p}: a chart is written as .png, .svg or .pdf, not {kind or 'nothing'!r}"
+        )
+    fig = progression_chart(result)
+
+    def write(target: Path) -> None:
+        _save_chart(fig, target, kind)
+
+    return write_atomic(p, write, force=force)
 
 
 # --------------------------------------------------------------------------- Word
 
 
-def write_standards_docx(result: StandardsResult, path: str | Path, *, chart: bool = True) -> Path:
-    """Write the report as a Word document (needs python-docx: the ``docx`` extra).
+def write_standards_docx(
+    result: StandardsResult, path: str | Path, *, force: bool = False, chart: bool = True
+) -> Path:
+    """Write the report as a Word document, atomically (never over a file without ``force``).
 
-    Headings use Word's Heading styles and tables the "Table Grid" style, with header
-    rows that repeat across pages. ``chart`` adds the progression chart when matplotlib
-    is installed.
+    Needs python-docx (the ``docx`` extra). Headings use Word's Heading styles and tables
+    the "Table Grid" style, with header rows that repeat across pages. ``chart`` adds the
+    progression chart when matplotlib is installed.
     """
+    return write_atomic(path, standards_docx_writer(result, chart=chart), force=force)
+
+
+def standards_docx_writer(result: StandardsResult, *, chart: bool = True) -> Callable[[Path], None]:
+    """A function writing the Word report at the path it is given (checks python-docx now)."""
+    try:
+        import docx  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError("python-docx", "docx", "Word output") from None
+
+    def write(path: Path) -> None:
+        _save_docx(result, path, chart)
+
+    return write
+
+
+def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
     try:
         import docx
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -473,6 +505,4 @@ def write_standards_docx(result: StandardsResult, path: str | Path, *, chart: bo
         )
         for w in data["warnings"]:
             doc.add_paragraph(w, style="List Bullet")
-    out = Path(path)
-    doc.save(str(out))
-    return out
+    doc.save(str(path))

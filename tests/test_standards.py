@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.cli import main
-from careprofiles.errors import MissingDependencyError, StandardsError
+from careprofiles.errors import MissingDependencyError, OutputExistsError, StandardsError
 from careprofiles.standards import (
     STANDARD_STATUSES,
     Assessment,
@@ -31,8 +31,9 @@ from careprofiles.standards import (
     load_framework,
 )
 from careprofiles.standards_report import (
-    plot_progression,
+    progression_chart,
     render_standards,
+    write_progression_chart,
     write_standards_docx,
 )
 
@@ -378,6 +379,17 @@ def test_in_memory_practices(mini: Framework) -> None:
             ],
         ),
         (
+            ["bad-values.yaml"],
+            [
+                "bad-values.yaml:4: assessments[0].date: 2024-01-10 10:00:00 has a time of day",
+                "bad-values.yaml:6: assessments[0].criteria.a1.evidence: 2023 is not an "
+                "evidence reference",
+                "bad-values.yaml:7: assessments[0].criteria.a2.evidence[1]: 5 is not text",
+                "bad-values.yaml:9: assessments[1].criteria: should be a mapping",
+                "bad-values.yaml:12: assessments[2].criteria.b1: no status given",
+            ],
+        ),
+        (
             ["bad.csv"],
             [
                 "bad.csv:3: criterion: criterion 'a1' is given twice for practice 'p4' on "
@@ -718,6 +730,8 @@ def test_docx_report(examples_result: Any, tmp_path: Path) -> None:
     import docx
 
     path = write_standards_docx(examples_result, tmp_path / "r.docx")
+    with pytest.raises(OutputExistsError):
+        write_standards_docx(examples_result, path)
     doc = docx.Document(str(path))
     headings = [
         (p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")
@@ -737,13 +751,24 @@ def test_docx_report(examples_result: Any, tmp_path: Path) -> None:
     assert len(doc.inline_shapes) == 1
 
 
-def test_plot_progression(examples_result: Any, tmp_path: Path) -> None:
-    png = plot_progression(examples_result, tmp_path / "p.png")
+def test_progression_chart(examples_result: Any, tmp_path: Path) -> None:
+    fig = progression_chart(examples_result)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()][:3] == [
+        "Millbrook Health Centre",
+        "Castle View Practice",
+        "Riverside Surgery",
+    ]
+    assert list(ax.get_lines()[2].get_ydata()) == [pytest.approx(600 / 19), 100.0]
+    png = write_progression_chart(examples_result, tmp_path / "p.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = plot_progression(examples_result, tmp_path / "p.svg")
+    svg = write_progression_chart(examples_result, tmp_path / "p.svg")
     assert b"<svg" in svg.read_bytes()
-    with pytest.raises(ValueError, match="png, svg or pdf"):
-        plot_progression(examples_result, tmp_path / "p.gif")
+    with pytest.raises(OutputExistsError, match="--force"):
+        write_progression_chart(examples_result, png)
+    write_progression_chart(examples_result, png, force=True)
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        write_progression_chart(examples_result, tmp_path / "p.gif")
 
 
 def test_missing_optional_dependencies(
@@ -752,7 +777,7 @@ def test_missing_optional_dependencies(
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     monkeypatch.setitem(sys.modules, "docx", None)
     with pytest.raises(MissingDependencyError, match=r"careprofiles\[plot\]"):
-        plot_progression(examples_result, tmp_path / "p.png")
+        write_progression_chart(examples_result, tmp_path / "p.png")
     with pytest.raises(MissingDependencyError, match=r"careprofiles\[docx\]"):
         write_standards_docx(examples_result, tmp_path / "r.docx")
     assert "needs matplotlib" in render_standards(examples_result, "html")

@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from careprofiles._output import check_writable, write_atomic
+from careprofiles._output import check_writable
 from careprofiles.cli._common import Subparsers, add_output, emit, output_format
 from careprofiles.errors import CareProfilesError, MissingDependencyError, StandardsError
 from careprofiles.standards import assess_standards, load_assessments, load_framework
 from careprofiles.standards_report import (
     STANDARDS_FORMATS,
     TextFormat,
-    plot_progression,
     render_standards,
-    write_standards_docx,
+    standards_docx_writer,
+    write_progression_chart,
 )
 
 _PLOT_FORMATS = (".png", ".svg", ".pdf")
@@ -84,20 +84,11 @@ def run(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if fmt == "docx":
-
-        def write_docx(path: Path) -> None:
-            write_standards_docx(result, path)
-
-        emit(args, write_docx)
+        emit(args, standards_docx_writer(result))
     else:
         emit(args, render_standards(result, cast(TextFormat, fmt)))
     if plot is not None:
-        kind = plot.suffix.lower().lstrip(".")
-
-        def write_chart(path: Path) -> None:
-            plot_progression(result, path, fmt=kind)
-
-        written = write_atomic(plot, write_chart, force=args.force)
+        written = write_progression_chart(result, plot, force=args.force)
         print(f"wrote {written}", file=sys.stderr)
     return 0
 
