@@ -48,6 +48,10 @@ def write_atomic(
                 fh.write(content)
         if callable(content):
             content(tmp)
+        # mkstemp makes the file private (0600); give it the mode a new file would get
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         if p.exists() and not force:  # appeared while we worked
             raise OutputExistsError(
                 f"{display_path(p)}: the file exists already; use --force to overwrite it"
