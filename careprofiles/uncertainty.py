@@ -303,11 +303,21 @@ class _Sampler:
         self.streams = _generator(seed).spawn(len(self.uncertain))
         self.negatives: dict[int, tuple[int, float]] = {}
         self.drawn = 0
+        self._buffer: FloatArray | None = None
 
-    def next(self, n: int) -> FloatArray:
-        """The next ``n`` parameter sets, shape ``(n, parameters)`` (column-major)."""
-        values = np.empty((n, len(self.base)), dtype=np.float64, order="F")
-        values[:] = self.base
+    def next(self, n: int, *, reuse: bool = False) -> FloatArray:
+        """The next ``n`` parameter sets, shape ``(n, parameters)`` (column-major).
+
+        With ``reuse``, the array of the previous call of the same size is overwritten
+        (its constant columns already hold the base values), so it is only valid until
+        the next call.
+        """
+        values = self._buffer
+        if not reuse or values is None or values.shape[0] != n:
+            values = np.empty((n, len(self.base)), dtype=np.float64, order="F")
+            values[:] = self.base
+            if reuse:
+                self._buffer = values
         for i, stream in zip(self.uncertain, self.streams, strict=True):
             p = self.model.parameters[i]
             dist = p.value
@@ -566,7 +576,7 @@ def simulate(
         start = 0
         while start < draws:
             n = min(size, draws - start)
-            values = sampler.next(n)
+            values = sampler.next(n, reuse=True)
             if not sampler.negatives:  # once a draw is invalid, only count the rest
                 out[start : start + n] = aggregate(model, values)
             start += n
