@@ -399,9 +399,9 @@ class _Context:
                 "count": _num(float(r["count"])),
                 "share": _pct(float(r["share"])),
                 "priced_per": str(r["unit"]),
-                "hours_per_patient": _num(float(r["hours"])),
+                "hours_per_patient_receiving": _num(float(r["hours"])),
                 "hours_a_year": f"{float(r['hours_population']):,.0f}",
-                "per_patient": _money(float(r["cost_per_patient"]), pence=True),
+                "per_patient": _money(float(r["cost_per_patient"])),
             }
             for r in mine
             if r["kind"] == "staff"
@@ -425,9 +425,9 @@ class _Context:
                     "description": text(str(r["description"])),
                     "unit": unit,
                     "amount": said,
-                    "units_per_patient": _num(float(r["quantity"])),
+                    "units_per_patient_receiving": _num(float(r["quantity"])),
                     "unit_cost": _money(float(r["unit_cost"]), pence=True),
-                    "per_patient": _money(float(r["cost_per_patient"]), pence=True),
+                    "per_patient": _money(float(r["cost_per_patient"])),
                 }
             )
         frequency = contacts = ""
@@ -454,10 +454,10 @@ class _Context:
             "uptake": _pct(float(row["uptake"])),
             "patients": f"{float(row['patients']):,.0f}",
             "frequency": frequency,
-            "contacts_per_patient": contacts,
+            "contacts_per_patient_receiving": contacts,
             "staff": staff,
             "resources": resources,
-            "hours_per_patient": _num(float(row["hours_per_patient_receiving"])),
+            "hours_per_patient_receiving": _num(float(row["hours_per_patient_receiving"])),
             "per_patient_receiving": _money(float(row["cost_per_patient_receiving"])),
             "per_patient_reached": _money(float(row["cost_per_patient_reached"])),
             "per_patient": _money(float(row["per_patient"])),

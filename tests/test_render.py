@@ -863,3 +863,23 @@ def test_libreoffice_converts_the_word_file(tmp_path: Path, spec_docx: bytes) ->
     assert pdf.is_file()
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 50_000
+
+
+def test_every_context_key_is_documented(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    docs = (HERE.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    keys: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                keys.add(key)
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(spec_context(default_pathway, default_cost))
+    missing = sorted(key for key in keys if f"`{key}`" not in docs)
+    assert not missing, f"keys not in docs/templates.md: {missing}"
