@@ -77,11 +77,11 @@ def _message(err: Any, cls: type[BaseModel]) -> str:
             return "has no value; write text after the colon"
         return f"{got!r} is not text; write text (in quotes if it looks like a number)"
     if kind in ("tuple_type", "list_type"):
-        return f"should be a list (one '- ' line per entry), not {type(got).__name__}"
+        return f"should be a list (one '- ' line per entry), not {_kind(got)}"
     if kind == "too_short":
         return "is empty; give at least one entry"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"should be a mapping of keys to values, not {type(got).__name__}"
+        return f"should be a mapping of keys to values, not {_kind(got)}"
     if kind == "string_pattern_mismatch":
         return f"{got!r} is not valid; use lower-case letters, digits and '-'"
     msg = str(err["msg"])
@@ -89,6 +89,23 @@ def _message(err: Any, cls: type[BaseModel]) -> str:
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
     return msg
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words: 'a mapping', 'a list', 'text', 'a number'."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return f"text ({value!r:.40})"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if value is None:
+        return "empty"
+    return type(value).__name__
 
 
 def problems_from(

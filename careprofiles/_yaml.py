@@ -12,9 +12,11 @@ builds plain dicts and lists from those nodes itself so that it can
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from careprofiles.errors import Problem, ValidationError, display_path
@@ -26,8 +28,22 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ALIASES = 100
 """The most alias uses (``*name``) a file may make."""
 _MAX_NODES = 200_000
+_MAX_NESTING = 1000
+
+# libyaml (PyYAML's C extension) composes about twenty times faster than pure Python;
+# both give the same nodes and marks. Its composer recurses in C, so nesting depth is
+# bounded (by _nesting_bound) before it sees a file.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BLOCK_PREFIX = re.compile(r"^[ \-?:]*", re.MULTILINE)
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TOO_DEEP = (
+    "lists or mappings are nested too deeply to read; is it the right file? "
+    "a care profile needs only a few levels"
+)
 
 
 class LineDict(dict[str, Any]):
@@ -70,94 +86,290 @@ def line_of(data: Any, loc: tuple[str | int, ...]) -> int | None:
     return line
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS = frozenset({"!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_PLAIN_CACHE_LIMIT = 50_000
+_PLAIN: dict[str, tuple[str, Any]] = {}
+"""Plain scalars already read: text → (tag, value). Resolving and constructing them is
+pure (the same text always gives the same immutable value) but slow in Python."""
+_RESOLVER: Any = yaml.resolver.Resolver()
+_CONSTRUCTOR: Any = yaml.constructor.SafeConstructor()
+
+
+def _plain(text: str, event: Any) -> tuple[str, Any]:
+    """The tag and value of a plain (unquoted) scalar such as ``0.8``, ``yes`` or ``home``."""
+    found = _PLAIN.get(text)
+    if found is not None:
+        return found
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _MERGE_TAG:
+        value: Any = "<<"
+    elif tag == _STR_TAG:
+        value = text
+    else:
+        node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark)
+        value = _CONSTRUCTOR.construct_object(node, deep=True)
+        _CONSTRUCTOR.constructed_objects.clear()
+    if len(_PLAIN) > _PLAIN_CACHE_LIMIT:
+        _PLAIN.clear()
+    _PLAIN[text] = (tag, value)
+    return tag, value
+
+
+class _Frame:
+    """A mapping or sequence being built from parser events."""
+
+    __slots__ = ("anchor", "is_map", "key", "key_is_merge", "key_line", "merged", "start", "value")
+
+    def __init__(self, value: LineDict | LineList, anchor: str | None, start: int) -> None:
+        self.value = value
+        self.is_map = isinstance(value, LineDict)
+        self.anchor = anchor
+        self.start = start
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.key_is_merge = False
+        self.merged: list[LineDict] = []
+
+
+_NO_KEY = object()
+_BAD_KEY = object()
+
+
 class _Builder:
+    """Builds LineDicts and LineLists from a YAML parser's events, without recursion.
+
+    Aliases are references to the value built for their anchor (nothing is copied), but
+    every alias adds the anchored value's full size to the count of values, so that an
+    alias bomb is refused as soon as it would expand past ``_MAX_NODES``.
+    """
+
     def __init__(self, name: str, error: type[ValidationError]) -> None:
         self.name = name
         self.error = error
         self.problems: list[Problem] = []
         self.nodes = 0
         self.aliases = 0
-        self.seen: set[int] = set()
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.stack: list[_Frame] = []
+        self.root_line = 0
 
     def fail(self, line: int | None, message: str) -> ValidationError:
         return self.error([Problem(self.name, line, "", message)])
 
-    def build(self, node: yaml.Node, where: str = "") -> Any:
-        self.nodes += 1
-        if id(node) in self.seen:
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise self.fail(
-                    node.start_mark.line + 1,
-                    f"more than {MAX_ALIASES} alias uses (*name); "
-                    "write the values out instead of repeating anchors",
-                )
-        elif isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            self.seen.add(id(node))
-        if self.nodes > _MAX_NODES:
-            raise self.fail(
-                node.start_mark.line + 1,
-                f"the file expands to more than {_MAX_NODES:,} values; "
-                "split it up, or write repeated parts out instead of using aliases",
-            )
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, line, where)
-        if isinstance(node, yaml.SequenceNode):
-            out = LineList(line)
-            for i, item in enumerate(node.value):
-                out.append(self.build(item, f"{where}[{i}]"))
-                out.item_lines.append(item.start_mark.line + 1)
-            return out
-        try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self.fail(line, f"cannot read this value ({exc}); check its spelling") from None
+    def where(self, key: Any = None) -> str:
+        """The key path of the value being added to the innermost open collection."""
+        parts: list[Any] = [f.key if f.is_map else len(f.value) for f in self.stack[:-1]]
+        if key is not None:
+            parts.append(key)
+        out = ""
+        for part in parts:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            elif isinstance(part, str):
+                out += f".{part}" if out else part
+        return out
 
-    def _mapping(self, node: yaml.MappingNode, line: int, where: str) -> LineDict:
-        out = LineDict(line)
-        merged: list[LineDict] = []
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if key_node.tag == _MERGE_TAG:
-                value = self.build(value_node, where)
-                sources = value if isinstance(value, list) else [value]
-                for source in sources:
-                    if not isinstance(source, LineDict):
-                        self.problems.append(
-                            Problem(self.name, key_line, "<<", "a merge key needs a mapping")
-                        )
-                    else:
-                        merged.append(source)
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(
-                    Problem(self.name, key_line, "", "a key must be plain text, not a list or map")
-                )
-                continue
-            key = self.constructor.construct_object(key_node)
-            if not isinstance(key, str):
-                key = str(key_node.value)
-            if key in out:
-                self.problems.append(
-                    Problem(
-                        self.name,
-                        key_line,
-                        f"{where}.{key}" if where else key,
-                        f"duplicate key {key!r} (first on line {out.key_lines[key]}); "
-                        "remove one of them",
+    def too_many(self, line: int) -> ValidationError:
+        return self.fail(
+            line,
+            f"the file expands to more than {_MAX_NODES:,} values; "
+            "split it up, or write repeated parts out instead of using aliases",
+        )
+
+    def build(self, parser: Any) -> Any:
+        """The document's value (``None`` when the stream holds no value)."""
+        root: Any = None
+        documents = 0
+        get_event = parser.get_event
+        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        document_start = yaml.DocumentStartEvent
+        stack = self.stack
+        anchors = self.anchors
+        nodes = 0
+        top: _Frame | None = None
+        while True:
+            event = get_event()
+            if event is None:
+                break
+            kind = type(event)
+            if kind is scalar:
+                line = event.start_mark.line + 1
+                text = event.value
+                tag = event.tag
+                is_merge = False
+                if tag is None and event.implicit[0]:  # plain: resolve 1, 0.8, yes, ~
+                    tag, value = _plain(text, event)
+                    is_merge = tag == _MERGE_TAG
+                elif tag is None or tag == "!" or tag == _STR_TAG:
+                    value = text  # quoted, or a literal/folded block: text
+                else:
+                    value = self._tagged(event, tag, line)
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+                nodes += 1
+                if nodes > _MAX_NODES:
+                    raise self.too_many(line)
+            elif kind is mapping_start or kind is sequence_start:
+                line = event.start_mark.line + 1
+                if event.tag is not None and event.tag not in _COLLECTION_TAGS:
+                    raise self.fail(
+                        line,
+                        f"the tag {event.tag} is not allowed; remove it (a care profile "
+                        "needs only plain YAML lists and mappings)",
                     )
+                nodes += 1
+                if nodes > _MAX_NODES:
+                    raise self.too_many(line)
+                container: LineDict | LineList = (
+                    LineDict(line) if kind is mapping_start else LineList(line)
                 )
+                top = _Frame(container, event.anchor, nodes)
+                stack.append(top)
                 continue
-            out[key] = self.build(value_node, f"{where}.{key}" if where else key)
-            out.key_lines[key] = key_line
-        for source in merged:
+            elif kind is mapping_end or kind is sequence_end:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                value = frame.value
+                line = value.line
+                is_merge = False
+                if frame.merged and isinstance(value, LineDict):
+                    self._merge(value, frame.merged)
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, nodes - frame.start + 1)
+            elif kind is alias:
+                line = event.start_mark.line + 1
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise self.fail(
+                        line,
+                        f"more than {MAX_ALIASES} alias uses (*name); "
+                        "write the values out instead of repeating anchors",
+                    )
+                found = anchors.get(event.anchor)
+                if found is None:
+                    raise self.fail(
+                        line,
+                        f"*{event.anchor} names no anchor (&{event.anchor}) defined above it; "
+                        "check the spelling",
+                    )
+                value, size = found
+                is_merge = False
+                nodes += size
+                if nodes > _MAX_NODES:
+                    raise self.too_many(line)
+            elif kind is document_start:
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        event.start_mark.line + 1,
+                        "the file holds more than one YAML document ('---'); keep one",
+                    )
+                continue
+            else:
+                continue
+            if top is None:
+                root = value
+                self.root_line = line
+            elif not top.is_map:
+                lst: LineList = top.value  # type: ignore[assignment]
+                lst.append(value)
+                lst.item_lines.append(line)
+            elif top.key is _NO_KEY:
+                self._key(top, value, line, is_merge)
+            else:
+                self._value(top, value)
+        self.nodes = nodes
+        return root
+
+    def _tagged(self, event: Any, tag: str, line: int) -> Any:
+        """A scalar with an explicit tag (``!!int "3"``); unsafe tags are refused."""
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            value = _CONSTRUCTOR.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            reason = " ".join(str(exc).split())
+            raise self.fail(
+                line, f"cannot read this value ({reason}); check its spelling"
+            ) from None
+        finally:
+            _CONSTRUCTOR.constructed_objects.clear()
+        return value
+
+    def _key(self, frame: _Frame, value: Any, line: int, is_merge: bool) -> None:
+        frame.key_line = line
+        frame.key_is_merge = is_merge
+        if is_merge:
+            frame.key = "<<"
+        elif isinstance(value, LineDict | LineList):
+            self.problems.append(
+                Problem(
+                    self.name, line, self.where(), "a key must be plain text, not a list or map"
+                )
+            )
+            frame.key = _BAD_KEY
+        elif isinstance(value, str):
+            frame.key = value
+        else:
+            frame.key = str(value).lower() if isinstance(value, bool) else str(value)
+
+    def _value(self, frame: _Frame, value: Any) -> None:
+        key = frame.key
+        frame.key = _NO_KEY
+        container: LineDict = frame.value  # type: ignore[assignment]
+        if key is _BAD_KEY:
+            return
+        if frame.key_is_merge:
+            for source in value if isinstance(value, list) else [value]:
+                if isinstance(source, LineDict):
+                    frame.merged.append(source)
+                else:
+                    self.problems.append(
+                        Problem(
+                            self.name,
+                            frame.key_line,
+                            self.where("<<"),
+                            "a merge key (<<) needs a mapping, or a list of mappings",
+                        )
+                    )
+            return
+        if key in container:
+            self.problems.append(
+                Problem(
+                    self.name,
+                    frame.key_line,
+                    self.where(key),
+                    f"duplicate key {key!r} (first on line {container.key_lines[key]}); "
+                    "remove one of them",
+                )
+            )
+            return
+        container[key] = value
+        container.key_lines[key] = frame.key_line
+
+    @staticmethod
+    def _merge(out: LineDict, sources: list[LineDict]) -> None:
+        for source in sources:
             for key, value in source.items():
                 if key not in out:
                     out[key] = value
                     out.key_lines[key] = source.key_lines[key]
-        return out
+
+
+def _nesting_bound(raw: bytes, text: str) -> int:
+    """An upper bound on how deeply the lists and mappings of a YAML text nest.
+
+    Flow collections (``[``, ``{``) are bounded by the running count of open brackets
+    (brackets inside quotes or comments only make the bound looser); block collections
+    by the width of the indentation and of the ``- ``/``? `` markers that open a line.
+    Vectorised, so that a pathological file is refused in milliseconds.
+    """
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    flow = int(np.cumsum(_OPEN[codes], dtype=np.int64).max(initial=0))
+    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
+    return flow + block
 
 
 def read_yaml(
@@ -191,7 +403,10 @@ def read_yaml(
             f"the file is {size:,} bytes, more than the {MAX_BYTES:,} allowed; "
             "is it the right file? split it up if it is",
         )
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(None, f"cannot read the file ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -201,25 +416,37 @@ def read_yaml(
         ) from None
     tab_lines = [
         Problem(name, i, "", "a tab is used for indentation; YAML needs spaces")
-        for i, text_line in enumerate(text.splitlines(), start=1)
+        for i, text_line in enumerate(text.splitlines() if "\t" in text else (), start=1)
         if "\t" in text_line[: len(text_line) - len(text_line.lstrip(" \t"))]
     ]
     if tab_lines:
         raise error(tab_lines)
+    if _nesting_bound(raw, text) > _MAX_NESTING:
+        raise fail(None, _TOO_DEEP)
+    builder = _Builder(name, error)
+    parser = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = builder.build(parser)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + 1
-        reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise fail(line, f"not valid YAML: {reason}; check indentation, colons and quotes") from None
+        at = None if mark is None else min(mark.line + 1, max(1, len(text.splitlines())))
+        context = exc.context
+        if context and exc.context_mark is not None and exc.context_mark is not mark:
+            context = f"{context} on line {exc.context_mark.line + 1}"
+        reason = " ".join(str(p) for p in (context, exc.problem) if p)
+        raise fail(at, f"not valid YAML: {reason}; check indentation, colons and quotes") from None
     except yaml.YAMLError as exc:
         raise fail(None, f"not valid YAML: {exc}") from None
-    if node is None:
+    except RecursionError:
+        raise fail(None, _TOO_DEEP) from None
+    finally:
+        parser.dispose()
+    if data is None:
         raise fail(None, f"the file is empty; a {what} is a YAML mapping of keys to values")
-    builder = _Builder(name, error)
-    data = builder.build(node)
     if not isinstance(data, LineDict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
-        raise fail(node.start_mark.line + 1, f"the file holds {kind}; a {what} is a mapping of keys to values")
+        raise fail(
+            builder.root_line or None,
+            f"the file holds {kind}; a {what} is a mapping of keys to values",
+        )
     return data, builder.problems

@@ -29,18 +29,19 @@ def pathway_file(path: str | Path | None = None) -> Path:
 def load_stage(path: str | Path) -> Stage:
     """Load one stage's care profile from a YAML file."""
     problems: list[Problem] = []
-    stage = _read_stage(Path(path), problems)
+    stage, _ = _read_stage(Path(path), problems)
     if problems or stage is None:
         raise ProfileError(problems)
     return stage
 
 
-def _read_stage(path: Path, problems: list[Problem]) -> Stage | None:
+def _read_stage(path: Path, problems: list[Problem]) -> tuple[Stage | None, LineDict | None]:
+    """The stage in ``path`` (None if it has problems, which are appended) and its raw data."""
     try:
         raw, found = read_yaml(path, error=ProfileError, what="care profile")
     except ProfileError as exc:
         problems.extend(exc.problems)
-        return None
+        return None, None
     name = display_path(path)
     duplicates = _duplicate_ids(raw, name)
     mine: list[Problem] = []
@@ -48,7 +49,58 @@ def _read_stage(path: Path, problems: list[Problem]) -> Stage | None:
     if duplicates:
         mine = [p for p in mine if not p.message.startswith("duplicate ")]
     problems.extend(sort_problems(found + duplicates + mine))
-    return stage if not (found or duplicates or mine) else None
+    return (stage if not (found or duplicates or mine) else None), raw
+
+
+def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]:
+    """Stage ids, and outcome ids, used in more than one stage file.
+
+    Each repeat is reported at the line of its ``id:`` in the later file, naming the
+    ``file:line`` of the first use (repeats within one file are found by the stage's own
+    validation).
+    """
+    out: list[Problem] = []
+    stage_ids: dict[str, str] = {}
+    outcome_ids: dict[str, str] = {}
+    for name, raw in read:
+        ident = raw.get("id")
+        if isinstance(ident, str):
+            here = f"{name}:{line_of(raw, ('id',))}"
+            if ident in stage_ids:
+                out.append(
+                    Problem(
+                        name,
+                        line_of(raw, ("id",)),
+                        "id",
+                        f"stage id {ident!r} is also the id of the stage in {stage_ids[ident]}; "
+                        "give each stage an id of its own",
+                    )
+                )
+            else:
+                stage_ids[ident] = here
+        outcomes = raw.get("outcomes")
+        if not isinstance(outcomes, LineList):
+            continue
+        mine: set[str] = set()
+        for i, entry in enumerate(outcomes):
+            oid = entry.get("id") if isinstance(entry, dict) else None
+            if not isinstance(oid, str) or oid in mine:
+                continue
+            mine.add(oid)
+            line = line_of(outcomes, (i, "id"))
+            if oid in outcome_ids:
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        f"outcomes[{i}].id",
+                        f"outcome id {oid!r} is also used in {outcome_ids[oid]}; outcome ids "
+                        "are unique within the pathway: rename one of them",
+                    )
+                )
+            else:
+                outcome_ids[oid] = f"{name}:{line}"
+    return out
 
 
 def _duplicate_ids(raw: LineDict, name: str) -> list[Problem]:
@@ -92,6 +144,7 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
     folder = file.parent.resolve()
     stage_names = raw.get("stages")
     stages: list[Stage] = []
+    read: list[tuple[str, LineDict]] = []
     if isinstance(stage_names, list):
         seen: dict[Path, int] = {}
         for i, entry in enumerate(stage_names):
@@ -111,9 +164,12 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
                 )
                 continue
             seen[stage_path] = i
-            stage = _read_stage(stage_path, problems)
+            stage, stage_raw = _read_stage(stage_path, problems)
             if stage is not None:
                 stages.append(stage)
+            if stage_raw is not None:
+                read.append((display_path(stage_path), stage_raw))
+    problems.extend(_duplicates_across_stages(read))
     if problems or header is None:
         raise ProfileError(sort_problems(problems))
     data: dict[str, Any] = dict(header)
@@ -132,9 +188,16 @@ def _stage_path(
     entry: Any, folder: Path, name: str, line: int, i: int, problems: list[Problem]
 ) -> Path | None:
     where = f"stages[{i}]"
-    if not isinstance(entry, str) or not entry.strip():
+    if not isinstance(entry, str):
+        return None  # reported by the validation of pathway.yaml
+    if not entry.strip():
         problems.append(
-            Problem(name, line, where, f"{entry!r} is not a file name; give a stage file such as last-days.yaml")
+            Problem(
+                name,
+                line,
+                where,
+                f"{entry!r} is not a file name; give a stage file such as last-days.yaml",
+            )
         )
         return None
     target = (folder / entry).resolve()

@@ -248,7 +248,9 @@ def read_csv_rows(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise fail(line, "the file is not UTF-8 text; save it as UTF-8 (in Excel: 'CSV UTF-8')") from None
+        raise fail(
+            line, "the file is not UTF-8 text; save it as UTF-8 (in Excel: 'CSV UTF-8')"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -262,7 +264,12 @@ def read_csv_rows(
     missing = [c for c in required if c not in header]
     if missing:
         problems.append(
-            Problem(name, 1, "header", f"missing column {', '.join(missing)}; the header needs {', '.join(required)}")
+            Problem(
+                name,
+                1,
+                "header",
+                f"missing column {', '.join(missing)}; the header needs {', '.join(required)}",
+            )
         )
     seen: set[str] = set()
     for col in header:
@@ -271,12 +278,16 @@ def read_csv_rows(
         seen.add(col)
         if col not in allowed:
             close = difflib.get_close_matches(col, list(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(allowed)}"
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(allowed)}"
+            )
             problems.append(Problem(name, 1, "header", f"unknown column {col!r}{hint}"))
     rows: list[tuple[int, dict[str, str]]] = []
+    end = reader.line_num
     try:
         for values in reader:
-            line = reader.line_num
+            # a quoted value may span lines: a row starts on the line after the last one
+            line, end = end + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
@@ -337,7 +348,10 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
             bad("code", f"{code!r} is not a valid code; use lower-case letters, digits and '-'")
             ok = False
         elif code in first_line:
-            bad("code", f"{code!r} is also on line {first_line[code]}; codes are unique within a file")
+            bad(
+                "code",
+                f"{code!r} is also on line {first_line[code]}; codes are unique within a file",
+            )
             ok = False
         else:
             first_line[code] = line
@@ -378,7 +392,9 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
                 ok = False
         if not ok:
             continue
-        assert isinstance(cost, float) and isinstance(hours, float) and isinstance(mff, float)
+        assert isinstance(cost, float)
+        assert isinstance(hours, float)
+        assert isinstance(mff, float)
         entry = TariffRow(
             code=code,
             unit=unit,
@@ -429,7 +445,9 @@ def load_price_index(path: str | Path | None = None) -> PriceIndex:
             problems.append(Problem(name, line, "price_year", reason))
             continue
         if year in values:
-            problems.append(Problem(name, line, "price_year", f"{year} appears twice; keep one row a year"))
+            problems.append(
+                Problem(name, line, "price_year", f"{year} appears twice; keep one row a year")
+            )
             continue
         value = _parse_number(row["index"])
         if isinstance(value, str):
