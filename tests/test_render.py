@@ -883,3 +883,26 @@ def test_every_context_key_is_documented(
     walk(spec_context(default_pathway, default_cost))
     missing = sorted(key for key in keys if f"`{key}`" not in docs)
     assert not missing, f"keys not in docs/templates.md: {missing}"
+
+
+@pytest.mark.skipif(
+    not (HERE.parent / "examples" / "scenarios" / "condition-variants.yaml").is_file(),
+    reason="no example scenario file",
+)
+def test_cli_specifies_a_scenario_with_the_figures_cost_gives(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    scenarios = HERE.parent / "examples" / "scenarios"
+    args = [
+        "--scenarios", str(scenarios / "condition-variants.yaml"), "--scenario", "heart-failure",
+        "--tariff", str(HERE.parent / "profiles" / "tariffs" / "national-2024-25.csv"),
+        "--tariff", str(scenarios / "variant-roles.csv"),
+    ]  # fmt: skip
+    assert main(["cost", *args, "--format", "json"]) == 0
+    costed = json.loads(capsys.readouterr().out)
+    assert main(["spec", *args]) == 0
+    md = capsys.readouterr().out
+    assert f"| **Cost per patient** | {format_money(costed['per_patient'], pence=True)} |" in md
+    assert f"**{format_money(costed['total'])} a year**" in md
