@@ -829,21 +829,19 @@ def render_spec(
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
     found = _find(template)
+    if found.html and format != "html":
+        raise _problem(
+            str(found.path), None,
+            f"an HTML template gives HTML only, not {format}; use --format html, or a "
+            "Markdown template (.md.j2), which gives md, html and docx",
+        )
     head = _header(header)
     context = spec_context(
         pathway, result, head, markdown=not found.html, template=found.path.name
     )
     text, is_html = render_template(found.path, context)
     title = f"Service specification: {head.service or pathway.name}"
-    if is_html:
-        if format != "html":
-            raise _problem(
-                str(found.path), None,
-                f"an HTML template gives HTML only, not {format}; use --format html, or a "
-                "Markdown template (.md.j2), which gives md, html and docx",
-            )
-        return text
-    if format == "md":
+    if is_html or format == "md":
         return text
     from careprofiles.documents import markdown_to_docx, markdown_to_html
 
