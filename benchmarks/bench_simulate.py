@@ -135,11 +135,11 @@ def write_pathway(folder: Path) -> tuple[Path, Path]:
 
 def _draw(spec: Any, rng: np.random.Generator, n: int) -> np.ndarray:
     if spec["dist"] == "triangular":
-        return rng.triangular(spec["low"], spec["mode"], spec["high"], n)
+        return np.asarray(rng.triangular(spec["low"], spec["mode"], spec["high"], n))
     width = spec["high"] - spec["low"]  # pert, lambda 4
     a = 1 + 4 * (spec["mode"] - spec["low"]) / width
     b = 1 + 4 * (spec["high"] - spec["mode"]) / width
-    return spec["low"] + width * rng.beta(a, b, n)
+    return np.asarray(spec["low"] + width * rng.beta(a, b, n))
 
 
 def hand_written(folder: Path, tariff_csv: Path, draws: int, seed: int) -> dict[str, Any]:

@@ -29,6 +29,13 @@ SERVICE_MODELS = (
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def _height(patch: object) -> float:
+    from matplotlib.patches import Rectangle
+
+    assert isinstance(patch, Rectangle)
+    return float(patch.get_height())
+
+
 def _tick_labels(axis: object) -> list[str]:
     formatter = axis.get_major_formatter()  # type: ignore[attr-defined]
     locs = axis.get_majorticklocs()  # type: ignore[attr-defined]
@@ -66,7 +73,7 @@ def test_cost_plot(default_cost: CostResult, tmp_path: Path) -> None:
     assert all(t.startswith("£") for t in _tick_labels(role_axes.xaxis))
     assert any(t.endswith("m") for t in _tick_labels(role_axes.xaxis))  # millions a year
     # one bar per stage and per role, the bars' heights being the figures
-    heights = [bar.get_height() for bar in stage_axes.patches]
+    heights = [_height(bar) for bar in stage_axes.patches]
     assert heights == pytest.approx(list(default_cost.by_stage()["per_patient"]))
     assert len(role_axes.patches) == len(default_cost.by_role())
     path = write_png(figure, tmp_path / "cost.png")
@@ -85,7 +92,9 @@ def test_compare_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
     assert "scenarios compared with the baseline" in figure.get_suptitle()
     assert left.get_ylabel() == "Cost per cohort patient"
     assert right.get_xlabel() == "Staff cost a year"
-    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    box = right.get_legend()
+    assert box is not None
+    legend = [t.get_text() for t in box.get_texts()]
     assert legend[0].startswith("Baseline: £8,816 per patient")
     assert any(t.startswith("Night sitting for half") for t in legend)
     stages = len(default_pathway.stages)
@@ -115,11 +124,13 @@ def test_distribution_plot(
     assert ax.get_xlabel() == "Cost per patient"
     assert ax.get_ylabel() == "Draws"
     assert "2,000 draws" in ax.get_title(loc="left")
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    box = ax.get_legend()
+    assert box is not None
+    legend = [t.get_text() for t in box.get_texts()]
     assert legend[0].startswith("mean £")
     assert legend[1].startswith("95% interval £")
     assert legend[2] == f"base values {money(result.deterministic['per_patient'])}"
-    assert sum(bar.get_height() for bar in ax.patches) == 2000  # every draw counted once
+    assert sum(_height(bar) for bar in ax.patches) == 2000  # every draw counted once
     total = distribution_plot(result, measure="total")
     assert total.axes[0].get_xlabel() == "Population cost a year"
     write_png(figure, tmp_path / "d.png")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +16,7 @@ from careprofiles.costing import CostResult, cost
 from careprofiles.distributions import Triangular
 from careprofiles.errors import CareProfilesError, MissingCodeError, ScenarioError
 from careprofiles.load import load_pathway
+from careprofiles.models import Pathway
 from careprofiles.scenarios import (
     ScenarioSet,
     addresses,
@@ -24,7 +24,7 @@ from careprofiles.scenarios import (
     compare,
     load_scenarios,
 )
-from careprofiles.tariff import load_tariff
+from careprofiles.tariff import Tariff, load_tariff
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 CHANGES = DATA / "changes.yaml"
@@ -33,7 +33,7 @@ EXAMPLES = REPO / "examples" / "scenarios"
 
 
 @pytest.fixture(scope="module")
-def base() -> Any:
+def base() -> tuple[Pathway, Tariff]:
     return load_pathway(DATA / "base"), load_tariff(DATA / "tariff.csv")
 
 
@@ -81,7 +81,7 @@ def _assert_same_costs(got: CostResult, expected: CostResult) -> None:
     ["remove", "add", "set", "scale-contacts", "cohort", "cohort-share", "chain"],
 )
 def test_scenario_matches_hand_edited_pathway(
-    base: Any, scenarios: ScenarioSet, scenario_id: str
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet, scenario_id: str
 ) -> None:
     pathway, tariff = base
     new_pathway, new_tariff = apply_scenario(pathway, tariff, scenarios, scenario_id)
@@ -94,7 +94,7 @@ def test_scenario_matches_hand_edited_pathway(
 
 
 def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
-    base: Any, scenarios: ScenarioSet
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet
 ) -> None:
     pathway, tariff = base
     new_pathway, new_tariff = apply_scenario(pathway, tariff, scenarios, "scale-tariff")
@@ -114,7 +114,9 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
     assert tariff["nurse"].cost == 60.0  # the baseline tariff is untouched
 
 
-def test_hand_calculation_of_one_scenario(base: Any, scenarios: ScenarioSet) -> None:
+def test_hand_calculation_of_one_scenario(
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet
+) -> None:
     """The 'add' scenario's extra cost, by hand: 600 patients x 0.9 x 0.25 x 3 a week x
     2 weeks x 8 hours x £35."""
     pathway, tariff = base
@@ -126,14 +128,16 @@ def test_hand_calculation_of_one_scenario(base: Any, scenarios: ScenarioSet) -> 
     assert after.total - before.total == pytest.approx(600 * extra_per_patient)
 
 
-def test_no_changes_is_the_baseline(base: Any, scenarios: ScenarioSet) -> None:
+def test_no_changes_is_the_baseline(base: tuple[Pathway, Tariff], scenarios: ScenarioSet) -> None:
     pathway, tariff = base
     new_pathway, new_tariff = apply_scenario(pathway, tariff, scenarios, "nothing")
     assert new_pathway is pathway
     assert new_tariff is tariff
 
 
-def test_locations_trace_to_the_scenario(base: Any, scenarios: ScenarioSet) -> None:
+def test_locations_trace_to_the_scenario(
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet
+) -> None:
     pathway, tariff = base
     new, _ = apply_scenario(pathway, tariff, scenarios, "add")
     added = new.stage("late").service("night-sitting")
@@ -161,7 +165,9 @@ def test_locations_trace_to_the_scenario(base: Any, scenarios: ScenarioSet) -> N
     assert source == f"tests/data/scenarios/changes.yaml:{line}"
 
 
-def test_scale_scales_every_number_of_a_distribution(base: Any, scenarios: ScenarioSet) -> None:
+def test_scale_scales_every_number_of_a_distribution(
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet
+) -> None:
     pathway, tariff = base
     new, _ = apply_scenario(pathway, tariff, scenarios, "scale-contacts")
     contacts = new.stage("early").service("review").contacts
@@ -169,7 +175,9 @@ def test_scale_scales_every_number_of_a_distribution(base: Any, scenarios: Scena
     assert contacts.minutes == Triangular(low=22.5, mode=30, high=45)
 
 
-def test_scenarios_do_not_stack_unless_based(base: Any, scenarios: ScenarioSet) -> None:
+def test_scenarios_do_not_stack_unless_based(
+    base: tuple[Pathway, Tariff], scenarios: ScenarioSet
+) -> None:
     pathway, tariff = base
     after_set, _ = apply_scenario(pathway, tariff, scenarios, "set")
     after_scale, _ = apply_scenario(pathway, tariff, scenarios, "scale-contacts")
@@ -179,7 +187,7 @@ def test_scenarios_do_not_stack_unless_based(base: Any, scenarios: ScenarioSet) 
     assert scenarios.chain("chain")[0].id == "scale-contacts"
 
 
-def test_scenario_file_path_is_accepted(base: Any) -> None:
+def test_scenario_file_path_is_accepted(base: tuple[Pathway, Tariff]) -> None:
     pathway, tariff = base
     p1, _ = apply_scenario(pathway, tariff, CHANGES, "remove")
     assert [s.id for s in p1.stage("early").services] == ["nursing", "review"]
@@ -189,7 +197,7 @@ def test_scenario_file_path_is_accepted(base: Any) -> None:
 # Errors: every problem, each with the scenario file and line.
 
 
-def test_changes_that_name_nothing_or_break_the_format(base: Any) -> None:
+def test_changes_that_name_nothing_or_break_the_format(base: tuple[Pathway, Tariff]) -> None:
     pathway, tariff = base
     broken = DATA / "broken.yaml"
     with pytest.raises(ScenarioError) as info:
@@ -254,18 +262,22 @@ def test_bad_scenario_file_reports_every_problem() -> None:
     assert len(info.value.problems) == 9
 
 
-def test_bad_format_and_unknown_scenario(tmp_path: Path, base: Any, scenarios: ScenarioSet) -> None:
+def test_bad_format_and_unknown_scenario(
+    tmp_path: Path, base: tuple[Pathway, Tariff], scenarios: ScenarioSet
+) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("format: careprofiles/2\nscenarios: []\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="format 'careprofiles/2' is not 'careprofiles/1'"):
         load_scenarios(path)
     with pytest.raises(ScenarioError, match="no scenario 'chian'; did you mean 'chain'"):
-        apply_scenario(*base, scenarios, "chian")
+        apply_scenario(base[0], base[1], scenarios, "chian")
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenarios(tmp_path / "missing.yaml")
 
 
-def test_set_tariff_to_a_distribution_is_refused(tmp_path: Path, base: Any) -> None:
+def test_set_tariff_to_a_distribution_is_refused(
+    tmp_path: Path, base: tuple[Pathway, Tariff]
+) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
         "format: careprofiles/1\nscenarios:\n  - id: a\n    name: A\n    changes:\n"
@@ -275,10 +287,12 @@ def test_set_tariff_to_a_distribution_is_refused(tmp_path: Path, base: Any) -> N
     with pytest.raises(
         ScenarioError, match=r"s\.yaml:6: scenario a: tariff/nurse: a tariff cost is a number"
     ):
-        apply_scenario(*base, load_scenarios(path), "a")
+        apply_scenario(base[0], base[1], load_scenarios(path), "a")
 
 
-def test_added_service_with_unknown_code_names_the_scenario_line(tmp_path: Path, base: Any) -> None:
+def test_added_service_with_unknown_code_names_the_scenario_line(
+    tmp_path: Path, base: tuple[Pathway, Tariff]
+) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
         "format: careprofiles/1\nscenarios:\n  - id: a\n    name: A\n    changes:\n"
@@ -287,12 +301,12 @@ def test_added_service_with_unknown_code_names_the_scenario_line(tmp_path: Path,
         encoding="utf-8",
     )
     with pytest.raises(MissingCodeError) as info:
-        compare(*base, load_scenarios(path))
+        compare(base[0], base[1], load_scenarios(path))
     assert "s.yaml:11" in str(info.value)
     assert "no tariff row for 'oxygen'" in str(info.value)
 
 
-def test_addresses_lists_what_set_takes(base: Any) -> None:
+def test_addresses_lists_what_set_takes(base: tuple[Pathway, Tariff]) -> None:
     pathway, tariff = base
     found = addresses(pathway, tariff)
     assert "early/nursing/staff/hca/share" in found
@@ -418,7 +432,7 @@ def test_a_share_above_one_is_always_refused(tmp_path: Path, value: float) -> No
 # compare.
 
 
-def test_compare_figures(base: Any, scenarios: ScenarioSet) -> None:
+def test_compare_figures(base: tuple[Pathway, Tariff], scenarios: ScenarioSet) -> None:
     pathway, tariff = base
     comparison = compare(pathway, tariff, scenarios, ids=["add", "cohort"])
     table = comparison.table()
@@ -451,7 +465,9 @@ def test_compare_figures(base: Any, scenarios: ScenarioSet) -> None:
     assert hca["delta_cost"].item() == pytest.approx(600 * 0.9 * 0.25 * 6 * 8 * 35)
 
 
-def test_compare_collects_problems_of_every_scenario(tmp_path: Path, base: Any) -> None:
+def test_compare_collects_problems_of_every_scenario(
+    tmp_path: Path, base: tuple[Pathway, Tariff]
+) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
         "format: careprofiles/1\nscenarios:\n"
@@ -460,7 +476,7 @@ def test_compare_collects_problems_of_every_scenario(tmp_path: Path, base: Any) 
         encoding="utf-8",
     )
     with pytest.raises(ScenarioError) as info:
-        compare(*base, path)
+        compare(base[0], base[1], path)
     assert len(info.value.problems) == 2
     assert {p.line for p in info.value.problems} == {6, 11}
 

@@ -333,7 +333,7 @@ def test_sensitivity_matches_hand_calculation() -> None:
     rows = result.rows.set_index("parameter")
     m_lo, m_hi = _tri_ppf(0.025, 30, 45, 90), _tri_ppf(0.975, 30, 45, 90)
     alpha, beta = 1 + 4 * (0.5 - 0.2) / 0.4, 1 + 4 * (0.6 - 0.5) / 0.4
-    u_lo, u_hi = 0.2 + 0.4 * stats.beta.ppf([0.025, 0.975], alpha, beta)
+    u_lo, u_hi = (0.2 + 0.4 * np.asarray(stats.beta.ppf([0.025, 0.975], alpha, beta))).tolist()
     minutes = rows.loc["s/v/contacts/minutes"]
     assert minutes["low_value"] == pytest.approx(m_lo, rel=1e-9)
     assert minutes["high_value"] == pytest.approx(m_hi, rel=1e-9)
