@@ -40,11 +40,12 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,7 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "ActivityCodeError",
     "Outcomes",
+    "Reduced",
     "Summary",
     "check_activity",
     "check_outcomes",
@@ -73,6 +75,7 @@ __all__ = [
     "is_dask",
     "read_activity",
     "read_outcomes",
+    "reduce_activity",
     "summarise_activity",
 ]
 
@@ -87,11 +90,12 @@ OUTCOME_COLUMNS = (*OUTCOME_REQUIRED, *OUTCOME_OPTIONAL)
 MAX_LISTED = 50
 """Bad rows listed one by one; the rest are counted."""
 
-_CATEGORICAL = ("stage", "code", "service", "area")
+_CATEGORICAL = ("stage", "code", "service", "area", "date")
 _NUMERIC = ("minutes", "quantity")
 _PART_SHIFT = 40  # Dask: a row's position is partition << 40 | position in the partition
 
 Int64Array = NDArray[np.int64]
+IntArray = NDArray[np.signedinteger[Any]]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 Frame = Any  # a pandas or Dask DataFrame (dask is optional, so not in annotations)
@@ -134,25 +138,23 @@ class _Source:
         return [(self.file, line, "") for line in lines]
 
 
-_SOURCE_KEY = "careprofiles_source"
-_DASK_SOURCES: dict[str, _Source] = {}
+# Where each frame read by this module came from, by id() (checked against a weak
+# reference, and dropped when the frame goes): kept out of DataFrame.attrs so that
+# frames still copy, concatenate and write to Parquet as usual.
+_SOURCES: dict[int, tuple[weakref.ref[Any], _Source]] = {}
 
 
 def _source_of(frame: Frame) -> _Source:
-    if is_dask(frame):
-        return _DASK_SOURCES.get(str(frame._name), _Source(None, "parquet"))
-    found = frame.attrs.get(_SOURCE_KEY)
-    if isinstance(found, _Source):
-        return found
-    return _Source(None, "frame")
+    entry = _SOURCES.get(id(frame))
+    if entry is not None and entry[0]() is frame:
+        return entry[1]
+    return _Source(None, "parquet" if is_dask(frame) else "frame")
 
 
 def _remember(frame: _F, source: _Source) -> _F:
-    target = cast(Any, frame)
-    if is_dask(frame):
-        _DASK_SOURCES[str(target._name)] = source
-    else:
-        target.attrs[_SOURCE_KEY] = source
+    key = id(frame)
+    _SOURCES[key] = (weakref.ref(frame), source)
+    weakref.finalize(frame, _SOURCES.pop, key, None)
     return frame
 
 
@@ -306,8 +308,9 @@ def _read_csv_frame(
     categorical: Sequence[str],
     error: type[ActivityError],
 ) -> pd.DataFrame:
-    dtypes: dict[str, Any] = {c: "category" for c in categorical if c in header}
-    dtypes.update({c: "str" for c in header if c not in dtypes and c not in numeric})
+    # text is read as text (category dtype in read_csv would turn "007" into 7), then
+    # the id columns become categorical with text categories
+    dtypes: dict[str, Any] = {c: "str" for c in header if c not in numeric}
     floats = {c: "float64" for c in numeric if c in header}
     kwargs: dict[str, Any] = {
         "keep_default_na": False,
@@ -325,6 +328,9 @@ def _read_csv_frame(
                 raise
             # a number column holds text: read it as text so the checks can name the rows
             frame = pd.read_csv(path, dtype={**dtypes, **dict.fromkeys(floats, "str")}, **kwargs)
+        for column in categorical:
+            if column in frame.columns:
+                frame[column] = frame[column].astype("category")
     except UnicodeDecodeError:
         raise error(
             [
@@ -489,20 +495,33 @@ def read_outcomes(path: str | Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- encoding
 
 
-def _factor(column: pd.Series) -> tuple[Int64Array, pd.Index]:
-    """Integer codes (-1: missing or blank) and the distinct values they index."""
+def _small_int(size: int) -> type[np.signedinteger[Any]]:
+    """The narrowest signed integer type holding -1..size."""
+    for kind in (np.int8, np.int16, np.int32):
+        if size < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def _factor(column: pd.Series) -> tuple[IntArray, pd.Index]:
+    """Integer codes (-1: missing or blank) and the distinct values they index.
+
+    Categorical codes are used as they are (int8 for a few categories), so that no
+    row-sized copy is made; other columns are factorized once.
+    """
+    codes: IntArray
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy().astype(np.int64, copy=False)
+        codes = cast(IntArray, column.cat.codes.to_numpy())
         uniques = pd.Index(column.cat.categories)
     else:
         raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=True)
-        codes = np.asarray(raw_codes, dtype=np.int64)
+        codes = np.asarray(raw_codes)
         uniques = pd.Index(raw_uniques)
     if len(uniques) and not pd.api.types.is_numeric_dtype(uniques.dtype):
         blank = np.asarray(uniques.astype(str).str.strip() == "", dtype=bool)
         if blank.any():
-            lookup = np.append(np.where(blank, -1, np.arange(len(uniques))), -1).astype(np.int64)
-            codes = lookup[codes]
+            lookup = np.append(np.where(blank, -1, np.arange(len(uniques))), -1)
+            codes = lookup.astype(_small_int(len(uniques)))[codes]
     return codes, uniques
 
 
@@ -570,7 +589,7 @@ class _Rows:
     """Positions of the rows of ``frame`` in the partition read, when blank lines were dropped."""
     total: int = -1
     """Rows in the partition read (blank lines included); -1: as ``frame``."""
-    _cache: dict[str, tuple[Int64Array, pd.Index]] = field(default_factory=dict, repr=False)
+    _cache: dict[str, tuple[IntArray, pd.Index]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def partition(cls, part: pd.DataFrame, prices: _Prices, source: _Source) -> _Rows:
@@ -588,14 +607,14 @@ class _Rows:
         """Positions in the partition read, for positions in ``frame``."""
         return positions if self.kept is None else self.kept[positions]
 
-    def factor(self, column: str) -> tuple[Int64Array, pd.Index]:
+    def factor(self, column: str) -> tuple[IntArray, pd.Index]:
         """Codes and distinct values of a column (computed once)."""
         if column not in self._cache:
             self._cache[column] = _factor(self.frame[column])
         return self._cache[column]
 
     @cached_property
-    def code(self) -> Int64Array:
+    def code(self) -> IntArray:
         return self.factor("code")[0]
 
     @cached_property
@@ -618,30 +637,94 @@ class _Rows:
         result: NDArray[Any] = per_unique[self.code]
         return result
 
-    def units(self) -> FloatArray | float:
+    @cached_property
+    def per_hour(self) -> BoolArray:
+        """Rows whose code is priced per hour."""
+        return self.gather(self.prices.per_hour, False)
+
+    @cached_property
+    def staff(self) -> BoolArray:
+        """Staff rows (hours count); False for items and unknown codes."""
+        return self.gather(self.prices.staff, False)
+
+    @cached_property
+    def known(self) -> BoolArray | None:
+        """Rows whose code is in the tariff (None: every row's is)."""
+        if (self.tariff_index[:-1] >= 0).all() and (not self.n or self.code.min() >= 0):
+            return None
+        return self.gather(np.ones(len(self.prices.codes), dtype=bool), False)
+
+    def stage_index(self, pathway: Pathway) -> IntArray:
+        """The pathway index of each distinct stage (-1: not a stage), and a -1 sentinel."""
+        uniques = self.factor("stage")[1]
+        ids = pd.Index([s.id for s in pathway.stages], dtype=object)
+        index = np.append(ids.get_indexer(uniques.astype(str)), -1)
+        return index.astype(_small_int(len(ids)))
+
+    @cached_property
+    def bad_dates(self) -> BoolArray | None:
+        """Rows whose date is not an ISO date (None: none), checked once per distinct date."""
+        if "date" not in self.frame.columns:
+            return None
+        if pd.api.types.is_datetime64_any_dtype(self.frame["date"].dtype):
+            return None
+        codes, uniques = self.factor("date")
+        text = pd.Series(uniques.astype(str), dtype=object).str.strip()
+        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool, na_value=False)
+        parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+        bad = np.append(~shaped | parsed.isna().to_numpy(), False)
+        if not bad.any():
+            return None
+        rows: BoolArray = bad[codes]
+        return rows if rows.any() else None
+
+    def _given_quantity(self, rows: BoolArray) -> BoolArray | None:
+        """``rows`` that have a quantity (None: there is no quantity column)."""
         quantity = self.quantity[0]
         if quantity is None:
-            return 1.0
-        return np.where(np.isnan(quantity), 1.0, quantity)
+            return None
+        given = np.isnan(quantity)
+        np.logical_not(given, out=given)
+        given &= rows
+        return given
 
     def figures(self) -> tuple[FloatArray, FloatArray]:
-        """Cost and hours of every row."""
+        """Cost and hours of every row.
+
+        In place on two row-sized float arrays (memory is the limit at scale): the cost
+        starts as each row's unit cost, is multiplied by hours where the code is priced
+        per hour and by the quantity elsewhere (a missing quantity leaves it at 1 unit).
+        """
+        cost = self.gather(self.prices.cost, np.nan)
         minutes = self.minutes[0]
-        hours_of = minutes / 60.0 if minutes is not None else np.full(self.n, np.nan)
-        cost = np.where(self.gather(self.prices.per_hour, False), hours_of, self.units())
-        cost *= self.gather(self.prices.cost, np.nan)
-        staff = self.gather(self.prices.staff, False)
-        hours = np.where(staff & ~np.isnan(hours_of), hours_of, 0.0)
+        per_hour = self.per_hour
+        if minutes is None:
+            hours = np.zeros(self.n)
+            np.copyto(cost, np.nan, where=per_hour)
+        else:
+            hours = np.divide(minutes, 60.0)
+            np.multiply(cost, hours, out=cost, where=per_hour)
+        given = self._given_quantity(~per_hour)
+        quantity = self.quantity[0]
+        if given is not None and quantity is not None:
+            np.multiply(cost, quantity, out=cost, where=given)
+        del given
+        not_counted = np.isnan(hours)
+        not_counted |= ~self.staff
+        np.copyto(hours, 0.0, where=not_counted)
         return cost, hours
 
     def contacts(self) -> tuple[FloatArray, FloatArray]:
         """Staff contacts of every row (quantity, default 1; 0 for items), and 1 for each
         staff row without minutes."""
-        staff = self.gather(self.prices.staff, False)
         minutes = self.minutes[0]
         missing = np.isnan(minutes) if minutes is not None else np.ones(self.n, dtype=bool)
-        contacts = np.where(staff, self.units(), 0.0)
-        return contacts, (staff & missing).astype(np.float64)
+        contacts = self.staff.astype(np.float64)
+        given = self._given_quantity(self.staff)
+        quantity = self.quantity[0]
+        if given is not None and quantity is not None:
+            np.copyto(contacts, quantity, where=given)
+        return contacts, (self.staff & missing).astype(np.float64)
 
 
 # --------------------------------------------------------------------------- checking
@@ -749,6 +832,14 @@ def _checks(pathway: Pathway | None, prices: _Prices) -> dict[str, _Check]:
     }
 
 
+def _range(values: FloatArray) -> tuple[float, float]:
+    """The smallest and largest number, ignoring NaN (0, 0 when there are none)."""
+    if not len(values):
+        return 0.0, 0.0
+    low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    return (0.0, 0.0) if math.isnan(low) else (low, high)
+
+
 def _text_at(column: pd.Series, positions: Int64Array) -> list[str]:
     values = column.iloc[positions].to_numpy(dtype=object)
     return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
@@ -803,27 +894,70 @@ class _Collector:
         )
 
 
+def _clean(rows: _Rows, pathway: Pathway | None, need_area: bool) -> bool:
+    """True when a few whole-column reductions show every row passes every check.
+
+    Conservative: False sends the rows through the exact checks of :func:`_findings`,
+    which name the rows (and may find none at fault, e.g. for an unused category).
+    """
+    if not rows.n:
+        return True
+    for column in ("patient_id", "stage"):
+        if rows.factor(column)[0].min() < 0:
+            return False
+    if rows.code.min() < 0 or rows.known is not None:
+        return False
+    if pathway is not None:
+        stage_index = rows.stage_index(pathway)
+        if (stage_index[:-1] < 0).any() or "service" in rows.frame.columns:
+            return False  # the service check is row by row (two codes per row)
+    if need_area and ("area" not in rows.frame.columns or rows.factor("area")[0].min() < 0):
+        return False
+    if rows.bad_dates is not None:
+        return False
+    minutes, minutes_bad = rows.minutes
+    quantity, quantity_bad = rows.quantity
+    if minutes_bad is not None or quantity_bad is not None:
+        return False
+    if minutes is None:
+        return not rows.per_hour.any()
+    low, high = _range(minutes)
+    if low < 0 or high == np.inf:
+        return False
+    # a missing minutes on a per-hour row makes this sum NaN
+    if math.isnan(float(np.add.reduce(minutes, where=rows.per_hour, initial=0.0))):
+        return False
+    on_items = float(np.fmax.reduce(minutes, where=~rows.staff, initial=-np.inf))
+    if on_items > 0:
+        return False
+    if quantity is not None:
+        low, high = _range(quantity)
+        if low < 0 or high == np.inf:
+            return False
+    return True
+
+
 def _findings(rows: _Rows, pathway: Pathway | None, need_area: bool, part: int = 0) -> pd.DataFrame:
     """Every failed check of one frame or partition, vectorised (boolean masks).
 
     Returns rows ``(check, pos, value, context, count)``: for each failed check the first
     :data:`MAX_LISTED` failing rows (``count`` 0; ``pos`` is ``part << 40 | position``)
     and one row with the total (``pos`` -1); a last row ``check="__len__"`` carries the
-    partition number (``pos``) and its number of rows (``count``).
+    partition number (``pos``) and its number of rows (``count``). Clean data costs a
+    few reductions (:func:`_clean`); the row-level masks are made only when needed.
     """
     frame, prices, n = rows.frame, rows.prices, rows.n
     found = _Collector(part, rows)
+    if _clean(rows, pathway, need_area):
+        return found.frame(rows.total if rows.total >= 0 else n)
     report = found.report
     report("patient_missing", rows.factor("patient_id")[0] < 0)
 
-    stage_codes, stage_uniques = rows.factor("stage")
+    stage_codes = rows.factor("stage")[0]
     report("stage_missing", stage_codes < 0)
     if pathway is not None:
         ids = [s.id for s in pathway.stages]
-        stage_index = np.append(
-            pd.Index(ids, dtype=object).get_indexer(stage_uniques.astype(str)), -1
-        ).astype(np.int64)
-        row_stage = stage_index[stage_codes]
+        row_stage = rows.stage_index(pathway)[stage_codes]
         stage_ok = row_stage >= 0
         report("stage_unknown", (stage_codes >= 0) & ~stage_ok, frame["stage"])
         if "service" in frame.columns:
@@ -842,9 +976,11 @@ def _findings(rows: _Rows, pathway: Pathway | None, need_area: bool, part: int =
             )
 
     code_col = frame["code"]
-    report("code_missing", rows.code < 0)
-    known = rows.gather(np.ones(len(prices.codes), dtype=bool), False)
-    report("code_unknown", (rows.code >= 0) & ~known, code_col)
+    if (rows.code < 0).any():
+        report("code_missing", rows.code < 0)
+    known = rows.known
+    if known is not None:
+        report("code_unknown", (rows.code >= 0) & ~known, code_col)
     if prices.price_year is not None:
         years = np.array([prices.tariff[c].price_year for c in prices.codes], dtype=object)
         year_at = rows.gather(years, "")
@@ -855,47 +991,50 @@ def _findings(rows: _Rows, pathway: Pathway | None, need_area: bool, part: int =
             lambda pos: [str(y) for y in year_at[pos]],
         )
 
-    per_hour = rows.gather(prices.per_hour, False)
-    staff = rows.gather(prices.staff, False)
+    per_hour, staff = rows.per_hour, rows.staff
     minutes, minutes_bad = rows.minutes
     if minutes_bad is not None:
         report("minutes_text", minutes_bad, frame["minutes"])
     if minutes is None:
         report("minutes_missing", per_hour, None, lambda pos: _text_at(code_col, pos))
     else:
-        text_bad = minutes_bad if minutes_bad is not None else np.zeros(n, dtype=bool)
-        report(
-            "minutes_missing",
-            per_hour & np.isnan(minutes) & ~text_bad,
-            None,
-            lambda pos: _text_at(code_col, pos),
-        )
-        report("minutes_negative", minutes < 0, frame["minutes"])
-        report("minutes_infinite", np.isposinf(minutes), frame["minutes"])
-        unit_at = rows.gather(prices.unit, "")
+        missing = np.isnan(minutes)
+        missing &= per_hour
+        if minutes_bad is not None:
+            missing &= ~minutes_bad
+        report("minutes_missing", missing, None, lambda pos: _text_at(code_col, pos))
+        del missing
+        low, high = _range(minutes)
+        if low < 0:
+            report("minutes_negative", minutes < 0, frame["minutes"])
+        if high == np.inf:
+            report("minutes_infinite", np.isposinf(minutes), frame["minutes"])
 
         def item_context(pos: Int64Array) -> list[str]:
+            units = np.append(prices.unit, "")[rows.tariff_index[rows.code[pos]]]
             return [
                 f"{c!r} (an item priced per {u})"
-                for c, u in zip(_text_at(code_col, pos), unit_at[pos], strict=True)
+                for c, u in zip(_text_at(code_col, pos), units, strict=True)
             ]
 
-        report("minutes_item", known & ~staff & (minutes > 0), frame["minutes"], item_context)
+        if high > 0:
+            on_items = minutes > 0
+            on_items &= ~staff
+            if known is not None:
+                on_items &= known
+            report("minutes_item", on_items, frame["minutes"], item_context)
     quantity, quantity_bad = rows.quantity
     if quantity is not None:
         if quantity_bad is not None:
             report("quantity_text", quantity_bad, frame["quantity"])
-        report("quantity_negative", quantity < 0, frame["quantity"])
-        report("quantity_infinite", np.isposinf(quantity), frame["quantity"])
-    if "date" in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame["date"].dtype):
-        dates = frame["date"]
-        text = dates.astype(str).str.strip()
-        present = dates.notna().to_numpy() & (text != "").to_numpy()
-        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool, na_value=False)
-        parsed = pd.to_datetime(
-            text.where(present & shaped, None), format="%Y-%m-%d", errors="coerce"
-        )
-        report("date_invalid", present & (~shaped | parsed.isna().to_numpy()), dates)
+        low, high = _range(quantity)
+        if low < 0:
+            report("quantity_negative", quantity < 0, frame["quantity"])
+        if high == np.inf:
+            report("quantity_infinite", np.isposinf(quantity), frame["quantity"])
+    bad_dates = rows.bad_dates
+    if bad_dates is not None:
+        report("date_invalid", bad_dates, frame["date"])
     if need_area:
         if "area" not in frame.columns:
             report("area_missing", np.ones(n, dtype=bool))
@@ -1060,7 +1199,7 @@ def check_activity(
 class _Groups:
     """Rows grouped by several coded keys."""
 
-    inverse: Int64Array
+    inverse: NDArray[np.intp]
     """Each row's group (an index into the group space)."""
     size: int
     """Size of the group space (bincount ``minlength``)."""
@@ -1074,19 +1213,22 @@ class _Groups:
         return total if self.keep is None else total[self.keep]
 
 
-def _group_codes(keys: Sequence[tuple[Int64Array, int]], n: int) -> _Groups:
+def _group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> _Groups:
     """Group rows by several coded keys in one pass over the rows.
 
     ``keys`` are ``(codes, size)`` with codes in ``-1..size-1`` (-1: missing). When the
     combined code space is compact it is used directly (one ``bincount`` per figure);
     otherwise it is factorized (once) and the groups sorted by key.
     """
-    combined = np.zeros(n, dtype=np.int64)
+    combined = np.empty(n, dtype=np.intp)  # the one row-sized integer array made here
     space = 1
-    for codes, size in keys:
-        if space > 1:
+    for i, (codes, size) in enumerate(keys):
+        if i == 0:
+            np.copyto(combined, codes, casting="safe")
+        else:
             combined *= size + 1
-        combined += codes + 1
+            np.add(combined, codes, out=combined, casting="safe")
+        combined += 1
         space *= size + 1
     if space <= max(4 * n, 1 << 16):
         keep = np.flatnonzero(np.bincount(combined, minlength=space)).astype(np.int64)
@@ -1108,7 +1250,7 @@ def _group_codes(keys: Sequence[tuple[Int64Array, int]], n: int) -> _Groups:
     return _Groups(inverse, size_, kept, decoded)
 
 
-def _compact(codes: Int64Array, uniques: pd.Index, n: int) -> tuple[Int64Array, pd.Index]:
+def _compact(codes: IntArray, uniques: pd.Index, n: int) -> tuple[IntArray, pd.Index]:
     """Drop unused categories when there are many more of them than rows."""
     if len(uniques) <= 2 * n + 16:
         return codes, uniques
@@ -1119,26 +1261,26 @@ def _compact(codes: Int64Array, uniques: pd.Index, n: int) -> tuple[Int64Array, 
     return mapping[np.asarray(raw, dtype=np.int64)], uniques[np.maximum(used_arr, 0)]
 
 
-def _values(uniques: pd.Index, codes: Int64Array, missing: Any = None) -> pd.Series:
+def _values(uniques: pd.Index, codes: IntArray, missing: Any = None) -> pd.Series:
     """The plain values of ``codes`` in ``uniques`` (``missing`` for -1)."""
     if not len(uniques):
         return pd.Series(np.full(len(codes), missing, dtype=object))
-    values = pd.Series(np.asarray(uniques.take(np.maximum(codes, 0))))
+    values = pd.Series(uniques.take(np.maximum(codes, 0)), copy=False).reset_index(drop=True)
     if (codes < 0).any():
         values = values.astype(object).where(codes >= 0, missing)
     return values
 
 
 def _pathway_order(
-    stage: Int64Array, uniques: pd.Index, pathway: Pathway | None
-) -> tuple[Int64Array, pd.Index]:
+    stage: IntArray, uniques: pd.Index, pathway: Pathway | None
+) -> tuple[IntArray, pd.Index]:
     """Renumber stage codes so that they follow the pathway's order."""
     if pathway is None or not len(uniques):
         return stage, uniques
     ids = [s.id for s in pathway.stages]
     pos = pd.Index(ids, dtype=object).get_indexer(uniques.astype(str))
     order = np.argsort(np.where(pos >= 0, pos, len(ids) + np.arange(len(uniques))), kind="stable")
-    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank = np.empty(len(order) + 1, dtype=_small_int(len(order)))
     rank[order] = np.arange(len(order))
     rank[-1] = -1
     return rank[stage], uniques[order]
@@ -1167,7 +1309,7 @@ def _cost_frame(
     return pd.DataFrame(
         {
             "patient_id": _values(pid_uniques, g_pid),
-            "stage": _values(stage_uniques, g_stage).astype(object),
+            "stage": _values(stage_uniques, g_stage),
             "hours": hours_sum,
             "cost": cost_sum,
         }
@@ -1187,6 +1329,7 @@ _COST_META = pd.DataFrame(
 def _partial_cost(part: pd.DataFrame, prices: _Prices, source: _Source) -> pd.DataFrame:
     out = _cost_frame(_Rows.partition(part, prices, source), None, False)
     out["patient_id"] = out["patient_id"].astype(object)
+    out["stage"] = out["stage"].astype(object)
     return out
 
 
@@ -1261,7 +1404,7 @@ def _summarise_part(rows: _Rows, number: int = 0) -> pd.DataFrame:
     (``partition << 40 | position``) of the group's first row.
     """
     n = rows.n
-    keys: list[tuple[Int64Array, int]] = []
+    keys: list[tuple[IntArray, int]] = []
     uniques: list[pd.Index] = []
     for column in SUMMARY_KEYS:
         if column in rows.frame.columns:
@@ -1269,7 +1412,7 @@ def _summarise_part(rows: _Rows, number: int = 0) -> pd.DataFrame:
             if column == "patient_id":
                 codes, values = _compact(codes, values, n)
         else:
-            codes, values = np.full(n, -1, dtype=np.int64), pd.Index([], dtype=object)
+            codes, values = np.full(n, -1, dtype=np.int8), pd.Index([], dtype=object)
         keys.append((codes, len(values)))
         uniques.append(values)
     groups = _group_codes(keys, n)
@@ -1364,6 +1507,94 @@ def summarise_activity(
     _raise_findings(found, _source_of(frame), checks, "activity records", frame.index)
     table = _summarise_part(encoded).sort_values("first_row", kind="stable")
     return Summary(table.reset_index(drop=True), _source_of(frame), len(frame), frame.index)
+
+
+def _merge_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Totals of a summary table whose keys may repeat (from several partitions)."""
+    if not len(table):
+        return table
+    merged = table.groupby(list(SUMMARY_KEYS), sort=False, dropna=False).agg(
+        {**dict.fromkeys(_SUMS, "sum"), "rows": "sum", "first_row": "min"}
+    )
+    return merged.reset_index()
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Reduced(Generic[_T]):
+    """The result of :func:`reduce_activity`, and how to name the rows it mentions."""
+
+    value: _T
+    source: _Source
+    offsets: pd.Series
+    """The first row of each partition, by partition number."""
+    index: pd.Index | None = None
+
+    def row(self, encoded: int) -> int:
+        """The 0-based row of an encoded ``first_row`` (``partition << 40 | position``)."""
+        return int(_global_rows(np.array([encoded], dtype=np.int64), self.offsets)[0])
+
+    def place(self, encoded: int) -> tuple[str | None, int | None, str]:
+        """``(file, line, where-prefix)`` of an encoded ``first_row``."""
+        return _places(self.source, np.array([self.row(encoded)], dtype=np.int64), self.index)[0]
+
+
+def reduce_activity(
+    activity: Frame | str | Path,
+    tariff: Tariff,
+    pathway: Pathway | None,
+    reduce: Callable[[pd.DataFrame], _T],
+    combine: Callable[[list[_T]], _T],
+    *,
+    need_area: bool = False,
+    price_year: str | None = None,
+) -> Reduced[_T]:
+    """Check activity records, total them by (patient, stage, service, area), and reduce.
+
+    ``reduce`` receives a summary table (as :attr:`Summary.table`, with ``first_row``
+    encoded) that holds *every* row of the patients it holds, so it may count distinct
+    patients; ``combine`` adds up the reductions. pandas: one table, all patients. Dask:
+    the partitions' totals are shuffled by patient and each shuffled partition reduced on
+    its own, so no task holds more than its share of patients (memory stays bounded);
+    the checks and the totals are computed in one pass over the data.
+    """
+    prices = _Prices.of(tariff, pathway, price_year)
+    checks = _checks(pathway, prices)
+    if not is_dask(activity):
+        frame = _as_frame(activity)
+        encoded = _Rows(frame, prices)
+        found = _findings(encoded, pathway, need_area)
+        source = _source_of(frame)
+        _raise_findings(found, source, checks, "activity records", frame.index)
+        value = combine([reduce(_summarise_part(encoded))])
+        return Reduced(value, source, _partition_offsets(found), frame.index)
+    _check_dask_columns(activity)
+    source = _source_of(activity)
+
+    def per_partition(
+        part: pd.DataFrame, partition_info: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        number = int(partition_info["number"]) if partition_info else 0
+        return _summarise_part(_Rows.partition(part, prices, source), number)
+
+    def reduce_part(part: pd.DataFrame) -> pd.DataFrame:
+        # one row holding the reduction (an object), so that it stays a Dask DataFrame
+        # and is computed in the same graph (and the same pass over the data) as the checks
+        return pd.DataFrame({"value": pd.Series([reduce(_merge_summary(part))], dtype=object)})
+
+    partial = cast(Any, activity).map_partitions(per_partition, meta=_SUMMARY_META)
+    shuffled = partial.shuffle(on="patient_id")
+    reduced = shuffled.map_partitions(reduce_part, meta=_REDUCED_META)
+    findings = _dask_findings(activity, prices, pathway, need_area)
+    found, values = _dask_compute(findings, reduced)
+    _raise_findings(found, source, checks, "activity records")
+    value = combine(list(values["value"]))
+    return Reduced(value, source, _partition_offsets(found))
+
+
+_REDUCED_META = pd.DataFrame({"value": pd.Series([], dtype=object)})
 
 
 # --------------------------------------------------------------------------- outcomes

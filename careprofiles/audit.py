@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,9 +38,9 @@ from careprofiles.activity import (
     MAX_LISTED,
     Frame,
     Outcomes,
-    Summary,
+    Reduced,
     check_outcomes,
-    summarise_activity,
+    reduce_activity,
 )
 from careprofiles.costing import CostResult, cost
 from careprofiles.errors import ActivityError, Problem
@@ -180,6 +181,186 @@ def _expected_services(expected: CostResult) -> pd.DataFrame:
     return out.drop(columns=["contacts", "staff_lines"])
 
 
+# --------------------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True)
+class _Aggregates:
+    """Additive totals of activity, from which every audit and benchmark figure comes.
+
+    Made from a summary table that holds every row of its patients (all of them with
+    pandas; one shuffled partition's share with Dask) and added up with :func:`_combine`,
+    so that no patient-level table need ever be held whole.
+    """
+
+    stages: pd.DataFrame
+    """By stage: patients, rows, cost, hours, unassigned_cost, unassigned_hours."""
+    services: pd.DataFrame
+    """By (stage, service): patients_receiving, cost, hours, contacts, no_minutes."""
+    areas: pd.DataFrame
+    """By area: patients, cost, hours, first_row (encoded, the area's first row)."""
+    conflicts: pd.DataFrame
+    """Patients in two areas (at most MAX_LISTED): patient_id, area, first_row,
+    other_area, other_row."""
+    conflict_count: int
+    members: pd.DataFrame
+    """(patient_id as text, stage) for the patients with outcome records."""
+    patient_area: pd.DataFrame
+    """(patient_id as text, area) for the patients with outcome records."""
+    patients: int
+    cost_stats: tuple[int, float, float]
+    """Cost per patient over all patients: count, mean, sum of squared deviations."""
+
+
+_STAGE_COLS = ["patients", "rows", "cost", "hours", "unassigned_cost", "unassigned_hours"]
+_SERVICE_COLS = ["patients_receiving", "cost", "hours", "contacts", "no_minutes"]
+_AREA_COLS = ["patients", "cost", "hours", "first_row"]
+
+
+def _reduce(table: pd.DataFrame, outcome_patients: frozenset[str]) -> _Aggregates:
+    """The aggregates of a summary table holding every row of its patients."""
+    by_stage = table.groupby("stage", sort=False)
+    stages = by_stage.agg(
+        patients=("patient_id", "nunique"),
+        rows=("rows", "sum"),
+        cost=("cost", "sum"),
+        hours=("hours", "sum"),
+    )
+    unassigned = table[table["service"] == ""].groupby("stage", sort=False)[["cost", "hours"]].sum()
+    stages["unassigned_cost"] = unassigned["cost"].reindex(stages.index).fillna(0.0)
+    stages["unassigned_hours"] = unassigned["hours"].reindex(stages.index).fillna(0.0)
+    services = (
+        table[table["service"] != ""]
+        .groupby(["stage", "service"], sort=False)
+        .agg(
+            patients_receiving=("patient_id", "nunique"),
+            cost=("cost", "sum"),
+            hours=("hours", "sum"),
+            contacts=("contacts", "sum"),
+            no_minutes=("no_minutes", "sum"),
+        )
+    )
+    pairs = (
+        table.groupby(["patient_id", "area"], sort=False)["first_row"]
+        .min()
+        .reset_index()
+        .sort_values("first_row", kind="stable")
+    )
+    later = pairs.duplicated("patient_id", keep="first").to_numpy()
+    first = pairs[~later]
+    conflicts = (
+        pairs[later]
+        .head(MAX_LISTED)
+        .merge(
+            first.rename(columns={"area": "other_area", "first_row": "other_row"}),
+            on="patient_id",
+        )
+    )
+    per_patient = table.groupby("patient_id", sort=False)["cost"].sum()
+    area_of = first.set_index("patient_id")["area"]
+    patient_areas = area_of.reindex(per_patient.index)
+    areas = pd.DataFrame({"cost": per_patient.to_numpy(), "area": patient_areas.to_numpy()})
+    areas = areas.groupby("area", sort=False).agg(patients=("cost", "size"), cost=("cost", "sum"))
+    area_rows = table.groupby("area", sort=False).agg(
+        hours=("hours", "sum"), first_row=("first_row", "min")
+    )
+    areas = areas.join(area_rows, how="outer")
+    values = per_patient.to_numpy(dtype=np.float64)
+    mean = float(values.mean()) if len(values) else 0.0
+    m2 = float(((values - mean) ** 2).sum()) if len(values) else 0.0
+    text_ids = table["patient_id"].astype(str)
+    wanted = text_ids.isin(outcome_patients).to_numpy()
+    members = pd.DataFrame(
+        {
+            "patient_id": text_ids[wanted].to_numpy(dtype=object),
+            "stage": table["stage"][wanted].to_numpy(dtype=object),
+        }
+    ).drop_duplicates()
+    first_text = first["patient_id"].astype(str)
+    chosen = first_text.isin(outcome_patients).to_numpy()
+    patient_area = pd.DataFrame(
+        {
+            "patient_id": first_text[chosen].to_numpy(dtype=object),
+            "area": first["area"][chosen].to_numpy(dtype=object),
+        }
+    )
+    return _Aggregates(
+        stages=stages[_STAGE_COLS],
+        services=services[_SERVICE_COLS],
+        areas=areas[_AREA_COLS],
+        conflicts=conflicts,
+        conflict_count=int(later.sum()),
+        members=members,
+        patient_area=patient_area,
+        patients=len(per_patient),
+        cost_stats=(len(values), mean, m2),
+    )
+
+
+def _combine(parts: list[_Aggregates]) -> _Aggregates:
+    """Add up aggregates of disjoint sets of patients."""
+    if len(parts) == 1:
+        return parts[0]
+    n, mean, m2 = 0, 0.0, 0.0
+    for pn, pmean, pm2 in (p.cost_stats for p in parts):  # a loop over partitions
+        if not pn:
+            continue
+        total = n + pn
+        delta = pmean - mean
+        mean += delta * pn / total
+        m2 += pm2 + delta * delta * n * pn / total
+        n = total
+
+    def stacked(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames) if frames else pd.DataFrame(columns=columns)
+
+    areas = stacked([p.areas for p in parts], _AREA_COLS)
+    area_sums = (
+        areas.groupby(level=0, sort=False).agg(
+            {"patients": "sum", "cost": "sum", "hours": "sum", "first_row": "min"}
+        )
+        if len(areas)
+        else areas
+    )
+    stages = stacked([p.stages for p in parts], _STAGE_COLS)
+    services = stacked([p.services for p in parts], _SERVICE_COLS)
+    return _Aggregates(
+        stages=stages.groupby(level=0, sort=False).sum() if len(stages) else stages,
+        services=(services.groupby(level=[0, 1], sort=False).sum() if len(services) else services),
+        areas=area_sums,
+        conflicts=stacked([p.conflicts for p in parts], []).reset_index(drop=True),
+        conflict_count=sum(p.conflict_count for p in parts),
+        members=stacked([p.members for p in parts], ["patient_id", "stage"]),
+        patient_area=stacked([p.patient_area for p in parts], ["patient_id", "area"]),
+        patients=sum(p.patients for p in parts),
+        cost_stats=(n, mean, m2),
+    )
+
+
+def _aggregate(
+    pathway: Pathway,
+    tariff: Tariff,
+    activity: Frame | str | Path,
+    index: PriceIndex | None,
+    outcome_patients: frozenset[str],
+    need_area: bool,
+) -> Reduced[_Aggregates]:
+    year_tariff = _activity_tariff(tariff, pathway.price_year, index)
+    return reduce_activity(
+        activity,
+        year_tariff,
+        pathway,
+        partial(_reduce, outcome_patients=outcome_patients),
+        _combine,
+        need_area=need_area,
+        price_year=pathway.price_year,
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
 def audit(
     pathway: Pathway,
     tariff: Tariff,
@@ -190,52 +371,38 @@ def audit(
 ) -> AuditResult:
     """Hold activity (and outcome) records against ``pathway``'s care profiles.
 
-    ``activity`` is a CSV or Parquet path, a pandas DataFrame or a Dask DataFrame;
-    ``outcomes`` a path or a DataFrame. Expected figures come from
-    ``cost(pathway, tariff, index=index)``; actual costs use the same tariff (rows in
-    another price year uplifted with ``index``; an activity row priced in another year
-    without one is an error). Raises :class:`ActivityError` naming every bad row.
+    ``activity`` is a CSV or Parquet path, a pandas DataFrame or a Dask DataFrame (then
+    reduced partition by partition: memory stays bounded); ``outcomes`` a path or a
+    DataFrame. Expected figures come from ``cost(pathway, tariff, index=index)``; actual
+    costs use the same tariff (rows in another price year uplifted with ``index``; an
+    activity row priced in another year without one is an error). Raises
+    :class:`ActivityError` naming every bad row.
     """
     expected = cost(pathway, tariff, index=index)
-    year_tariff = _activity_tariff(tariff, pathway.price_year, index)
-    summary = summarise_activity(activity, year_tariff, pathway, price_year=pathway.price_year)
-    stages, services = _audit_tables(pathway, expected, summary.table)
     checked = check_outcomes(outcomes, pathway) if outcomes is not None else None
-    outcome_table = _outcome_table(pathway, summary.table, checked)
+    wanted = frozenset(checked.table["patient_id"]) if checked is not None else frozenset()
+    reduced = _aggregate(pathway, tariff, activity, index, wanted, need_area=False)
+    agg = reduced.value
+    stages, services = _audit_tables(pathway, expected, agg)
+    outcome_table = _outcome_table(pathway, agg, checked)
     return AuditResult(
         pathway=pathway,
         expected=expected,
         stages=stages,
         services=services,
         outcomes=outcome_table,
-        patients=int(summary.table["patient_id"].nunique()),
-        rows=summary.rows,
-        activity=summary.source.file,
+        patients=agg.patients,
+        rows=int(agg.stages["rows"].sum()),
+        activity=reduced.source.file,
         outcome_records=checked.source.file if checked is not None else None,
     )
 
 
 def _audit_tables(
-    pathway: Pathway, expected: CostResult, table: pd.DataFrame
+    pathway: Pathway, expected: CostResult, agg: _Aggregates
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     stage_ids = [s.id for s in pathway.stages]
-    in_stage = (
-        table.groupby("stage", sort=False)
-        .agg(
-            patients=("patient_id", "nunique"),
-            actual_cost=("cost", "sum"),
-            actual_hours=("hours", "sum"),
-            rows=("rows", "sum"),
-        )
-        .reindex(stage_ids)
-    )
-    unassigned = (
-        table[table["service"] == ""]
-        .groupby("stage", sort=False)[["cost", "hours"]]
-        .sum()
-        .reindex(stage_ids)
-        .fillna(0.0)
-    )
+    in_stage = agg.stages.reindex(stage_ids)
     by_stage = expected.by_stage().set_index("stage")
     exp_hours = (
         expected.lines.assign(h=expected.lines["hours"] * expected.lines["uptake"])
@@ -245,6 +412,7 @@ def _audit_tables(
         .fillna(0.0)
     )
     patients = in_stage["patients"].fillna(0).astype(np.int64)
+    actual_cost = in_stage["cost"].fillna(0.0)
     stages = pd.DataFrame(
         {
             "id": stage_ids,
@@ -254,35 +422,25 @@ def _audit_tables(
             "expected_cost_per_patient": by_stage["per_patient_reached"]
             .reindex(stage_ids)
             .to_numpy(),
-            "actual_cost_per_patient": _per(
-                in_stage["actual_cost"].fillna(0.0), patients
-            ).to_numpy(),
+            "actual_cost_per_patient": _per(actual_cost, patients).to_numpy(),
             "expected_hours_per_patient": exp_hours.to_numpy(),
-            "actual_hours_per_patient": _per(
-                in_stage["actual_hours"].fillna(0.0), patients
+            "actual_hours_per_patient": _per(in_stage["hours"].fillna(0.0), patients).to_numpy(),
+            "unassigned_cost_per_patient": _per(
+                in_stage["unassigned_cost"].fillna(0.0), patients
             ).to_numpy(),
-            "unassigned_cost_per_patient": _per(unassigned["cost"], patients).to_numpy(),
-            "actual_cost": in_stage["actual_cost"].fillna(0.0).to_numpy(),
+            "actual_cost": actual_cost.to_numpy(),
         }
     )
     stages["cost_difference_per_patient"] = (
         stages["actual_cost_per_patient"] - stages["expected_cost_per_patient"]
     )
 
-    tied = table[table["service"] != ""]
-    by_service = tied.groupby(["stage", "service"], sort=False).agg(
-        patients_receiving=("patient_id", "nunique"),
-        cost=("cost", "sum"),
-        hours=("hours", "sum"),
-        contacts=("contacts", "sum"),
-        no_minutes=("no_minutes", "sum"),
-    )
     exp = _expected_services(expected).set_index(["stage", "service"])
     keys = pd.MultiIndex.from_tuples(
         [(s.id, v.id) for s, v in pathway.services()], names=["stage", "service"]
     )
     exp = exp.reindex(keys)
-    act = by_service.reindex(keys)
+    act = agg.services.reindex(keys)
     stage_patients = patients.reindex(keys.get_level_values("stage")).to_numpy()
     stage_n = pd.Series(stage_patients, index=keys)
     services = pd.DataFrame(
@@ -314,11 +472,11 @@ def _audit_tables(
     return stages, services.reset_index(drop=True)
 
 
-def _outcome_table(pathway: Pathway, table: pd.DataFrame, checked: Outcomes | None) -> pd.DataFrame:
+def _outcome_table(pathway: Pathway, agg: _Aggregates, checked: Outcomes | None) -> pd.DataFrame:
     rows = [(o, s) for s in pathway.stages for o in s.outcomes]
     ids = [o.id for o, _ in rows]
     stage_of = pd.Series([s.id for _, s in rows], index=ids, dtype=object)
-    patients = table.groupby("stage", sort=False)["patient_id"].nunique()
+    patients = agg.stages["patients"] if len(agg.stages) else pd.Series(dtype=np.int64)
     in_stage_n = patients.reindex(stage_of.to_numpy()).fillna(0).astype(np.int64).to_numpy()
     out = pd.DataFrame(
         {
@@ -340,18 +498,12 @@ def _outcome_table(pathway: Pathway, table: pd.DataFrame, checked: Outcomes | No
         return out
     records = checked.table
     stats = records.groupby("outcome", sort=False)["value"].agg(["count", "mean"]).reindex(ids)
-    members = pd.DataFrame(
-        {
-            "patient_id": table["patient_id"].astype(str).to_numpy(),
-            "stage": table["stage"].to_numpy(),
-        }
-    ).drop_duplicates()
     valued = (
         records[["patient_id", "outcome"]]
         .drop_duplicates()
         .assign(stage=lambda d: d["outcome"].map(stage_of))
     )
-    matched = valued.merge(members, on=["patient_id", "stage"], how="inner")
+    matched = valued.merge(agg.members, on=["patient_id", "stage"], how="inner")
     with_value = matched.groupby("outcome", sort=False)["patient_id"].nunique().reindex(ids)
     binary = (
         records.assign(yes_no=records["value"].isin([0.0, 1.0]))
@@ -551,31 +703,28 @@ def benchmark_areas(
     """
     pops = _populations(populations)
     pop_file = pops.attrs.get("careprofiles_file")
-    year_tariff = _activity_tariff(tariff, pathway.price_year, index)
-    summary = summarise_activity(
-        activity, year_tariff, pathway, need_area=True, price_year=pathway.price_year
-    )
-    patient_area = _patient_areas(summary)
-    _check_known_areas(summary, patient_area, pops, pop_file)
+    checked = check_outcomes(outcomes, pathway) if outcomes is not None else None
+    wanted = frozenset(checked.table["patient_id"]) if checked is not None else frozenset()
+    reduced = _aggregate(pathway, tariff, activity, index, wanted, need_area=True)
+    agg = reduced.value
+    _check_one_area(reduced)
+    _check_known_areas(reduced, pops, pop_file)
 
-    table = summary.table
-    per_patient = table.groupby("patient_id", sort=False).agg(
-        cost=("cost", "sum"), hours=("hours", "sum")
+    areas = (
+        pops[["area", "population"]]
+        .set_index("area")
+        .join(agg.areas[["patients", "cost", "hours"]])
     )
-    per_patient["area"] = patient_area.reindex(per_patient.index).to_numpy()
-    by_area = per_patient.groupby("area", sort=False).agg(
-        patients=("cost", "size"), cost=("cost", "sum"), hours=("hours", "sum")
-    )
-    areas = pops[["area", "population"]].set_index("area").join(by_area)
     areas["patients"] = areas["patients"].fillna(0).astype(np.int64)
     areas[["cost", "hours"]] = areas[["cost", "hours"]].fillna(0.0)
     areas["cost_per_patient"] = _per(areas["cost"], areas["patients"])
     areas["cost_per_1000"] = areas["cost"] / areas["population"] * 1000.0
     areas["patients_per_1000"] = areas["patients"] / areas["population"] * 1000.0
-    mean = float(per_patient["cost"].mean()) if len(per_patient) else math.nan
-    sd = float(per_patient["cost"].std(ddof=1)) if len(per_patient) > 1 else math.nan
+    n, mean, m2 = agg.cost_stats
+    sd = math.sqrt(m2 / (n - 1)) if n > 1 else math.nan
+    centre = mean if n else math.nan
     for z, tag in ((Z95, "95"), (Z998, "998")):
-        lo, hi = funnel_limits(mean, areas["patients"].to_numpy(), z, False, sd)
+        lo, hi = funnel_limits(centre, areas["patients"].to_numpy(), z, False, sd)
         areas[f"cost_lower_{tag}"] = lo
         areas[f"cost_upper_{tag}"] = hi
         value = areas["cost_per_patient"].to_numpy()
@@ -584,16 +733,20 @@ def benchmark_areas(
         ).where(~np.isnan(value) & ~np.isnan(lo), None)
     areas = areas.reset_index()
     total_pop = float(pops["population"].sum())
-    total_cost = float(per_patient["cost"].sum())
+    total_cost = float(areas["cost"].sum())
     overall = {
-        "patients": len(per_patient),
+        "patients": agg.patients,
         "population": total_pop,
         "cost": total_cost,
-        "cost_per_patient": total_cost / len(per_patient) if len(per_patient) else math.nan,
+        "cost_per_patient": total_cost / agg.patients if agg.patients else math.nan,
         "cost_per_1000": total_cost / total_pop * 1000.0,
         "cost_sd_per_patient": sd,
     }
-    checked = check_outcomes(outcomes, pathway) if outcomes is not None else None
+    patient_area = (
+        agg.patient_area.drop_duplicates("patient_id").set_index("patient_id")["area"]
+        if len(agg.patient_area)
+        else pd.Series(dtype=object)
+    )
     outcome_table = (
         _outcomes_by_area(pathway, checked, patient_area, pops, pop_file)
         if checked is not None
@@ -621,65 +774,56 @@ def benchmark_areas(
         ],
         outcomes=outcome_table,
         overall=overall,
-        activity=summary.source.file,
+        activity=reduced.source.file,
         populations=pop_file,
         outcome_records=checked.source.file if checked is not None else None,
     )
 
 
-def _patient_areas(summary: Summary) -> pd.Series:
-    """Each patient's area; an error when a patient's rows name two areas."""
-    table = summary.table
-    pairs = (
-        table.groupby(["patient_id", "area"], sort=False)["first_row"]
-        .min()
-        .reset_index()
-        .sort_values("first_row", kind="stable")
-    )
-    later = pairs[pairs.duplicated("patient_id", keep="first")]
-    if not later.empty:
-        first = pairs.drop_duplicates("patient_id", keep="first").set_index("patient_id")
-        problems = []
-        for pid, area, row in later.head(MAX_LISTED).itertuples(index=False):  # listed rows only
-            file, line, prefix = summary.place(int(row))
-            other_row = int(cast(Any, first.at[pid, "first_row"]))
-            other_area = first.at[pid, "area"]
-            _, other_line, other_prefix = summary.place(other_row)
-            there = f"line {other_line}" if other_line is not None else other_prefix
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    f"{prefix}, area" if prefix else "area",
-                    f"patient {pid!r} is in area {area!r} here but in {other_area!r} on "
-                    f"{there}; a patient belongs to one area: correct the area",
-                )
+def _check_one_area(reduced: Reduced[_Aggregates]) -> None:
+    """An error naming the rows where a patient's activity names a second area."""
+    agg = reduced.value
+    if not agg.conflict_count:
+        return
+    conflicts = agg.conflicts.sort_values("first_row", kind="stable").head(MAX_LISTED)
+    problems = []
+    for row in conflicts.itertuples(index=False):  # listed rows only
+        file, line, prefix = reduced.place(int(cast(Any, row.first_row)))
+        _, other_line, other_prefix = reduced.place(int(cast(Any, row.other_row)))
+        there = f"line {other_line}" if other_line is not None else other_prefix
+        problems.append(
+            Problem(
+                file,
+                line,
+                f"{prefix}, area" if prefix else "area",
+                f"patient {row.patient_id!r} is in area {row.area!r} here but in "
+                f"{row.other_area!r} on {there}; a patient belongs to one area: correct "
+                "the area",
             )
-        if len(later) > MAX_LISTED:
-            problems.append(
-                Problem(
-                    summary.source.file,
-                    None,
-                    "",
-                    f"and {len(later) - MAX_LISTED:,} more patients in two areas",
-                )
+        )
+    if agg.conflict_count > len(problems):
+        problems.append(
+            Problem(
+                reduced.source.file,
+                None,
+                "",
+                f"and {agg.conflict_count - len(problems):,} more patients in two areas",
             )
-        raise ActivityError(problems)
-    return pairs.set_index("patient_id")["area"]
+        )
+    raise ActivityError(problems)
 
 
 def _check_known_areas(
-    summary: Summary, patient_area: pd.Series, pops: pd.DataFrame, pop_file: str | None
+    reduced: Reduced[_Aggregates], pops: pd.DataFrame, pop_file: str | None
 ) -> None:
-    table = summary.table
-    first = table.groupby("area", sort=False)["first_row"].min()
+    first = reduced.value.areas["first_row"]
     unknown = first[~first.index.isin(pops["area"])].sort_values()
     if unknown.empty:
         return
     where = pop_file or "the populations"
     problems = []
     for area, row in unknown.head(MAX_LISTED).items():  # one problem per unknown area
-        file, line, prefix = summary.place(int(row))
+        file, line, prefix = reduced.place(int(row))
         problems.append(
             Problem(
                 file,

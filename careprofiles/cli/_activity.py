@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -76,6 +77,8 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the environment
         raise MissingDependencyError("distributed", "dask", "--engine dask") from None
+    # distributed logs a warning for every shuffle it starts and stops: not news here
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     if args.scheduler:
         if args.workers:
             raise CareProfilesError("give --scheduler or --workers, not both")

@@ -1,0 +1,367 @@
+"""Benchmark ``careprofiles.cost_activity``: speed and peak memory.
+
+Runnable by anyone from the repository root::
+
+    python benchmarks/bench_activity.py                 # 10 million rows, Dask on 100 million
+    python benchmarks/bench_activity.py --rows 1000000 --dask-rows 5000000   # quicker
+    python benchmarks/bench_activity.py --no-dask
+
+In one process, on one synthetic frame (columns as ``read_activity`` gives them:
+categorical ids, float64 minutes and quantity), it times, interleaved round by round
+so that a busy machine slows them alike (the best of ``--repeat`` rounds is kept),
+
+* ``cost_activity`` (checks included: every row is validated);
+* a hand-written numpy limit: category codes, a gather of unit costs, ``bincount``
+  on (patient, stage) codes, with no checks (the floor for this design);
+* DuckDB SQL on the same frame (a join to the tariff and a GROUP BY), all threads.
+
+Peak memory is measured apart: each method runs once in a fresh subprocess that builds
+the frame, resets the peak resident memory (``/proc/self/clear_refs``; Linux) and
+reports the peak *above* the memory held before the call, with the frame's own size
+for scale. Targets (issue 7): within 1.5x of the numpy limit, at least 2x faster than
+DuckDB, peak memory under 2x the input frame.
+
+The Dask run writes a Parquet dataset in chunks to a temporary folder (never holding
+it all in memory), then costs it with ``dd.read_parquet`` on a local cluster (2
+workers, threads), reporting the time and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from careprofiles.activity import cost_activity  # noqa: E402
+from careprofiles.tariff import Tariff, TariffRow  # noqa: E402
+
+STAGES = ["advancing-disease", "increasing-decline", "last-days", "after-death"]
+CODES = {  # code: (unit, cost)
+    "gp": ("hour", 268.0),
+    "district-nurse": ("hour", 58.0),
+    "healthcare-assistant": ("hour", 34.0),
+    "palliative-cns": ("hour", 69.0),
+    "homecare-worker": ("hour", 28.53),
+    "hospice-at-home-night-visit": ("contact", 251.53),
+    "anticipatory-medicines": ("item", 45.0),
+    "hospice-bed-day": ("day", 500.0),
+}
+SERVICES = ["district-nursing", "gp-home-visit", "home-care", "night-sitting"]
+
+
+def tariff() -> Tariff:
+    """The benchmark's tariff."""
+    return Tariff({c: TariffRow(c, u, cost, "2024/25") for c, (u, cost) in CODES.items()})
+
+
+def make_frame(rows: int, seed: int = 7, patients: int | None = None,
+               text_ids: bool = False) -> pd.DataFrame:
+    """A synthetic activity frame: about 25 rows per patient."""
+    rng = np.random.default_rng(seed)
+    n_patients = patients or max(rows // 25, 1)
+    codes = list(CODES)
+    code = rng.integers(0, len(codes), rows).astype(np.int8)
+    units = np.array([CODES[c][0] for c in codes])
+    staff = np.isin(units[code], ("hour", "contact"))
+    minutes = np.where(staff, rng.integers(5, 120, rows), np.nan)
+    quantity = np.where(~staff & (rng.random(rows) < 0.5), rng.integers(1, 4, rows), np.nan)
+    pid = rng.integers(0, n_patients, rows)
+    ids = pd.Index([f"P{i:08d}" for i in range(n_patients)])
+    frame = pd.DataFrame(
+        {
+            "patient_id": pd.Categorical.from_codes(pid.astype(np.int32), categories=ids),
+            "stage": pd.Categorical.from_codes(rng.integers(0, len(STAGES), rows).astype(np.int8),
+                                               categories=STAGES),
+            "service": pd.Categorical.from_codes(
+                rng.integers(-1, len(SERVICES), rows).astype(np.int8), categories=SERVICES),
+            "code": pd.Categorical.from_codes(code, categories=codes),
+            "minutes": minutes.astype(np.float64),
+            "quantity": quantity.astype(np.float64),
+        }
+    )
+    if text_ids:
+        frame["patient_id"] = frame["patient_id"].astype("str")
+    return frame
+
+
+# ----------------------------------------------------------------- the methods
+
+
+def run_careprofiles(frame: pd.DataFrame) -> float:
+    result = cost_activity(frame, tariff())
+    return float(result["cost"].sum())
+
+
+def run_numpy_limit(frame: pd.DataFrame) -> float:
+    """The floor: codes, a gather and bincount; no checks, no output frame columns."""
+    codes = list(CODES)
+    cats = frame["code"].cat.categories
+    lookup = pd.Index(codes).get_indexer(cats)
+    code = lookup[frame["code"].cat.codes.to_numpy()]
+    unit_cost = np.array([CODES[c][1] for c in codes])[code]
+    per_hour = np.array([CODES[c][0] == "hour" for c in codes])[code]
+    minutes = frame["minutes"].to_numpy()
+    quantity = frame["quantity"].to_numpy()
+    cost = np.where(per_hour, minutes / 60.0, np.where(np.isnan(quantity), 1.0, quantity))
+    cost *= unit_cost
+    hours = np.where(np.isnan(minutes), 0.0, minutes / 60.0)
+    if isinstance(frame["patient_id"].dtype, pd.CategoricalDtype):
+        pid = frame["patient_id"].cat.codes.to_numpy().astype(np.int64)
+        n_pid = len(frame["patient_id"].cat.categories)
+    else:
+        pid, uniques = pd.factorize(frame["patient_id"])
+        n_pid = len(uniques)
+    stage = frame["stage"].cat.codes.to_numpy()
+    n_stage = len(frame["stage"].cat.categories)
+    key = pid * n_stage + stage
+    count = np.bincount(key, minlength=n_pid * n_stage)
+    sums = np.bincount(key, weights=cost, minlength=n_pid * n_stage)
+    hour_sums = np.bincount(key, weights=hours, minlength=n_pid * n_stage)
+    present = count > 0
+    return float(sums[present].sum() + 0 * hour_sums[present].sum())
+
+
+def run_duckdb(frame: pd.DataFrame) -> float:
+    import duckdb
+
+    prices = pd.DataFrame(
+        {"code": list(CODES), "unit": [u for u, _ in CODES.values()],
+         "cost": [c for _, c in CODES.values()]}
+    )
+    con = duckdb.connect()
+    con.register("activity", frame)
+    con.register("prices", prices)
+    result = con.execute(
+        """
+        SELECT a.patient_id, a.stage,
+               SUM(CASE WHEN p.unit IN ('hour', 'contact') THEN COALESCE(a.minutes, 0) / 60
+                        ELSE 0 END) AS hours,
+               SUM(CASE WHEN p.unit = 'hour' THEN a.minutes / 60 * p.cost
+                        ELSE COALESCE(a.quantity, 1) * p.cost END) AS cost
+        FROM activity a JOIN prices p ON CAST(a.code AS VARCHAR) = p.code
+        GROUP BY a.patient_id, a.stage
+        """
+    ).df()
+    con.close()
+    return float(result["cost"].sum())
+
+
+METHODS: dict[str, Callable[[pd.DataFrame], float]] = {
+    "careprofiles": run_careprofiles,
+    "numpy-limit": run_numpy_limit,
+    "duckdb": run_duckdb,
+}
+
+
+# ----------------------------------------------------------------- measuring
+
+
+def _status(field: str) -> int:
+    """A VmXXX line of /proc/self/status, in bytes (0 where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:  # pragma: no cover - not Linux, or not allowed
+        return False
+
+
+def time_methods(rows: int, repeat: int, text_ids: bool) -> dict[str, dict[str, Any]]:
+    """Time every method on one frame, round by round; keep each one's best time."""
+    import gc
+
+    frame = make_frame(rows, text_ids=text_ids)
+    frame_bytes = int(frame.memory_usage(deep=True).sum())
+    times: dict[str, list[float]] = {m: [] for m in METHODS}
+    totals: dict[str, float] = {}
+    for method in METHODS:
+        METHODS[method](frame.head(1000))  # warm up imports and caches
+    for _ in range(repeat):
+        for method, run in METHODS.items():
+            gc.collect()
+            start = time.perf_counter()
+            totals[method] = run(frame)
+            times[method].append(time.perf_counter() - start)
+    return {m: {"method": m, "rows": rows, "seconds": min(times[m]), "all_seconds": times[m],
+                "total_cost": totals[m], "frame_bytes": frame_bytes} for m in METHODS}
+
+
+def child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
+    """Build the frame, then run ``method`` once and measure its peak memory."""
+    import gc
+
+    frame = make_frame(rows, text_ids=text_ids)
+    METHODS[method](frame.head(1000))  # warm up imports and caches
+    gc.collect()
+    before = _status("VmRSS")
+    exact = _reset_peak()
+    METHODS[method](frame)
+    peak = _status("VmHWM") - before if exact else 0
+    return {"method": method, "peak_bytes": peak}
+
+
+def run_child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", method, "--rows", str(rows),
+         *(["--text-ids"] if text_ids else [])],
+        check=True, capture_output=True, text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def write_parquet_dataset(folder: Path, rows: int, chunk: int) -> int:
+    """Write ``rows`` rows in files of ``chunk`` rows; returns the bytes written."""
+    written, part = 0, 0
+    while written < rows:
+        n = min(chunk, rows - written)
+        frame = make_frame(n, seed=100 + part, patients=max(rows // 25, 1))
+        frame.to_parquet(folder / f"part-{part:04d}.parquet", index=False)
+        written += n
+        part += 1
+    return sum(p.stat().st_size for p in folder.glob("*.parquet"))
+
+
+def dask_child(rows: int, chunk: int) -> dict[str, Any]:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    with tempfile.TemporaryDirectory(prefix="careprofiles-bench-") as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        size = write_parquet_dataset(folder, rows, chunk)
+        write_seconds = time.perf_counter() - start
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                          dashboard_address=None) as cluster, Client(cluster):
+            lazy = dd.read_parquet(str(folder))
+            before = _status("VmRSS")
+            exact = _reset_peak()
+            start = time.perf_counter()
+            result = cost_activity(lazy, tariff())
+            seconds = time.perf_counter() - start
+            peak = _status("VmHWM") - before if exact else 0
+        return {"method": "dask", "rows": rows, "seconds": seconds, "parquet_bytes": size,
+                "partitions": lazy.npartitions, "write_seconds": write_seconds,
+                "result_rows": len(result), "total_cost": float(result["cost"].sum()),
+                "peak_bytes": peak, "peak_rss_bytes": _status("VmHWM")}
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import dask
+    import duckdb
+    import pyarrow
+
+    lscpu = ""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:  # pragma: no cover
+        pass
+    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
+                  if line.startswith("Model name")), platform.processor())
+    return {
+        "cpus": str(os.cpu_count()),
+        "model": model,
+        "memory": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+        if hasattr(os, "sysconf") else "?",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "duckdb": duckdb.__version__,
+        "dask": dask.__version__,
+        "os": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows for the in-memory runs")
+    parser.add_argument("--dask-rows", type=int, default=100_000_000,
+                        help="rows for the Dask run from Parquet")
+    parser.add_argument("--chunk", type=int, default=5_000_000, help="rows per Parquet file")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of timing (best is kept)")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask run")
+    parser.add_argument("--text-ids", action="store_true",
+                        help="patient_id as text (pandas str) rather than categorical")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--dask-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.rows, args.text_ids)))
+        return 0
+    if args.dask_child:
+        print(json.dumps(dask_child(args.dask_rows, args.chunk)))
+        return 0
+
+    info = machine()
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    results = time_methods(args.rows, args.repeat, args.text_ids)
+    for method in METHODS:
+        results[method].update(run_child(method, args.rows, args.text_ids))
+    ours, limit, duck = (results[m] for m in ("careprofiles", "numpy-limit", "duckdb"))
+    for r in results.values():
+        if not np.isclose(r["total_cost"], ours["total_cost"], rtol=1e-9):
+            raise SystemExit(f"{r['method']} disagrees: {r['total_cost']} vs {ours['total_cost']}")
+    frame_mb = ours["frame_bytes"] / 2**20
+    ids = "text" if args.text_ids else "categorical"
+    print(f"\ncost_activity on {args.rows:,} rows ({ids} patient ids); input frame "
+          f"{frame_mb:,.0f} MiB")
+    print(f"{'method':<14}{'seconds':>9}{'rows/s':>14}{'peak MiB':>10}{'x frame':>9}")
+    for r in results.values():
+        print(f"{r['method']:<14}{r['seconds']:>9.3f}{args.rows / r['seconds']:>14,.0f}"
+              f"{r['peak_bytes'] / 2**20:>10,.0f}{r['peak_bytes'] / ours['frame_bytes']:>9.2f}")
+    checks = {
+        "within 1.5x of the numpy limit": ours["seconds"] <= 1.5 * limit["seconds"],
+        "at least 2x faster than DuckDB": duck["seconds"] >= 2 * ours["seconds"],
+        "peak memory under 2x the frame": ours["peak_bytes"] < 2 * ours["frame_bytes"],
+    }
+    print(f"\nx numpy limit: {ours['seconds'] / limit['seconds']:.2f}; "
+          f"DuckDB / careprofiles: {duck['seconds'] / ours['seconds']:.2f}")
+    for what, ok in checks.items():
+        print(f"  {'met' if ok else 'NOT met'}: {what}")
+    out: dict[str, Any] = {"machine": info, "in_memory": results, "targets": checks}
+    if not args.no_dask:
+        done = subprocess.run(
+            [sys.executable, __file__, "--dask-child", "--dask-rows", str(args.dask_rows),
+             "--chunk", str(args.chunk)], check=True, capture_output=True, text=True,
+        )
+        d = json.loads(done.stdout.strip().splitlines()[-1])
+        out["dask"] = d
+        print(f"\nDask: {d['rows']:,} rows from Parquet ({d['parquet_bytes'] / 2**20:,.0f} MiB "
+              f"on disk, {d['partitions']} partitions), 2 workers: {d['seconds']:.1f} s "
+              f"({d['rows'] / d['seconds']:,.0f} rows/s); peak memory during the run "
+              f"{d['peak_bytes'] / 2**20:,.0f} MiB above the {args.chunk:,}-row writer's "
+              f"baseline (process peak {d['peak_rss_bytes'] / 2**20:,.0f} MiB); "
+              f"{d['result_rows']:,} patient-stage rows")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
