@@ -49,6 +49,7 @@ _TOO_DEEP = (
 class LineDict(dict[str, Any]):
     """A mapping read from YAML, with the line of the mapping and of each key."""
 
+    __slots__ = ("key_lines", "line")
     line: int
     key_lines: dict[str, int]
 
@@ -61,6 +62,7 @@ class LineDict(dict[str, Any]):
 class LineList(list[Any]):
     """A sequence read from YAML, with the line of the sequence and of each item."""
 
+    __slots__ = ("item_lines", "line")
     line: int
     item_lines: list[int]
 
@@ -108,8 +110,14 @@ def _plain(text: str, event: Any) -> tuple[str, Any]:
         value = text
     else:
         node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark)
-        value = _CONSTRUCTOR.construct_object(node, deep=True)
-        _CONSTRUCTOR.constructed_objects.clear()
+        try:
+            value = _CONSTRUCTOR.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value ({exc})", event.start_mark
+            ) from None
+        finally:
+            _CONSTRUCTOR.constructed_objects.clear()
     if len(_PLAIN) > _PLAIN_CACHE_LIMIT:
         _PLAIN.clear()
     _PLAIN[text] = (tag, value)
@@ -189,6 +197,7 @@ class _Builder:
         stack = self.stack
         anchors = self.anchors
         nodes = 0
+        plain_get = _PLAIN.get
         top: _Frame | None = None
         while True:
             event = get_event()
@@ -196,22 +205,23 @@ class _Builder:
                 break
             kind = type(event)
             if kind is scalar:
-                line = event.start_mark.line + 1
+                line = 0  # found below only if needed: a mapping's value has no line
                 text = event.value
                 tag = event.tag
                 is_merge = False
                 if tag is None and event.implicit[0]:  # plain: resolve 1, 0.8, yes, ~
-                    tag, value = _plain(text, event)
+                    found = plain_get(text)
+                    tag, value = found if found is not None else _plain(text, event)
                     is_merge = tag == _MERGE_TAG
                 elif tag is None or tag == "!" or tag == _STR_TAG:
                     value = text  # quoted, or a literal/folded block: text
                 else:
-                    value = self._tagged(event, tag, line)
+                    value = self._tagged(event, tag, event.start_mark.line + 1)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
                 nodes += 1
                 if nodes > _MAX_NODES:
-                    raise self.too_many(line)
+                    raise self.too_many(event.start_mark.line + 1)
             elif kind is mapping_start or kind is sequence_start:
                 line = event.start_mark.line + 1
                 if event.tag is not None and event.tag not in _COLLECTION_TAGS:
@@ -272,15 +282,26 @@ class _Builder:
                 continue
             if top is None:
                 root = value
-                self.root_line = line
+                self.root_line = line or event.start_mark.line + 1
             elif not top.is_map:
                 lst: LineList = top.value  # type: ignore[assignment]
                 lst.append(value)
-                lst.item_lines.append(line)
+                lst.item_lines.append(line or event.start_mark.line + 1)
             elif top.key is _NO_KEY:
-                self._key(top, value, line, is_merge)
+                line = line or event.start_mark.line + 1
+                if type(value) is str and not is_merge:  # the common case, inline
+                    top.key, top.key_line, top.key_is_merge = value, line, False
+                else:
+                    self._key(top, value, line, is_merge)
             else:
-                self._value(top, value)
+                key = top.key
+                mapping: LineDict = top.value  # type: ignore[assignment]
+                if type(key) is str and not top.key_is_merge and key not in mapping:
+                    mapping[key] = value  # the common case, inline
+                    mapping.key_lines[key] = top.key_line
+                    top.key = _NO_KEY
+                else:
+                    self._value(top, value)
         self.nodes = nodes
         return root
 
@@ -289,7 +310,7 @@ class _Builder:
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = _CONSTRUCTOR.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             reason = " ".join(str(exc).split())
             raise self.fail(
                 line, f"cannot read this value ({reason}); check its spelling"

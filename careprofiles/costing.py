@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from careprofiles._gc import paused_gc
 from careprofiles.distributions import Distribution, Uncertain, base_value
 from careprofiles.errors import MissingCodeError, Problem, TariffError
 from careprofiles.models import Pathway
-from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff
+from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = ["CostModel", "CostResult", "Evaluation", "Parameter", "compile_model", "cost"]
 
@@ -114,8 +115,12 @@ class CostModel:
     """``(patients,)`` or ``(population, deaths_per_1000, eligible_share)``."""
 
     def base_values(self) -> FloatArray:
-        """The base value of every parameter, shape ``(parameters,)``."""
-        return np.array([p.base for p in self.parameters], dtype=np.float64)
+        """The base value of every parameter, shape ``(parameters,)`` (a new array)."""
+        cached: FloatArray | None = self.__dict__.get("_base")
+        if cached is None:
+            cached = np.array([p.base for p in self.parameters], dtype=np.float64)
+            self.__dict__["_base"] = cached
+        return cached.copy()
 
     def addresses(self) -> list[str]:
         """Every parameter's address."""
@@ -156,14 +161,19 @@ class CostModel:
 class _Builder:
     def __init__(self) -> None:
         self.params: list[Parameter] = [Parameter("1", 1.0), Parameter("0", 0.0)]
+        self.bases: list[float] = [1.0, 0.0]
         self.by_address: dict[str, int] = {}
 
     def add(self, address: str, value: Uncertain, location: str, factor: float = 1.0) -> int:
-        if address in self.by_address:
-            return self.by_address[address]
+        found = self.by_address.get(address)
+        if found is not None:
+            return found
         self.params.append(Parameter(address, value, location, factor))
-        self.by_address[address] = len(self.params) - 1
-        return len(self.params) - 1
+        self.bases.append(
+            (value.base if isinstance(value, Distribution) else float(value)) * factor
+        )
+        index = self.by_address[address] = len(self.params) - 1
+        return index
 
 
 def compile_model(
@@ -185,7 +195,6 @@ def compile_model(
         problems.extend(exc.problems)
 
     b = _Builder()
-    rows: list[dict[str, Any]] = []
     cols: dict[str, list[int]] = {k: [] for k in (
         "freq", "dur", "minutes", "travel", "count", "share", "uptake", "reach", "unit_cost"
     )}
@@ -256,81 +265,71 @@ def compile_model(
             value, factor = row.original_cost, row.cost / row.original_cost
         return b.add(f"tariff/{code}", value, row.location, factor)
 
+    # descriptive columns of the lines, one list a column (faster than a dict a row)
+    text: dict[str, list[Any]] = {name: [] for name in _DESCRIPTIVE}
+    add_param = b.add
     for stage in pathway.stages:
         s_addr = stage.id
-        dur = b.add(f"{s_addr}/duration_weeks", stage.duration_weeks, stage.location)
-        reach = b.add(f"{s_addr}/reach", stage.reach, stage.location)
+        stage_loc = stage.location
+        stage_label = stage.label
+        dur = add_param(f"{s_addr}/duration_weeks", stage.duration_weeks, stage_loc)
+        reach = add_param(f"{s_addr}/reach", stage.reach, stage_loc)
         for vi, service in enumerate(stage.services):
             v_addr = f"{s_addr}/{service.id}"
-            uptake = b.add(f"{v_addr}/uptake", service.uptake, service.location)
-            base_row = {
-                "stage": stage.id,
-                "stage_name": stage.label,
-                "service": service.id,
-                "service_name": service.label,
-                "setting": service.setting,
-            }
+            service_loc = service.location
+            uptake = add_param(f"{v_addr}/uptake", service.uptake, service_loc)
+            described = (stage.id, stage_label, service.id, service.label, service.setting)
+            lines_before = len(per_hour)
             if service.contacts is not None:
                 c = service.contacts
+                contacts_loc = c.location
                 kind, fvalue = c.frequency
-                freq = b.add(f"{v_addr}/contacts/{kind}", fvalue, c.location)
-                minutes = b.add(f"{v_addr}/contacts/minutes", c.minutes, c.location)
-                travel = b.add(f"{v_addr}/contacts/travel_minutes", c.travel_minutes, c.location)
+                freq = add_param(f"{v_addr}/contacts/{kind}", fvalue, contacts_loc)
+                minutes = add_param(f"{v_addr}/contacts/minutes", c.minutes, contacts_loc)
+                travel = add_param(
+                    f"{v_addr}/contacts/travel_minutes", c.travel_minutes, contacts_loc
+                )
+                line_dur = _ONE if kind == "per_stage" else dur
+                line_mult = 7.0 if kind == "per_day" else 1.0
                 seen: dict[str, int] = {}
                 for li, line in enumerate(service.staff):
-                    seen[line.role] = seen.get(line.role, 0) + 1
-                    role_key = line.role if seen[line.role] == 1 else f"{line.role}#{seen[line.role]}"
-                    l_addr = f"{v_addr}/staff/{role_key}"
+                    role = line.role
+                    n = seen[role] = seen.get(role, 0) + 1
+                    l_addr = f"{v_addr}/staff/{role}" if n == 1 else f"{v_addr}/staff/{role}#{n}"
+                    line_loc = line.location
                     where = f"{stage.id}: services[{vi}].staff[{li}].role"
-                    cost_idx = price(line.role, line.location or service.location, where, True)
+                    cost_idx = price(role, line_loc or service_loc, where, True)
                     if cost_idx is None:
                         continue
-                    row = tariff[line.role]
+                    row = tariff[role]
                     cols["freq"].append(freq)
-                    cols["dur"].append(_ONE if kind == "per_stage" else dur)
-                    mult.append(7.0 if kind == "per_day" else 1.0)
+                    cols["dur"].append(line_dur)
+                    mult.append(line_mult)
                     cols["minutes"].append(minutes)
                     cols["travel"].append(travel)
-                    cols["count"].append(b.add(f"{l_addr}/count", line.count, line.location))
-                    cols["share"].append(b.add(f"{l_addr}/share", line.share, line.location))
-                    cols["uptake"].append(uptake)
-                    cols["reach"].append(reach)
+                    cols["count"].append(add_param(f"{l_addr}/count", line.count, line_loc))
+                    cols["share"].append(add_param(f"{l_addr}/share", line.share, line_loc))
                     cols["unit_cost"].append(cost_idx)
                     per_hour.append(row.unit == "hour")
-                    rows.append(
-                        {
-                            **base_row,
-                            "kind": "staff",
-                            "code": line.role,
-                            "description": row.description,
-                            "unit": row.unit,
-                            "frequency": kind,
-                            "address": l_addr,
-                            "source": line.location,
-                            "tariff_source": row.location,
-                            "tariff_reference": row.source,
-                            "price_year": row.price_year,
-                            "adjustments": "; ".join(row.adjustments),
-                            "hours_per_wte": row.hours_per_wte,
-                        }
-                    )
+                    _describe(text, "staff", row, role, kind, l_addr, line_loc, row.hours_per_wte)
             seen_items: dict[str, int] = {}
             for ii, item in enumerate(service.items):
-                seen_items[item.code] = seen_items.get(item.code, 0) + 1
-                n = seen_items[item.code]
-                i_addr = f"{v_addr}/items/{item.code if n == 1 else f'{item.code}#{n}'}"
+                code = item.code
+                n = seen_items[code] = seen_items.get(code, 0) + 1
+                i_addr = f"{v_addr}/items/{code}" if n == 1 else f"{v_addr}/items/{code}#{n}"
+                item_loc = item.location
                 where = f"{stage.id}: services[{vi}].items[{ii}].code"
-                cost_idx = price(item.code, item.location or service.location, where, False)
+                cost_idx = price(code, item_loc or service_loc, where, False)
                 if cost_idx is None:
                     continue
-                row = tariff[item.code]
+                row = tariff[code]
                 if item.quantity is not None:
-                    cols["freq"].append(b.add(f"{i_addr}/quantity", item.quantity, item.location))
+                    cols["freq"].append(add_param(f"{i_addr}/quantity", item.quantity, item_loc))
                     cols["dur"].append(_ONE)
                     frequency = "quantity"
                 else:
                     assert item.per_week is not None
-                    cols["freq"].append(b.add(f"{i_addr}/per_week", item.per_week, item.location))
+                    cols["freq"].append(add_param(f"{i_addr}/per_week", item.per_week, item_loc))
                     cols["dur"].append(dur)
                     frequency = "per_week"
                 mult.append(1.0)
@@ -338,38 +337,25 @@ def compile_model(
                 cols["travel"].append(_ZERO)
                 cols["count"].append(_ONE)
                 cols["share"].append(_ONE)
-                cols["uptake"].append(uptake)
-                cols["reach"].append(reach)
                 cols["unit_cost"].append(cost_idx)
                 per_hour.append(False)
-                rows.append(
-                    {
-                        **base_row,
-                        "kind": "item",
-                        "code": item.code,
-                        "description": row.description,
-                        "unit": row.unit,
-                        "frequency": frequency,
-                        "address": i_addr,
-                        "source": item.location,
-                        "tariff_source": row.location,
-                        "tariff_reference": row.source,
-                        "price_year": row.price_year,
-                        "adjustments": "; ".join(row.adjustments),
-                        "hours_per_wte": math.nan,
-                    }
-                )
+                _describe(text, "item", row, code, frequency, i_addr, item_loc, math.nan)
+            added = len(per_hour) - lines_before
+            cols["uptake"].extend([uptake] * added)
+            cols["reach"].extend([reach] * added)
+            for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
+                text[name].extend([value] * added)
     if problems:
         raise (MissingCodeError if missing else TariffError)(problems)
 
     def idx(name: str) -> IndexArray:
         return np.asarray(cols[name], dtype=np.intp)
 
-    return CostModel(
+    model = CostModel(
         pathway=pathway,
         tariff=tariff,
         parameters=tuple(b.params),
-        lines=pd.DataFrame.from_records(rows, columns=_DESCRIPTIVE),
+        lines=pd.DataFrame(text, columns=_DESCRIPTIVE),
         freq=idx("freq"),
         dur=idx("dur"),
         mult=np.asarray(mult, dtype=np.float64),
@@ -383,6 +369,36 @@ def compile_model(
         per_hour=np.asarray(per_hour, dtype=np.bool_),
         cohort_params=cohort_params,
     )
+    model.__dict__["_base"] = np.asarray(b.bases, dtype=np.float64)
+    return model
+
+
+_SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting")
+
+
+def _describe(
+    text: dict[str, list[Any]],
+    kind: str,
+    row: TariffRow,
+    code: str,
+    frequency: str,
+    address: str,
+    source: str,
+    hours_per_wte: float,
+) -> None:
+    """Append one line's descriptive columns (all but the service's, added per service)."""
+    text["kind"].append(kind)
+    text["code"].append(code)
+    text["description"].append(row.description)
+    text["unit"].append(row.unit)
+    text["frequency"].append(frequency)
+    text["address"].append(address)
+    text["source"].append(source)
+    text["tariff_source"].append(row.location)
+    text["tariff_reference"].append(row.source)
+    text["price_year"].append(row.price_year)
+    text["adjustments"].append("; ".join(row.adjustments))
+    text["hours_per_wte"].append(hours_per_wte)
 
 
 _DESCRIPTIVE = [
@@ -412,8 +428,9 @@ def cost(pathway: Pathway, tariff: Tariff, *, index: PriceIndex | None = None) -
     Rows of ``tariff`` in another price year than the pathway's are uplifted with
     ``index``; without one they are an error.
     """
-    model = compile_model(pathway, tariff, index=index)
-    return CostResult.from_model(model)
+    with paused_gc():
+        model = compile_model(pathway, tariff, index=index)
+        return CostResult.from_model(model)
 
 
 @dataclass(frozen=True)
@@ -634,15 +651,27 @@ def _share(values: pd.Series) -> pd.Series:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values (NaN becomes None)."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for k, v in row.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and math.isnan(v):
-                v = None
-            clean[str(k)] = v
-        out.append(clean)
-    return out
+    """Rows as dicts of plain Python values (NaN becomes None), built column by column."""
+    names = [str(c) for c in frame.columns]
+    columns: list[list[Any]] = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
+        if kind == "f":
+            array = series.to_numpy(dtype=np.float64)
+            values: list[Any] = array.tolist()
+            if np.isnan(array).any():
+                values = [None if v != v else v for v in values]
+        elif kind in "iub":
+            values = series.to_numpy().tolist()
+        elif not series.hasnans and pd.api.types.is_string_dtype(series.dtype):
+            values = series.tolist()
+        else:
+            values = [
+                None
+                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                else (v.item() if isinstance(v, np.generic) else v)
+                for v in series.to_numpy(dtype=object).tolist()
+            ]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

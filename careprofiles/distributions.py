@@ -202,14 +202,17 @@ class _ThreePoint(Distribution):
     def check(self) -> list[str]:
         out = []
         if self.low > self.mode:
-            out.append(f"low {_fmt(self.low)} is above mode {_fmt(self.mode)}; need low <= mode <= high")
+            out.append(
+                f"low {_fmt(self.low)} is above mode {_fmt(self.mode)}; need low <= mode <= high"
+            )
         if self.mode > self.high:
             out.append(
                 f"mode {_fmt(self.mode)} is above high {_fmt(self.high)}; need low <= mode <= high"
             )
         if not out and self.low == self.high:
             out.append(
-                f"low and high are both {_fmt(self.low)}; for a certain value write the number itself"
+                f"low and high are both {_fmt(self.low)}; "
+                "for a certain value write the number itself"
             )
         return out
 
@@ -389,7 +392,10 @@ def _number(raw: Any, what: str = "") -> float:
     if isinstance(raw, bool):
         raise ValueError(f"{label}{str(raw).lower()} is not a number; write a number such as 0.8")
     if isinstance(raw, int | float):
-        x = float(raw)
+        try:
+            x = float(raw)
+        except OverflowError:
+            raise ValueError(f"{label}the number is too large; write an ordinary number") from None
         if not math.isfinite(x):
             raise ValueError(f"{label}{raw} is not a finite number; write an ordinary number")
         return x
@@ -418,7 +424,8 @@ def parse_uncertain(raw: Any) -> Uncertain:
     name = raw.get("dist")
     if name is None:
         raise ValueError(
-            f"a distribution needs 'dist:' naming one of {', '.join(DISTRIBUTIONS)}, e.g. {_EXAMPLE}"
+            f"a distribution needs 'dist:' naming one of {', '.join(DISTRIBUTIONS)}, "
+            f"e.g. {_EXAMPLE}"
         )
     cls = DISTRIBUTIONS.get(name) if isinstance(name, str) else None
     if cls is None:
@@ -542,7 +549,14 @@ def _json_schema(kind: Kind) -> dict[str, Any]:
 
 
 def _validator(kind: Kind) -> Callable[[Any], Uncertain]:
+    low, high, above = (0.0, 1.0, False) if kind == "share" else (0.0, math.inf, kind == "positive")
+
     def validate(raw: Any) -> Uncertain:
+        # fast path for the common case, a plain number in range (bool is not a number)
+        if type(raw) is float or (type(raw) is int and -(2**53) <= raw <= 2**53):
+            x = float(raw)
+            if (x > low if above else x >= low) and (x <= high if kind == "share" else x < high):
+                return x
         return check_range(parse_uncertain(raw), kind)
 
     return validate

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from careprofiles._gc import paused_gc
 from careprofiles._validate import sort_problems, validate_model
 from careprofiles._yaml import LineDict, LineList, line_of, read_yaml
 from careprofiles.errors import Problem, ProfileError, display_path
@@ -137,6 +138,11 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
     the bundled default adult end-of-life pathway. Raises :class:`ProfileError` listing
     every problem in every file.
     """
+    with paused_gc():
+        return _load_pathway(path)
+
+
+def _load_pathway(path: str | Path | None) -> Pathway:
     file = pathway_file(path)
     name = display_path(file)
     raw, problems = read_yaml(file, error=ProfileError, what="pathway file")

@@ -126,9 +126,13 @@ class _Model(BaseModel):
     @property
     def location(self) -> str:
         """Where this was written, as ``file:line`` (empty when built in memory)."""
-        if self._file is None:
+        # read the private attributes directly: pydantic's __getattr__ is slow, and
+        # costing a large pathway asks for tens of thousands of locations
+        private = self.__pydantic_private__ or {}
+        file, line = private.get("_file"), private.get("_line")
+        if file is None:
             return ""
-        return self._file if self._line is None else f"{self._file}:{self._line}"
+        return file if line is None else f"{file}:{line}"
 
     def with_source(self, file: str | None, line: int | None) -> Any:
         """A copy that remembers another ``file:line`` (for scenario changes)."""
