@@ -190,7 +190,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from careprofiles.activity import cost_activity, read_activity, read_outcomes
-    from careprofiles.audit import AuditResult, BenchmarkResult, audit, benchmark_areas, read_populations
+    from careprofiles.audit import (
+        AuditResult,
+        BenchmarkResult,
+        audit,
+        benchmark_areas,
+        read_populations,
+    )
     from careprofiles.costing import CostModel, CostResult, compile_model, cost
     from careprofiles.distributions import Distribution
     from careprofiles.documents import markdown_to_docx, markdown_to_html
@@ -209,7 +215,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         ValidationError,
     )
     from careprofiles.load import load_pathway, load_stage
-    from careprofiles.models import Cohort, Contacts, Item, Outcome, Pathway, Service, Stage, StaffLine
+    from careprofiles.models import (
+        Cohort,
+        Contacts,
+        Item,
+        Outcome,
+        Pathway,
+        Service,
+        StaffLine,
+        Stage,
+    )
     from careprofiles.render import SpecHeader, load_header, render_spec, spec_context
     from careprofiles.scenarios import (
         Comparison,
