@@ -1,0 +1,242 @@
+"""The models: frozen, strict about keys, and the helpers other modules rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+import pytest
+
+from careprofiles.distributions import Triangular
+from careprofiles.models import (
+    FORMAT,
+    SETTINGS,
+    Cohort,
+    Contacts,
+    Item,
+    Pathway,
+    PathwayFile,
+    Service,
+    StaffLine,
+    Stage,
+)
+
+SERVICE: dict[str, Any] = {
+    "id": "visits",
+    "setting": "home",
+    "contacts": {"per_week": 2, "minutes": 30},
+    "staff": [{"role": "nurse"}, {"role": "hca", "share": 0.5}],
+    "items": [{"code": "pack", "quantity": 1}],
+}
+
+
+def _pathway(**changes: Any) -> Pathway:
+    data: dict[str, Any] = {
+        "id": "p",
+        "name": "P",
+        "price_year": "2024/25",
+        "cohort": {"patients": 10},
+        "stages": [
+            {"id": "one", "duration_weeks": 2, "services": [SERVICE]},
+            {
+                "id": "two",
+                "duration_weeks": 1,
+                "services": [
+                    {
+                        "id": "beds",
+                        "setting": "hospice",
+                        "items": [{"code": "bed", "per_week": 7}, {"code": "pack", "quantity": 2}],
+                    },
+                    {
+                        "id": "gp",
+                        "setting": "clinic",
+                        "contacts": {"per_stage": 1, "minutes": 10},
+                        "staff": [{"role": "gp"}, {"role": "nurse"}],
+                    },
+                ],
+                "outcomes": [{"id": "died-at-home", "target": 0.5, "direction": "higher"}],
+            },
+        ],
+    }
+    data.update(changes)
+    return Pathway.model_validate(data)
+
+
+def test_defaults() -> None:
+    service = Service.model_validate(SERVICE)
+    assert service.uptake == 1.0
+    assert service.contacts is not None
+    assert service.contacts.travel_minutes == 0
+    assert service.staff[0].count == 1
+    assert service.staff[0].share == 1
+    assert service.staff[1].share == 0.5
+    assert service.name is None
+    assert service.label == "visits"
+    stage = Stage.model_validate({"id": "s", "duration_weeks": 1, "services": [SERVICE]})
+    assert stage.reach == 1.0
+    assert stage.format is None
+    assert stage.outcomes == ()
+    assert Pathway.model_fields["format"].default == FORMAT
+
+
+def test_models_are_frozen() -> None:
+    pathway = _pathway()
+    with pytest.raises(pydantic.ValidationError):
+        pathway.stages[0].services[0].uptake = 0.5  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError):
+        pathway.name = "changed"  # type: ignore[misc]
+    assert isinstance(pathway.stages, tuple)
+
+
+@pytest.mark.parametrize(
+    "model", [Contacts, StaffLine, Item, Service, Stage, Cohort, PathwayFile, Pathway]
+)
+def test_unknown_keys_are_forbidden(model: type[pydantic.BaseModel]) -> None:
+    assert model.model_config.get("extra") == "forbid"
+    assert model.model_config.get("frozen") is True
+
+
+def test_frequency_and_helpers() -> None:
+    pathway = _pathway()
+    one, two = pathway.stages
+    assert one.services[0].contacts is not None
+    assert one.services[0].contacts.frequency == ("per_week", 2.0)
+    gp = two.service("gp")
+    assert gp.contacts is not None
+    assert gp.contacts.frequency == ("per_stage", 1.0)
+    with pytest.raises(KeyError):
+        two.service("nothing")
+    assert pathway.stage("two") is two
+    with pytest.raises(KeyError):
+        pathway.stage("three")
+    assert [(s.id, v.id) for s, v in pathway.services()] == [
+        ("one", "visits"),
+        ("two", "beds"),
+        ("two", "gp"),
+    ]
+    assert pathway.roles() == ["nurse", "hca", "gp"]
+    assert pathway.item_codes() == ["pack", "bed"]
+    assert pathway.folder is None
+    assert pathway.location == ""  # built in memory
+
+
+def test_cohort_size() -> None:
+    assert Cohort(patients=1800).size == 1800
+    cohort = Cohort.model_validate(
+        {"population": 250_000, "deaths_per_1000": 9.5, "eligible_share": 0.75}
+    )
+    assert cohort.size == pytest.approx(1781.25)
+    triangular = Cohort.model_validate(
+        {"patients": {"dist": "triangular", "low": 90, "mode": 100, "high": 130}}
+    )
+    assert triangular.size == 100
+    assert isinstance(triangular.patients, Triangular)
+
+
+@pytest.mark.parametrize(
+    ("cohort", "fragment"),
+    [
+        ({"patients": 10, "population": 5}, "not both"),
+        ({"population": 5, "eligible_share": 0.5}, "missing: deaths_per_1000"),
+        ({}, "missing: population, deaths_per_1000, eligible_share"),
+    ],
+)
+def test_cohort_forms(cohort: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=fragment):
+        Cohort.model_validate(cohort)
+
+
+@pytest.mark.parametrize("year", ["2024/25", "1999/00", "2099/00"])
+def test_price_years_accepted(year: str) -> None:
+    assert _pathway(price_year=year).price_year == year
+
+
+@pytest.mark.parametrize("year", ["2024/26", "2024-25", "2024", 2024, "24/25", "2024/2025"])
+def test_price_years_refused(year: Any) -> None:
+    with pytest.raises(pydantic.ValidationError, match="is not a financial year"):
+        _pathway(price_year=year)
+
+
+@pytest.mark.parametrize("ident", ["a", "last-days", "gp2", "a-b-c"])
+def test_good_ids(ident: str) -> None:
+    assert StaffLine(role=ident).role == ident
+
+
+@pytest.mark.parametrize("ident", ["", "A", "a_b", "-a", "a-", "a--b", "a b", "é"])
+def test_bad_ids(ident: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match="is not a valid id"):
+        StaffLine(role=ident)
+
+
+def test_settings_are_the_spec_list() -> None:
+    assert SETTINGS == (
+        "home",
+        "care-home",
+        "hospice",
+        "hospital",
+        "clinic",
+        "telephone",
+        "video",
+        "other",
+    )
+    for setting in SETTINGS:
+        assert Service.model_validate({**SERVICE, "setting": setting}).setting == setting
+
+
+def test_duplicate_ids_in_memory() -> None:
+    with pytest.raises(pydantic.ValidationError, match="duplicate service id 'visits'"):
+        Stage.model_validate({"id": "s", "duration_weeks": 1, "services": [SERVICE, SERVICE]})
+    stage = {"id": "s", "duration_weeks": 1, "services": [SERVICE]}
+    with pytest.raises(pydantic.ValidationError, match="duplicate stage id 's'"):
+        _pathway(stages=[stage, stage])
+
+
+def test_round_trip_through_dump() -> None:
+    pathway = _pathway(
+        cohort={
+            "population": 1000,
+            "deaths_per_1000": {"dist": "gamma", "mean": 9, "sd": 1},
+            "eligible_share": {"dist": "beta", "mean": 0.7, "sd": 0.05},
+        },
+    )
+    dumped = pathway.model_dump(exclude_none=True)
+    assert dumped["cohort"]["deaths_per_1000"] == {"dist": "gamma", "mean": 9.0, "sd": 1.0}
+    again = Pathway.model_validate(dumped)
+    assert again.model_dump() == pathway.model_dump()
+    assert (
+        Pathway.model_validate_json(pathway.model_dump_json()).model_dump() == pathway.model_dump()
+    )
+
+
+def test_with_source() -> None:
+    line = StaffLine(role="nurse")
+    moved = line.with_source("scenario.yaml", 12)
+    assert moved.location == "scenario.yaml:12"
+    assert line.location == ""
+    assert moved == StaffLine(role="nurse").with_source("scenario.yaml", 12)
+    assert StaffLine(role="nurse").with_source("f.yaml", None).location == "f.yaml"
+
+
+def test_locations_from_a_validation_context() -> None:
+    from careprofiles._yaml import LineDict
+
+    raw = LineDict(7)
+    raw.update({"role": "nurse"})
+    raw.key_lines["role"] = 7
+    line = StaffLine.model_validate(raw, context={"file": "stage.yaml"})
+    assert line.location == "stage.yaml:7"
+    # a model passed on keeps where it came from
+    service = Service.model_validate(
+        {"id": "v", "setting": "home", "contacts": {"per_week": 1, "minutes": 1}, "staff": [line]},
+        context={"file": "other.yaml"},
+    )
+    assert service.staff[0].location == "stage.yaml:7"
+
+
+def test_schema_has_the_docstrings() -> None:
+    schema = Stage.model_json_schema()
+    assert schema["additionalProperties"] is False
+    assert "Share of the cohort who reach the stage" in schema["properties"]["reach"]["description"]
+    service = schema["$defs"]["Service"]
+    assert service["properties"]["setting"]["enum"] == list(SETTINGS)
+    assert set(service["required"]) == {"id", "setting"}
