@@ -29,6 +29,7 @@ workers, threads), reporting the time and the process's peak memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -68,8 +69,9 @@ def tariff() -> Tariff:
     return Tariff({c: TariffRow(c, u, cost, "2024/25") for c, (u, cost) in CODES.items()})
 
 
-def make_frame(rows: int, seed: int = 7, patients: int | None = None,
-               text_ids: bool = False) -> pd.DataFrame:
+def make_frame(
+    rows: int, seed: int = 7, patients: int | None = None, text_ids: bool = False
+) -> pd.DataFrame:
     """A synthetic activity frame: about 25 rows per patient."""
     rng = np.random.default_rng(seed)
     n_patients = patients or max(rows // 25, 1)
@@ -84,10 +86,12 @@ def make_frame(rows: int, seed: int = 7, patients: int | None = None,
     frame = pd.DataFrame(
         {
             "patient_id": pd.Categorical.from_codes(pid.astype(np.int32), categories=ids),
-            "stage": pd.Categorical.from_codes(rng.integers(0, len(STAGES), rows).astype(np.int8),
-                                               categories=STAGES),
+            "stage": pd.Categorical.from_codes(
+                rng.integers(0, len(STAGES), rows).astype(np.int8), categories=STAGES
+            ),
             "service": pd.Categorical.from_codes(
-                rng.integers(-1, len(SERVICES), rows).astype(np.int8), categories=SERVICES),
+                rng.integers(-1, len(SERVICES), rows).astype(np.int8), categories=SERVICES
+            ),
             "code": pd.Categorical.from_codes(code, categories=codes),
             "minutes": minutes.astype(np.float64),
             "quantity": quantity.astype(np.float64),
@@ -139,8 +143,11 @@ def run_duckdb(frame: pd.DataFrame) -> float:
     import duckdb
 
     prices = pd.DataFrame(
-        {"code": list(CODES), "unit": [u for u, _ in CODES.values()],
-         "cost": [c for _, c in CODES.values()]}
+        {
+            "code": list(CODES),
+            "unit": [u for u, _ in CODES.values()],
+            "cost": [c for _, c in CODES.values()],
+        }
     )
     con = duckdb.connect()
     con.register("activity", frame)
@@ -205,8 +212,17 @@ def time_methods(rows: int, repeat: int, text_ids: bool) -> dict[str, dict[str, 
             start = time.perf_counter()
             totals[method] = run(frame)
             times[method].append(time.perf_counter() - start)
-    return {m: {"method": m, "rows": rows, "seconds": min(times[m]), "all_seconds": times[m],
-                "total_cost": totals[m], "frame_bytes": frame_bytes} for m in METHODS}
+    return {
+        m: {
+            "method": m,
+            "rows": rows,
+            "seconds": min(times[m]),
+            "all_seconds": times[m],
+            "total_cost": totals[m],
+            "frame_bytes": frame_bytes,
+        }
+        for m in METHODS
+    }
 
 
 def child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
@@ -225,9 +241,18 @@ def child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
 
 def run_child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", method, "--rows", str(rows),
-         *(["--text-ids"] if text_ids else [])],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            method,
+            "--rows",
+            str(rows),
+            *(["--text-ids"] if text_ids else []),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -254,8 +279,12 @@ def dask_child(rows: int, chunk: int) -> dict[str, Any]:
         start = time.perf_counter()
         size = write_parquet_dataset(folder, rows, chunk)
         write_seconds = time.perf_counter() - start
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                          dashboard_address=None) as cluster, Client(cluster):
+        with (
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+            ) as cluster,
+            Client(cluster),
+        ):
             lazy = dd.read_parquet(str(folder))
             before = _status("VmRSS")
             exact = _reset_peak()
@@ -263,10 +292,18 @@ def dask_child(rows: int, chunk: int) -> dict[str, Any]:
             result = cost_activity(lazy, tariff())
             seconds = time.perf_counter() - start
             peak = _status("VmHWM") - before if exact else 0
-        return {"method": "dask", "rows": rows, "seconds": seconds, "parquet_bytes": size,
-                "partitions": lazy.npartitions, "write_seconds": write_seconds,
-                "result_rows": len(result), "total_cost": float(result["cost"].sum()),
-                "peak_bytes": peak, "peak_rss_bytes": _status("VmHWM")}
+        return {
+            "method": "dask",
+            "rows": rows,
+            "seconds": seconds,
+            "parquet_bytes": size,
+            "partitions": lazy.npartitions,
+            "write_seconds": write_seconds,
+            "result_rows": len(result),
+            "total_cost": float(result["cost"].sum()),
+            "peak_bytes": peak,
+            "peak_rss_bytes": _status("VmHWM"),
+        }
 
 
 def machine() -> dict[str, str]:
@@ -276,17 +313,22 @@ def machine() -> dict[str, str]:
     import pyarrow
 
     lscpu = ""
-    try:
+    with contextlib.suppress(OSError):
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    except OSError:  # pragma: no cover
-        pass
-    model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
-                  if line.startswith("Model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in lscpu.splitlines()
+            if line.startswith("Model name")
+        ),
+        platform.processor(),
+    )
     return {
         "cpus": str(os.cpu_count()),
         "model": model,
         "memory": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
-        if hasattr(os, "sysconf") else "?",
+        if hasattr(os, "sysconf")
+        else "?",
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pandas": pd.__version__,
@@ -300,13 +342,17 @@ def machine() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows for the in-memory runs")
-    parser.add_argument("--dask-rows", type=int, default=100_000_000,
-                        help="rows for the Dask run from Parquet")
+    parser.add_argument(
+        "--dask-rows", type=int, default=100_000_000, help="rows for the Dask run from Parquet"
+    )
     parser.add_argument("--chunk", type=int, default=5_000_000, help="rows per Parquet file")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of timing (best is kept)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask run")
-    parser.add_argument("--text-ids", action="store_true",
-                        help="patient_id as text (pandas str) rather than categorical")
+    parser.add_argument(
+        "--text-ids",
+        action="store_true",
+        help="patient_id as text (pandas str) rather than categorical",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--dask-child", action="store_true", help=argparse.SUPPRESS)
@@ -329,35 +375,53 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{r['method']} disagrees: {r['total_cost']} vs {ours['total_cost']}")
     frame_mb = ours["frame_bytes"] / 2**20
     ids = "text" if args.text_ids else "categorical"
-    print(f"\ncost_activity on {args.rows:,} rows ({ids} patient ids); input frame "
-          f"{frame_mb:,.0f} MiB")
+    print(
+        f"\ncost_activity on {args.rows:,} rows ({ids} patient ids); input frame "
+        f"{frame_mb:,.0f} MiB"
+    )
     print(f"{'method':<14}{'seconds':>9}{'rows/s':>14}{'peak MiB':>10}{'x frame':>9}")
     for r in results.values():
-        print(f"{r['method']:<14}{r['seconds']:>9.3f}{args.rows / r['seconds']:>14,.0f}"
-              f"{r['peak_bytes'] / 2**20:>10,.0f}{r['peak_bytes'] / ours['frame_bytes']:>9.2f}")
+        print(
+            f"{r['method']:<14}{r['seconds']:>9.3f}{args.rows / r['seconds']:>14,.0f}"
+            f"{r['peak_bytes'] / 2**20:>10,.0f}{r['peak_bytes'] / ours['frame_bytes']:>9.2f}"
+        )
     checks = {
         "within 1.5x of the numpy limit": ours["seconds"] <= 1.5 * limit["seconds"],
         "at least 2x faster than DuckDB": duck["seconds"] >= 2 * ours["seconds"],
         "peak memory under 2x the frame": ours["peak_bytes"] < 2 * ours["frame_bytes"],
     }
-    print(f"\nx numpy limit: {ours['seconds'] / limit['seconds']:.2f}; "
-          f"DuckDB / careprofiles: {duck['seconds'] / ours['seconds']:.2f}")
+    print(
+        f"\nx numpy limit: {ours['seconds'] / limit['seconds']:.2f}; "
+        f"DuckDB / careprofiles: {duck['seconds'] / ours['seconds']:.2f}"
+    )
     for what, ok in checks.items():
         print(f"  {'met' if ok else 'NOT met'}: {what}")
     out: dict[str, Any] = {"machine": info, "in_memory": results, "targets": checks}
     if not args.no_dask:
         done = subprocess.run(
-            [sys.executable, __file__, "--dask-child", "--dask-rows", str(args.dask_rows),
-             "--chunk", str(args.chunk)], check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--dask-child",
+                "--dask-rows",
+                str(args.dask_rows),
+                "--chunk",
+                str(args.chunk),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         d = json.loads(done.stdout.strip().splitlines()[-1])
         out["dask"] = d
-        print(f"\nDask: {d['rows']:,} rows from Parquet ({d['parquet_bytes'] / 2**20:,.0f} MiB "
-              f"on disk, {d['partitions']} partitions), 2 workers: {d['seconds']:.1f} s "
-              f"({d['rows'] / d['seconds']:,.0f} rows/s); peak memory during the run "
-              f"{d['peak_bytes'] / 2**20:,.0f} MiB above the {args.chunk:,}-row writer's "
-              f"baseline (process peak {d['peak_rss_bytes'] / 2**20:,.0f} MiB); "
-              f"{d['result_rows']:,} patient-stage rows")
+        print(
+            f"\nDask: {d['rows']:,} rows from Parquet ({d['parquet_bytes'] / 2**20:,.0f} MiB "
+            f"on disk, {d['partitions']} partitions), 2 workers: {d['seconds']:.1f} s "
+            f"({d['rows'] / d['seconds']:,.0f} rows/s); peak memory during the run "
+            f"{d['peak_bytes'] / 2**20:,.0f} MiB above the {args.chunk:,}-row writer's "
+            f"baseline (process peak {d['peak_rss_bytes'] / 2**20:,.0f} MiB); "
+            f"{d['result_rows']:,} patient-stage rows"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0

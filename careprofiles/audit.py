@@ -79,6 +79,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _flags(values: Any, defined: Any) -> np.ndarray[Any, np.dtype[np.object_]]:
+    """Python booleans (JSON true/false) in an object column, None where not defined."""
+    flags = [
+        bool(v) if d else None for v, d in zip(np.asarray(values), np.asarray(defined), strict=True)
+    ]
+    return np.array(flags, dtype=object)
+
+
 def _per(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator / denominator, NaN where the denominator is 0."""
     den = denominator.astype(np.float64)
@@ -519,7 +527,7 @@ def _outcome_table(pathway: Pathway, agg: _Aggregates, checked: Outcomes | None)
     lower = out["direction"] == "lower"
     meets = np.where(lower, out["achievement"] <= target, out["achievement"] >= target)
     known = target.notna() & out["achievement"].notna()
-    out["meets_target"] = pd.Series(meets, dtype=object).where(known.to_numpy(), None)
+    out["meets_target"] = _flags(meets, known.to_numpy())
     out["binary"] = binary.astype(object).where(binary.notna(), None).to_numpy()
     return out
 
@@ -728,9 +736,9 @@ def benchmark_areas(
         areas[f"cost_lower_{tag}"] = lo
         areas[f"cost_upper_{tag}"] = hi
         value = areas["cost_per_patient"].to_numpy()
-        areas[f"cost_outside_{tag}"] = pd.Series(
-            (value < lo) | (value > hi), index=areas.index, dtype=object
-        ).where(~np.isnan(value) & ~np.isnan(lo), None)
+        areas[f"cost_outside_{tag}"] = _flags(
+            (value < lo) | (value > hi), ~np.isnan(value) & ~np.isnan(lo)
+        )
     areas = areas.reset_index()
     total_pop = float(pops["population"].sum())
     total_cost = float(areas["cost"].sum())
@@ -938,13 +946,17 @@ def _outcomes_by_area(
             piece[f"lower_{tag}"] = lo
             piece[f"upper_{tag}"] = hi
             defined = ~np.isnan(achievement) & ~np.isnan(lo)
-            piece[f"outside_{tag}"] = pd.Series(
-                (achievement < lo) | (achievement > hi), dtype=object
-            ).where(defined, None)
+            piece[f"outside_{tag}"] = _flags((achievement < lo) | (achievement > hi), defined)
         above = achievement > piece["upper_95"].to_numpy()
         below = achievement < piece["lower_95"].to_numpy()
-        piece["position"] = np.where(above, "above", np.where(below, "below", "within"))
-        piece.loc[np.isnan(achievement) | np.isnan(piece["lower_95"].to_numpy()), "position"] = None
+        undefined = np.isnan(achievement) | np.isnan(piece["lower_95"].to_numpy())
+        piece["position"] = np.array(
+            [
+                None if u else "above" if a else "below" if b else "within"
+                for u, a, b in zip(undefined, above, below, strict=True)
+            ],
+            dtype=object,
+        )
         pieces.append(piece)
     if not pieces:
         return _empty_outcomes()

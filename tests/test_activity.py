@@ -55,7 +55,7 @@ def dask_client() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -174,8 +174,7 @@ def test_bad_rows_all_reported_with_file_and_line(tariff: Tariff, tiny: Pathway)
     with pytest.raises(ActivityError) as info:
         cost_activity(BAD, tariff, pathway=tiny)
     exc = info.value
-    assert all(p.file == "tests/data/activity/bad-activity.csv" or p.file.endswith(
-        "bad-activity.csv") for p in exc.problems)
+    assert all(str(p.file).endswith("data/activity/bad-activity.csv") for p in exc.problems)
     found = _problems(exc)
     assert set(found) == set(BAD_LINES)  # every bad row, each once; line 16 (no area) is fine
     for line, (where, start) in BAD_LINES.items():
@@ -229,11 +228,15 @@ def test_header_problems(tariff: Tariff, tmp_path: Path) -> None:
 
 
 def test_minutes_column_missing_for_hourly_roles(tariff: Tariff) -> None:
-    frame = pd.DataFrame({"patient_id": ["a", "b"], "stage": ["s", "s"], "code": ["nurse", "meds-pack"]})
+    frame = pd.DataFrame(
+        {"patient_id": ["a", "b"], "stage": ["s", "s"], "code": ["nurse", "meds-pack"]}
+    )
     with pytest.raises(ActivityError) as info:
         cost_activity(frame, tariff)
     # an in-memory frame names rows by their index
-    assert [(p.file, p.line, p.where) for p in info.value.problems] == [(None, None, "index 0, minutes")]
+    assert [(p.file, p.line, p.where) for p in info.value.problems] == [
+        (None, None, "index 0, minutes")
+    ]
 
 
 def test_non_utf8_ragged_and_multiline(tariff: Tariff, tmp_path: Path) -> None:
@@ -246,9 +249,7 @@ def test_non_utf8_ragged_and_multiline(tariff: Tariff, tmp_path: Path) -> None:
     with pytest.raises(ActivityError, match=r"ragged.csv:3: cannot read the CSV"):
         read_activity(ragged)
     multi = tmp_path / "multi.csv"
-    multi.write_text(
-        'patient_id,stage,code,minutes\n"p\n1",s,gp,1\np2,s,gp,-1\n', encoding="utf-8"
-    )
+    multi.write_text('patient_id,stage,code,minutes\n"p\n1",s,gp,1\np2,s,gp,-1\n', encoding="utf-8")
     with pytest.raises(ActivityError) as info:
         cost_activity(multi, tariff)
     assert [p.line for p in info.value.problems] == [4]  # the quoted line break counts
@@ -257,8 +258,12 @@ def test_non_utf8_ragged_and_multiline(tariff: Tariff, tmp_path: Path) -> None:
 def test_parquet_rows_are_numbered(tariff: Tariff, tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame(
-        {"patient_id": ["a", "b", "c"], "stage": ["s", "s", "s"], "code": ["gp", "gp", "nope"],
-         "minutes": [1.0, -2.0, 3.0]}
+        {
+            "patient_id": ["a", "b", "c"],
+            "stage": ["s", "s", "s"],
+            "code": ["gp", "gp", "nope"],
+            "minutes": [1.0, -2.0, 3.0],
+        }
     )
     path = tmp_path / "a.parquet"
     frame.to_parquet(path)
@@ -285,11 +290,14 @@ def test_outcomes_bad_rows(tiny: Pathway) -> None:
         check_outcomes(DATA / "bad-outcomes.csv", tiny)
     found = _problems(info.value)
     assert set(found) == {2, 3, 4, 5}
-    assert found[2] == ("value", "'yes' is not a number; give 1 or 0 for a yes/no outcome, "
-                                 "or a number")
+    assert found[2] == (
+        "value",
+        "'yes' is not a number; give 1 or 0 for a yes/no outcome, or a number",
+    )
     assert found[3][0] == "patient_id"
-    assert found[4][1].startswith("'plan-recordd' is not an outcome of pathway 'tiny'; did you "
-                                  "mean 'plan-recorded'?")
+    assert found[4][1].startswith(
+        "'plan-recordd' is not an outcome of pathway 'tiny'; did you mean 'plan-recorded'?"
+    )
     assert found[5][0] == "value"
     assert read_outcomes(DATA / "outcomes.csv")["value"].dtype == np.float64
 
@@ -322,8 +330,12 @@ def test_string_categorical_and_object_columns_agree(tariff: Tariff) -> None:
 
 def test_integer_patient_ids(tariff: Tariff) -> None:
     frame = pd.DataFrame(
-        {"patient_id": [7, 7, 9], "stage": ["s", "s", "s"], "code": ["gp", "nurse", "gp"],
-         "minutes": [30.0, 60.0, 15.0]}
+        {
+            "patient_id": [7, 7, 9],
+            "stage": ["s", "s", "s"],
+            "code": ["gp", "nurse", "gp"],
+            "minutes": [30.0, 60.0, 15.0],
+        }
     )
     result = cost_activity(frame, tariff)
     assert result["patient_id"].tolist() == [7, 9]
@@ -333,11 +345,19 @@ def test_integer_patient_ids(tariff: Tariff) -> None:
 def test_many_categories_few_rows(tariff: Tariff) -> None:
     """Unused categories (as in a Dask partition) do not blow up the group space."""
     ids = pd.Categorical(["p3", "p3", "p99999"], categories=[f"p{i}" for i in range(100_000)])
-    frame = pd.DataFrame({"patient_id": ids, "stage": ["s", "t", "s"], "code": ["gp"] * 3,
-                          "minutes": [60.0, 30.0, 15.0]})
+    frame = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "stage": ["s", "t", "s"],
+            "code": ["gp"] * 3,
+            "minutes": [60.0, 30.0, 15.0],
+        }
+    )
     result = cost_activity(frame, tariff)
     assert list(zip(result["patient_id"], result["stage"], result["cost"], strict=True)) == [
-        ("p3", "s", GP), ("p3", "t", GP / 2), ("p99999", "s", GP / 4)
+        ("p3", "s", GP),
+        ("p3", "t", GP / 2),
+        ("p99999", "s", GP / 4),
     ]
 
 
@@ -362,8 +382,10 @@ def activity_frames(draw: st.DrawFn, max_rows: int = 40) -> pd.DataFrame:
             "stage": draw(st.lists(st.sampled_from(["s1", "s2", "s3"]), min_size=n, max_size=n)),
             "code": codes,
             # staff rows have minutes; item rows have none
-            "minutes": [float(m) if CODES[c] in ("hour", "contact") else np.nan
-                        for m, c in zip(minutes, codes, strict=True)],
+            "minutes": [
+                float(m) if CODES[c] in ("hour", "contact") else np.nan
+                for m, c in zip(minutes, codes, strict=True)
+            ],
             "quantity": [np.nan if q is None else float(q) for q in quantity],
         }
     )
@@ -410,7 +432,9 @@ def test_cost_is_additive_over_rows(
     pd.testing.assert_frame_equal(whole, parts, rtol=1e-12, atol=1e-9)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(activity_frames(max_rows=60), prices_strategy, st.integers(1, 5))
 def test_pandas_and_dask_agree(
     dask_client: Any, frame: pd.DataFrame, prices: dict[str, float], partitions: int
@@ -419,8 +443,9 @@ def test_pandas_and_dask_agree(
     tariff = _tariff({c: (CODES[c], p) for c, p in prices.items()})
     expected = _by_key(cost_activity(frame, tariff))
     lazy = dd.from_pandas(frame, npartitions=partitions)
-    pd.testing.assert_frame_equal(_by_key(cost_activity(lazy, tariff)), expected,
-                                  rtol=1e-12, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        _by_key(cost_activity(lazy, tariff)), expected, rtol=1e-12, atol=1e-9
+    )
 
 
 # ----------------------------------------------------------------- Dask
@@ -434,7 +459,7 @@ def test_dask_parquet_dataset_matches_pandas(
     folder = tmp_path / "dataset"
     folder.mkdir()
     for i, start in enumerate(range(0, len(frame), 4)):  # 4 files of up to 4 rows
-        frame.iloc[start:start + 4].to_parquet(folder / f"part-{i}.parquet")
+        frame.iloc[start : start + 4].to_parquet(folder / f"part-{i}.parquet")
     lazy = read_activity(folder, engine="dask")
     assert lazy.npartitions == 4
     pd.testing.assert_frame_equal(
@@ -450,8 +475,9 @@ def test_dask_reports_dataset_row_numbers(dask_client: Any, tariff: Tariff, tmp_
     folder.mkdir()
     for i in range(3):
         bad = [-1.0 if (i, j) in ((1, 2), (2, 0)) else 10.0 for j in range(4)]
-        pd.DataFrame({"patient_id": [f"p{j}" for j in range(4)], "stage": "s", "code": "gp",
-                      "minutes": bad}).to_parquet(folder / f"part-{i}.parquet")
+        pd.DataFrame(
+            {"patient_id": [f"p{j}" for j in range(4)], "stage": "s", "code": "gp", "minutes": bad}
+        ).to_parquet(folder / f"part-{i}.parquet")
     lazy = read_activity(folder, engine="dask")
     with pytest.raises(ActivityError) as info:
         cost_activity(lazy, tariff)
@@ -475,6 +501,6 @@ def test_unknown_engine_and_input() -> None:
     with pytest.raises(ActivityError, match="engine 'spark' is not known"):
         read_activity(ACTIVITY, engine="spark")  # type: ignore[arg-type]
     with pytest.raises(ActivityError, match="not list"):
-        cost_activity([1, 2], load_tariff(DATA / "tariff.csv"))  # type: ignore[arg-type]
+        cost_activity([1, 2], load_tariff(DATA / "tariff.csv"))
     with pytest.raises(ActivityError, match="no such file"):
         read_activity(DATA / "missing.csv")

@@ -96,7 +96,7 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     if workers < 1:
         raise CareProfilesError("--workers must be 1 or more")
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
