@@ -138,7 +138,7 @@ class Tariff(Mapping[str, TariffRow]):
         """Every cost multiplied by a market forces factor for an area."""
         if not math.isfinite(factor) or factor <= 0:
             raise TariffError(
-                f"market forces factor {factor} must be a number above 0, e.g. 1.05"
+                f"market forces factor {factor:g} must be a number above 0, e.g. 1.05"
             )
         return Tariff(
             {c: r.adjusted(factor, f"market forces x{factor:g}") for c, r in self.rows.items()},

@@ -1,0 +1,367 @@
+"""The command line for the foundation: validate, schema and cost.
+
+Most cases run ``careprofiles.cli.main`` in this process (fast); a few run the real
+``python -m careprofiles`` in a subprocess, from another folder, to check exit statuses,
+tracebacks and that the bundled files are found from anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from careprofiles.cli import main
+from careprofiles.errors import CareProfilesError
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = Path(__file__).parent / "data" / "broken"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command line in this process: (status, stdout, stderr)."""
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_process(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m careprofiles`` in a subprocess, from ``cwd``."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "careprofiles", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_refused(status: int, out: str, err: str, *fragments: str) -> None:
+    assert status == 1
+    assert "Traceback" not in err
+    assert out == ""
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+# --------------------------------------------------------------------------------------
+# validate
+# --------------------------------------------------------------------------------------
+
+
+def test_validate_bundled_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["validate"], capsys)
+    assert status == 0
+    assert err == ""
+    assert "valid (careprofiles/1)" in out
+    for label in ("stages    4:", "services  ", "roles     ", "outcomes  "):
+        assert label in out
+    assert "cohort 1,781 patients a year" in out
+
+
+def test_validate_a_folder_or_its_file(
+    tmp_path: Path, write_pathway: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_pathway(tmp_path)
+    for target in (folder, folder / "pathway.yaml"):
+        status, out, _ = run(["validate", str(target)], capsys)
+        assert status == 0
+        assert "stages    1: stage-one" in out
+        assert "roles     1: nurse" in out
+
+
+@pytest.mark.parametrize(
+    "target",
+    sorted(str(p.relative_to(BROKEN)) for p in (BROKEN / "pathways").iterdir() if p.is_dir()),
+)
+def test_validate_refuses_broken_pathways(
+    target: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(BROKEN)
+    status, out, err = run(["validate", target], capsys)
+    assert_refused(status, out, err, f"{target}/")
+    # every line of the message names a file and a line (or the whole file)
+    for line in err.strip().splitlines():
+        if not line.endswith("problems:"):
+            assert line.strip().startswith("pathways/"), line
+
+
+def test_validate_refuses_a_missing_pathway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(["validate", str(tmp_path / "nowhere")], capsys)
+    assert_refused(status, out, err, "no such file")
+
+
+def test_debug_shows_the_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(CareProfilesError, match="no such file"):
+        main(["validate", "--debug", str(tmp_path / "nowhere")])
+
+
+# --------------------------------------------------------------------------------------
+# schema
+# --------------------------------------------------------------------------------------
+
+
+def test_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["schema"], capsys)
+    assert status == 0
+    schema = json.loads(out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert len(schema["anyOf"]) == 2
+    for which, required in (("stage", "duration_weeks"), ("pathway", "cohort")):
+        status, out, _ = run(["schema", which], capsys)
+        assert status == 0
+        assert required in json.loads(out)["required"]
+
+
+def test_schema_accepts_the_bundled_files_and_rejects_a_typo(
+    capsys: pytest.CaptureFixture[str], bundled_pathway_dir: Path
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    run(["schema", "stage"], capsys)
+    _, out, _ = run(["schema", "stage"], capsys)
+    stage_schema = json.loads(out)
+    _, out, _ = run(["schema", "pathway"], capsys)
+    pathway_schema = json.loads(out)
+    pathway = yaml.safe_load((bundled_pathway_dir / "pathway.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(pathway, pathway_schema)
+    for name in pathway["stages"]:
+        stage = yaml.safe_load((bundled_pathway_dir / name).read_text(encoding="utf-8"))
+        jsonschema.validate(stage, stage_schema)
+    stage["services"][0]["uptak"] = 0.5
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(stage, stage_schema)
+
+
+def test_schema_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "careprofiles.schema.json"
+    status, out, err = run(["schema", "-o", str(target)], capsys)
+    assert status == 0
+    assert out == ""
+    assert "wrote" in err
+    assert json.loads(target.read_text(encoding="utf-8"))["anyOf"]
+
+
+# --------------------------------------------------------------------------------------
+# cost
+# --------------------------------------------------------------------------------------
+
+
+def test_cost_table_of_the_bundled_pathway(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["cost"], capsys)
+    assert status == 0
+    assert err == ""
+    for heading in ("Stages", "Staff (hours a year and whole-time equivalents)", "Settings"):
+        assert heading in out
+    assert "Cost per patient: £" in out
+    assert "Population cost a year: £" in out
+    assert "WTE" in out
+
+
+def test_cost_json_has_the_keys_tools_need(
+    capsys: pytest.CaptureFixture[str], default_cost: Any
+) -> None:
+    status, out, _ = run(["cost", "--format", "json"], capsys)
+    assert status == 0
+    data = json.loads(out)
+    for key in (
+        "pathway",
+        "price_year",
+        "cohort",
+        "per_patient",
+        "total",
+        "stages",
+        "roles",
+        "lines",
+    ):
+        assert key in data
+    for stage in data["stages"]:
+        assert {"id", "name", "per_patient", "per_patient_reached", "total"} <= set(stage)
+    for role in data["roles"]:
+        assert {"role", "hours", "wte", "cost"} <= set(role)
+    # numbers unrounded: exactly the library's figures
+    assert data["per_patient"] == default_cost.per_patient
+    assert data["total"] == default_cost.total
+    assert data["cohort"] == default_cost.cohort
+    assert len(data["lines"]) == len(default_cost.lines)
+    assert sum(line["cost_per_patient"] for line in data["lines"]) == pytest.approx(
+        data["per_patient"], rel=1e-12
+    )
+
+
+def test_cost_csv_is_the_lines(capsys: pytest.CaptureFixture[str], default_cost: Any) -> None:
+    status, out, _ = run(["cost", "--format", "csv"], capsys)
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(default_cost.lines)
+    assert list(rows[0]) == list(default_cost.lines.columns)
+    assert sum(float(r["cost_per_patient"]) for r in rows) == pytest.approx(
+        default_cost.per_patient, rel=1e-9
+    )
+
+
+def test_cost_xlsx_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    target = tmp_path / "cost.xlsx"
+    status, out, err = run(["cost", "-o", str(target)], capsys)
+    assert status == 0
+    assert out == ""
+    assert "wrote" in err
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert {"summary", "stages", "roles", "lines", "inputs"} <= set(book.sheetnames)
+    stages = list(book["stages"].iter_rows(values_only=True))
+    assert stages[0][0] == "stage"
+    assert len(stages) == 5  # header and four stages
+    lines = list(book["lines"].iter_rows(values_only=True))
+    header = list(lines[0])
+    total = sum(row[header.index("cost_per_patient")] for row in lines[1:])
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["cost per patient"] == pytest.approx(total, rel=1e-9)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cost_layered_tariffs_index_and_market_forces(
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    write_tariff: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = write_pathway(tmp_path / "p")  # one one-hour nurse visit a week, 100 patients
+    national = write_tariff(tmp_path, [{"code": "nurse", "unit": "hour", "cost": 60}], "n.csv")
+    local = write_tariff(
+        tmp_path, [{"code": "nurse", "unit": "hour", "cost": 48, "price_year": "2023/24"}], "l.csv"
+    )
+    index = tmp_path / "index.csv"
+    index.write_text("price_year,index\n2023/24,96\n2024/25,100\n", encoding="utf-8")
+    base = ["cost", str(folder), "--format", "json", "--tariff", str(national)]
+    status, out, _ = run(base, capsys)
+    assert json.loads(out)["per_patient"] == pytest.approx(60)
+    status, out, err = run([*base, "--tariff", str(local)], capsys)
+    assert_refused(status, out, err, "l.csv:2", "nurse", "2023/24")
+    status, out, _ = run([*base, "--tariff", str(local), "--index", str(index)], capsys)
+    assert status == 0
+    assert json.loads(out)["per_patient"] == pytest.approx(50)  # 48 x 100/96
+    status, out, _ = run([*base, "--market-forces", "1.1"], capsys)
+    assert json.loads(out)["per_patient"] == pytest.approx(66)
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragments"),
+    [
+        (
+            [{"code": "gp", "unit": "hour", "cost": 1}],
+            ["no tariff row for 'nurse'", "stage-one.yaml:"],
+        ),
+        ([{"code": "nurse", "unit": "day", "cost": 1}], ["role 'nurse' is priced per day"]),
+        ([{"code": "nurse", "unit": "hours", "cost": 1}], ["t.csv:2", "'hours' is not a unit"]),
+        ([{"code": "nurse", "unit": "hour", "cost": "-1"}], ["t.csv:2", "negative"]),
+        ([{"code": "nurse", "unit": "hour", "cost": "x"}], ["t.csv:2", "'x' is not a number"]),
+    ],
+)
+def test_cost_refuses_bad_tariffs(
+    rows: list[dict[str, Any]],
+    fragments: list[str],
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    write_tariff: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = write_pathway(tmp_path / "p")
+    tariff = write_tariff(tmp_path, rows, "t.csv")
+    target = tmp_path / "out.json"
+    status, out, err = run(
+        ["cost", str(folder), "--tariff", str(tariff), "-o", str(target)], capsys
+    )
+    assert_refused(status, out, err, *fragments)
+    assert not target.exists()  # no partial output
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cost_refuses_other_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["cost", "--format", "xlsx"], capsys)
+    assert_refused(status, out, err, "-o FILE")
+    status, out, err = run(["cost", "-o", str(tmp_path / "cost.pdf")], capsys)
+    assert_refused(status, out, err, "cannot tell the format from the extension 'pdf'")
+    status, out, err = run(["cost", "-o", str(tmp_path / "missing" / "cost.json")], capsys)
+    assert_refused(status, out, err, "does not exist; create it first")
+    status, out, err = run(["cost", "--market-forces", "0"], capsys)
+    assert_refused(status, out, err, "market forces factor 0 must be a number above 0")
+    status, out, err = run(["cost", "--index", str(tmp_path / "none.csv")], capsys)
+    assert_refused(status, out, err, "none.csv", "no such file")
+    status, out, err = run(["cost", "--tariff", str(tmp_path / "none.csv")], capsys)
+    assert_refused(status, out, err, "no such file")
+
+
+def test_cost_never_overwrites_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "cost.json"
+    target.write_text("keep me", encoding="utf-8")
+    status, out, err = run(["cost", "-o", str(target)], capsys)
+    assert_refused(status, out, err, "exists already; use --force")
+    assert target.read_text(encoding="utf-8") == "keep me"
+    status, _, _ = run(["cost", "-o", str(target), "--force"], capsys)
+    assert status == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["pathway"] == "eol-adult"
+
+
+def test_failure_while_writing_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import careprofiles.cli.cost as cost_command
+
+    def broken_workbook(result: Any) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            path.write_bytes(b"half a workbook")
+            raise CareProfilesError("the disk is full")
+
+        return write
+
+    monkeypatch.setattr(cost_command, "cost_workbook", broken_workbook)
+    target = tmp_path / "cost.xlsx"
+    status, out, err = run(["cost", "-o", str(target)], capsys)
+    assert_refused(status, out, err, "the disk is full")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------
+# The real command, in a subprocess, from another folder
+# --------------------------------------------------------------------------------------
+
+
+def test_process_validate_and_cost_from_anywhere(tmp_path: Path) -> None:
+    done = run_process(["validate"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+    done = run_process(["cost", "--format", "json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pathway"] == "eol-adult"
+
+
+def test_process_bad_input_exits_1_without_traceback(tmp_path: Path) -> None:
+    done = run_process(["validate", str(BROKEN / "pathways" / "many-problems")], tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "5 problems:" in done.stderr
+    assert done.stdout == ""
+
+
+def test_process_debug_shows_a_traceback(tmp_path: Path) -> None:
+    done = run_process(["validate", "--debug", str(tmp_path / "nowhere")], tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr
+    assert "ProfileError" in done.stderr
