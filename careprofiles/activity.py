@@ -1316,20 +1316,31 @@ def _cost_frame(
     )
 
 
-_COST_META = pd.DataFrame(
-    {
-        "patient_id": pd.Series([], dtype=object),
-        "stage": pd.Series([], dtype=object),
-        "hours": pd.Series([], dtype=np.float64),
-        "cost": pd.Series([], dtype=np.float64),
-    }
-)
+def _id_dtype(activity: Frame) -> Any:
+    """The dtype of patient ids in a Dask result: int64 for integer ids, else text."""
+    dtype = activity["patient_id"].dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return np.int64 if pd.api.types.is_integer_dtype(dtype) else "str"
 
 
-def _partial_cost(part: pd.DataFrame, prices: _Prices, source: _Source) -> pd.DataFrame:
+def _cost_meta(id_dtype: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series([], dtype=id_dtype),
+            "stage": pd.Series([], dtype="str"),
+            "hours": pd.Series([], dtype=np.float64),
+            "cost": pd.Series([], dtype=np.float64),
+        }
+    )
+
+
+def _partial_cost(
+    part: pd.DataFrame, prices: _Prices, source: _Source, id_dtype: Any
+) -> pd.DataFrame:
     out = _cost_frame(_Rows.partition(part, prices, source), None, False)
-    out["patient_id"] = out["patient_id"].astype(object)
-    out["stage"] = out["stage"].astype(object)
+    out["patient_id"] = out["patient_id"].astype(id_dtype)
+    out["stage"] = out["stage"].astype("str")
     return out
 
 
@@ -1369,8 +1380,17 @@ def _cost_dask(
     activity: Frame, prices: _Prices, pathway: Pathway | None, check: bool, compute: bool
 ) -> Any:
     _check_dask_columns(activity)
-    partial = activity.map_partitions(_partial_cost, prices, _source_of(activity), meta=_COST_META)
-    summed = partial.groupby(["patient_id", "stage"], sort=False).sum().reset_index()
+    id_dtype = _id_dtype(activity)
+    partial = activity.map_partitions(
+        _partial_cost, prices, _source_of(activity), id_dtype, meta=_cost_meta(id_dtype)
+    )
+    # split_out keeps the patient-level result in as many partitions as the input, so
+    # that no task holds all of it (compute=False, then e.g. .to_parquet(), stays bounded)
+    summed = (
+        partial.groupby(["patient_id", "stage"], sort=False)
+        .sum(split_out=activity.npartitions)
+        .reset_index()
+    )
     if not check:
         return summed.compute().reset_index(drop=True) if compute else summed
     findings = _dask_findings(activity, prices, pathway, False)
