@@ -37,8 +37,8 @@ __all__ = [
     "Pathway",
     "PathwayFile",
     "Service",
-    "Stage",
     "StaffLine",
+    "Stage",
 ]
 
 FORMAT = "careprofiles/1"
@@ -80,9 +80,17 @@ def _check_format(value: Any) -> str:
     return FORMAT
 
 
-Id = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID.pattern)]
+Id = Annotated[
+    str,
+    AfterValidator(_check_id),
+    WithJsonSchema({"type": "string", "pattern": _ID.pattern, "examples": ["last-days"]}),
+]
 """An identifier: lower-case letters, digits and '-'."""
-Code = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID.pattern)]
+Code = Annotated[
+    str,
+    AfterValidator(_check_id),
+    WithJsonSchema({"type": "string", "pattern": _ID.pattern, "examples": ["district-nurse"]}),
+]
 """A tariff code: lower-case letters, digits and '-'."""
 PriceYear = Annotated[
     str,
@@ -94,7 +102,9 @@ Format = Annotated[
     str, PlainValidator(_check_format), WithJsonSchema({"const": FORMAT, "type": "string"})
 ]
 Number = Annotated[float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
-Setting = Literal["home", "care-home", "hospice", "hospital", "clinic", "telephone", "video", "other"]
+Setting = Literal[
+    "home", "care-home", "hospice", "hospital", "clinic", "telephone", "video", "other"
+]
 
 
 class _Model(BaseModel):
@@ -230,7 +240,9 @@ class Service(_Model):
         if self.contacts is not None and not self.staff:
             raise ValueError("contacts need staff: add a staff list with at least one role")
         if self.staff and self.contacts is None:
-            raise ValueError("staff need contacts: add contacts with per_week/per_day/per_stage and minutes")
+            raise ValueError(
+                "staff need contacts: add contacts with per_week/per_day/per_stage and minutes"
+            )
         if self.contacts is None and not self.items:
             raise ValueError("a service needs contacts (with staff) or items or both")
         return self
@@ -356,7 +368,8 @@ class Cohort(_Model):
         """Cohort size from base values: patients, or population × deaths/1000 × share."""
         if self.patients is not None:
             return base_value(self.patients)
-        assert self.population is not None and self.deaths_per_1000 is not None
+        assert self.population is not None
+        assert self.deaths_per_1000 is not None
         assert self.eligible_share is not None
         return (
             base_value(self.population)
