@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import platform
 import statistics
 import tempfile
@@ -131,6 +132,17 @@ def best_of(run: Callable[[], dict[str, float]], repeat: int) -> dict[str, float
     return {**best, "median_total": statistics.median(t["total"] for t in times)}
 
 
+def calibration() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop (best of 5): a yardstick
+    for comparing the figures with another machine's (about 0.05 s on a recent laptop)."""
+    best = math.inf
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def machine() -> str:
     """Python, numpy and pandas versions and the processor."""
     import os
@@ -147,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs (best is shown)")
     args = parser.parse_args(argv)
     print(machine())
+    print(f"pure-Python yardstick: {calibration():.3f} s (sum of 1e6 squares)")
     rows = []
     default = best_of(lambda: end_to_end(None), args.repeat)
     rows.append(("bundled pathway", default))

@@ -136,7 +136,10 @@ def _default(o: Any) -> Any:
 
 def to_json(data: Any) -> str:
     """JSON text, numbers unrounded; NaN becomes null."""
-    return json.dumps(_nan_to_none(data), indent=2, default=_default, allow_nan=False) + "\n"
+    try:  # most data hold no NaN: skip the walk that replaces it
+        return json.dumps(data, indent=2, default=_default, allow_nan=False) + "\n"
+    except ValueError:
+        return json.dumps(_nan_to_none(data), indent=2, default=_default, allow_nan=False) + "\n"
 
 
 def _nan_to_none(data: Any) -> Any:
