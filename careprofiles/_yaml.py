@@ -94,7 +94,17 @@ _PLAIN_CACHE_LIMIT = 50_000
 _PLAIN: dict[str, tuple[str, Any]] = {}
 """Plain scalars already read: text → (tag, value). Resolving and constructing them is
 pure (the same text always gives the same immutable value) but slow in Python."""
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _RESOLVER: Any = yaml.resolver.Resolver()
+
+
+class _BadScalarError(Exception):
+    """A plain value that YAML recognises but cannot build (an impossible date)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 _CONSTRUCTOR: Any = yaml.constructor.SafeConstructor()
 
 
@@ -112,10 +122,12 @@ def _plain(text: str, event: Any) -> tuple[str, Any]:
         node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark)
         try:
             value = _CONSTRUCTOR.construct_object(node, deep=True)
-        except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read the value ({exc})", event.start_mark
-            ) from None
+        except (ValueError, OverflowError) as exc:  # 2023-13-01, or 5,000 digits
+            if tag == _TIMESTAMP_TAG:
+                message = f"a date is not a real date ({exc}); write dates as YYYY-MM-DD"
+            else:
+                message = f"cannot read {text[:40]!r} ({exc}); write an ordinary value"
+            raise _BadScalarError(event.start_mark.line + 1, message) from None
         finally:
             _CONSTRUCTOR.constructed_objects.clear()
     if len(_PLAIN) > _PLAIN_CACHE_LIMIT:
@@ -458,6 +470,8 @@ def read_yaml(
         raise fail(at, f"not valid YAML: {reason}; check indentation, colons and quotes") from None
     except yaml.YAMLError as exc:
         raise fail(None, f"not valid YAML: {exc}") from None
+    except _BadScalarError as exc:
+        raise fail(exc.line, exc.message) from None
     except RecursionError:
         raise fail(None, _TOO_DEEP) from None
     finally:

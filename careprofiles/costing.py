@@ -195,9 +195,20 @@ def compile_model(
         problems.extend(exc.problems)
 
     b = _Builder()
-    cols: dict[str, list[int]] = {k: [] for k in (
-        "freq", "dur", "minutes", "travel", "count", "share", "uptake", "reach", "unit_cost"
-    )}
+    cols: dict[str, list[int]] = {
+        k: []
+        for k in (
+            "freq",
+            "dur",
+            "minutes",
+            "travel",
+            "count",
+            "share",
+            "uptake",
+            "reach",
+            "unit_cost",
+        )
+    }
     mult: list[float] = []
     per_hour: list[bool] = []
     cohort = pathway.cohort
@@ -205,7 +216,8 @@ def compile_model(
     if cohort.patients is not None:
         cohort_params: tuple[int, ...] = (b.add("cohort/patients", cohort.patients, cohort_loc),)
     else:
-        assert cohort.population is not None and cohort.deaths_per_1000 is not None
+        assert cohort.population is not None
+        assert cohort.deaths_per_1000 is not None
         assert cohort.eligible_share is not None
         cohort_params = (
             b.add("cohort/population", cohort.population, cohort_loc),
@@ -503,7 +515,9 @@ class CostResult:
     def by_stage(self) -> pd.DataFrame:
         """Per stage: patients, cost per patient reaching it, per cohort patient, total."""
         g = self.lines.groupby("stage", sort=False)
-        sums = g[["cost_per_patient_reached", "cost_per_patient", "cost_population", "hours_population"]].sum()
+        sums = g[
+            ["cost_per_patient_reached", "cost_per_patient", "cost_population", "hours_population"]
+        ].sum()
         out = pd.DataFrame(
             {
                 "stage": [s.id for s in self.pathway.stages],
@@ -514,7 +528,12 @@ class CostResult:
         )
         out["patients"] = out["reach"] * self.cohort
         out = out.join(sums, on="stage").fillna(
-            {"cost_per_patient_reached": 0.0, "cost_per_patient": 0.0, "cost_population": 0.0, "hours_population": 0.0}
+            {
+                "cost_per_patient_reached": 0.0,
+                "cost_per_patient": 0.0,
+                "cost_population": 0.0,
+                "hours_population": 0.0,
+            }
         )
         out = out.rename(
             columns={
@@ -526,8 +545,18 @@ class CostResult:
         )
         out["share_of_total"] = _share(out["per_patient"])
         return out[
-            ["stage", "name", "duration_weeks", "reach", "patients", "per_patient_reached",
-             "per_patient", "total", "hours", "share_of_total"]
+            [
+                "stage",
+                "name",
+                "duration_weeks",
+                "reach",
+                "patients",
+                "per_patient_reached",
+                "per_patient",
+                "total",
+                "hours",
+                "share_of_total",
+            ]
         ]
 
     def by_service(self) -> pd.DataFrame:
@@ -535,15 +564,27 @@ class CostResult:
         keys = ["stage", "service"]
         g = self.lines.groupby(keys, sort=False)
         first = g[["service_name", "setting", "uptake", "reach", "patients"]].first()
-        sums = g[["cost_per_patient_receiving", "cost_per_patient_reached", "cost_per_patient",
-                  "cost_population", "hours", "hours_population"]].sum()
-        out = first.join(sums).reset_index().rename(
-            columns={
-                "service_name": "name",
-                "cost_per_patient": "per_patient",
-                "cost_population": "total",
-                "hours": "hours_per_patient_receiving",
-            }
+        sums = g[
+            [
+                "cost_per_patient_receiving",
+                "cost_per_patient_reached",
+                "cost_per_patient",
+                "cost_population",
+                "hours",
+                "hours_population",
+            ]
+        ].sum()
+        out = (
+            first.join(sums)
+            .reset_index()
+            .rename(
+                columns={
+                    "service_name": "name",
+                    "cost_per_patient": "per_patient",
+                    "cost_population": "total",
+                    "hours": "hours_per_patient_receiving",
+                }
+            )
         )
         out["share_of_total"] = _share(out["per_patient"])
         return out
@@ -552,16 +593,22 @@ class CostResult:
         """Per staff role: hours a year, whole-time equivalents and cost a year."""
         staff = self.lines[self.lines["kind"] == "staff"]
         g = staff.groupby("code", sort=False)
-        out = g.agg(
-            description=("description", "first"),
-            unit=("unit", "first"),
-            hours_per_wte=("hours_per_wte", "first"),
-            hours=("hours_population", "sum"),
-            cost=("cost_population", "sum"),
-            per_patient=("cost_per_patient", "sum"),
-        ).reset_index().rename(columns={"code": "role"})
+        out = (
+            g.agg(
+                description=("description", "first"),
+                unit=("unit", "first"),
+                hours_per_wte=("hours_per_wte", "first"),
+                hours=("hours_population", "sum"),
+                cost=("cost_population", "sum"),
+                per_patient=("cost_per_patient", "sum"),
+            )
+            .reset_index()
+            .rename(columns={"code": "role"})
+        )
         out["wte"] = out["hours"] / out["hours_per_wte"]
-        return out[["role", "description", "unit", "hours", "hours_per_wte", "wte", "cost", "per_patient"]]
+        return out[
+            ["role", "description", "unit", "hours", "hours_per_wte", "wte", "cost", "per_patient"]
+        ]
 
     def by_item(self) -> pd.DataFrame:
         """Per item code: units a year and cost a year."""
@@ -635,9 +682,15 @@ class CostResult:
             f"<p>Cohort {self.cohort:,.0f} patients a year; "
             f"<b>{money(self.per_patient)}</b> per patient; <b>{money(self.total)}</b> a year.</p>"
         )
-        fmt = {"per_patient": money, "total": money, "cost": money,
-               "patients": "{:,.0f}".format, "hours": "{:,.0f}".format, "wte": "{:,.1f}".format,
-               "share_of_total": "{:.1%}".format}
+        fmt = {
+            "per_patient": money,
+            "total": money,
+            "cost": money,
+            "patients": "{:,.0f}".format,
+            "hours": "{:,.0f}".format,
+            "wte": "{:,.1f}".format,
+            "share_of_total": "{:.1%}".format,
+        }
         parts = [head]
         for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
             parts.append(f"<h5>{title}</h5>")

@@ -449,7 +449,7 @@ def parse_uncertain(raw: Any) -> Uncertain:
                 problems.append(str(exc))
     if problems:
         raise ValueError("; ".join(problems))
-    dist = cls(**values)  # type: ignore[arg-type]
+    dist = cls(**values)  # type: ignore[arg-type,unused-ignore]
     problems = dist.check()
     if not problems and dist.value is not None and not isinstance(dist, Fixed):
         low, high = dist.support

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from careprofiles.distributions import Distribution
 from careprofiles.errors import MissingDependencyError
 
 if TYPE_CHECKING:
@@ -25,9 +26,13 @@ __all__ = [
 ]
 
 
-def format_money(x: float, pence: bool = False) -> str:
-    """Pounds for people: ``£1,234`` (or ``£1,234.56``); negative as ``-£12``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def format_money(x: Any, pence: bool = False) -> str:
+    """Pounds for people: ``£1,234`` (or ``£1,234.56``); negative as ``-£12``; a missing
+    value (None or NaN) as ``-``."""
+    if x is None:
+        return "-"
+    x = float(x)
+    if math.isnan(x):
         return "-"
     sign = "-" if x < 0 else ""
     return f"{sign}£{abs(x):,.2f}" if pence else f"{sign}£{abs(x):,.0f}"
@@ -48,7 +53,8 @@ def text_table(
     for n, row in enumerate(cells):
         out.append(
             "  ".join(
-                c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, align, strict=True)
+                c.rjust(w) if a == "r" else c.ljust(w)
+                for c, w, a in zip(row, widths, align, strict=True)
             ).rstrip()
         )
         if n == 0:
@@ -67,9 +73,7 @@ def cost_table(result: CostResult) -> str:
     lines = [
         f"{p.name} ({p.id}), {result.price_year} prices",
         f"Cohort: {result.cohort:,.0f} patients a year"
-        + (
-            f" ({_cohort_text(result)})" if p.cohort.patients is None else ""
-        ),
+        + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
         f"Tariffs: {', '.join(result.tariff.files)}",
         "",
         "Stages",
@@ -86,8 +90,26 @@ def cost_table(result: CostResult) -> str:
                 ]
                 for r in result.by_stage().itertuples()
             ]
-            + [["Total", "", "", "", "", format_money(result.per_patient), format_money(result.total)]],
-            ["stage", "weeks", "reach", "patients", "per patient reached", "per cohort patient", "a year"],
+            + [
+                [
+                    "Total",
+                    "",
+                    "",
+                    "",
+                    "",
+                    format_money(result.per_patient),
+                    format_money(result.total),
+                ]
+            ],
+            [
+                "stage",
+                "weeks",
+                "reach",
+                "patients",
+                "per patient reached",
+                "per cohort patient",
+                "a year",
+            ],
         ),
         "",
         "Staff (hours a year and whole-time equivalents)",
@@ -102,7 +124,12 @@ def cost_table(result: CostResult) -> str:
         "Settings",
         text_table(
             [
-                [r.setting, format_money(r.per_patient), format_money(r.total), f"{r.share_of_total:.1%}"]
+                [
+                    r.setting,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
                 for r in result.by_setting().itertuples()
             ],
             ["setting", "per cohort patient", "a year", "share"],
@@ -118,7 +145,8 @@ def _cohort_text(result: CostResult) -> str:
     c = result.pathway.cohort
     from careprofiles.distributions import base_value
 
-    assert c.population is not None and c.deaths_per_1000 is not None
+    assert c.population is not None
+    assert c.deaths_per_1000 is not None
     assert c.eligible_share is not None
     return (
         f"population {base_value(c.population):,.0f} x {base_value(c.deaths_per_1000):g} deaths "
@@ -157,7 +185,9 @@ def cost_json(result: CostResult) -> str:
     return to_json(result.to_dict())
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], money_columns: Sequence[str] = ()) -> Callable[[Path], None]:
+def write_xlsx(
+    sheets: dict[str, pd.DataFrame], money_columns: Sequence[str] = ()
+) -> Callable[[Path], None]:
     """A writer of a formatted workbook, one sheet per frame (openpyxl, the ``xlsx`` extra)."""
     try:
         import openpyxl  # noqa: F401
@@ -181,7 +211,11 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], money_columns: Sequence[str] = (
                     width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
                     ws.column_dimensions[letter].width = min(max(10, width + 2), 60)
                     fmt = None
-                    if col in money or str(col).startswith("cost") or str(col) in ("per_patient", "total", "unit_cost", "per_patient_reached"):
+                    if (
+                        col in money
+                        or str(col).startswith("cost")
+                        or str(col) in ("per_patient", "total", "unit_cost", "per_patient_reached")
+                    ):
                         fmt = '"£"#,##0.00'
                     elif str(col) in ("hours", "wte", "patients", "hours_population"):
                         fmt = "#,##0.0"
@@ -196,16 +230,35 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
     """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs."""
     summary = pd.DataFrame(
         {
-            "measure": ["pathway", "name", "price year", "cohort (patients a year)",
-                        "cost per patient", "population cost a year", "tariffs"],
-            "value": [result.pathway.id, result.pathway.name, result.price_year, result.cohort,
-                      result.per_patient, result.total, ", ".join(result.tariff.files)],
+            "measure": [
+                "pathway",
+                "name",
+                "price year",
+                "cohort (patients a year)",
+                "cost per patient",
+                "population cost a year",
+                "tariffs",
+            ],
+            "value": [
+                result.pathway.id,
+                result.pathway.name,
+                result.price_year,
+                result.cohort,
+                result.per_patient,
+                result.total,
+                ", ".join(result.tariff.files),
+            ],
         }
     )
     inputs = pd.DataFrame(
         [
-            {"address": p.address, "value": getattr(p.value, "describe", lambda: p.value)(),
-             "base": p.base, "factor": p.factor, "source": p.location}
+            {
+                "address": p.address,
+                "value": p.value.describe() if isinstance(p.value, Distribution) else p.value,
+                "base": p.base,
+                "factor": p.factor,
+                "source": p.location,
+            }
             for p in result.model.parameters[2:]
         ]
     )

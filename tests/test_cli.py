@@ -97,6 +97,19 @@ def test_validate_refuses_broken_pathways(
             assert line.strip().startswith("pathways/"), line
 
 
+@pytest.mark.parametrize("stage_file", sorted(p.name for p in (BROKEN / "stages").glob("*.yaml")))
+def test_validate_refuses_every_broken_stage_file(
+    stage_file: str,
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = write_pathway(tmp_path / "p")
+    (folder / "stage-one.yaml").write_bytes((BROKEN / "stages" / stage_file).read_bytes())
+    status, out, err = run(["validate", str(folder)], capsys)
+    assert_refused(status, out, err, "stage-one.yaml")
+
+
 def test_validate_refuses_a_missing_pathway(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

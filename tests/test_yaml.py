@@ -182,6 +182,17 @@ def test_several_documents_are_refused(tmp_path: Path, loader: str) -> None:
     assert info.value.problems[0].line == 2
 
 
+def test_impossible_dates_and_huge_numbers(tmp_path: Path, loader: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        _read(tmp_path, "a: 1\nwhen: 2023-13-01\n")
+    [problem] = info.value.problems
+    assert problem.line == 2
+    assert "a date is not a real date (month must be in 1..12)" in problem.message
+    with pytest.raises(ValidationError, match="cannot read") as info:
+        _read(tmp_path, "a: " + "9" * 5000 + "\n", name="big.yaml")
+    assert info.value.problems[0].line == 1
+
+
 def test_syntax_error_has_a_line(tmp_path: Path, loader: str) -> None:
     with pytest.raises(ValidationError, match="not valid YAML") as info:
         _read(tmp_path, "a: 1\n  b: 2\nc: 3\n")

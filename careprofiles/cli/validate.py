@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from careprofiles.cli._common import Subparsers, add_pathway
-from careprofiles.load import load_pathway, pathway_file
 from careprofiles.errors import display_path
+from careprofiles.load import load_pathway, pathway_file
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
