@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from careprofiles.errors import OutputExistsError, display_path
+from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
 
 __all__ = ["check_writable", "write_atomic"]
 
@@ -23,8 +23,9 @@ def check_writable(path: str | Path, force: bool) -> Path:
     if p.exists() and p.is_dir():
         raise OutputExistsError(f"{display_path(p)}: is a folder; give a file name")
     if not p.parent.exists():
-        raise OutputExistsError(
-            f"{display_path(p)}: the folder {display_path(p.parent)} does not exist; create it first"
+        raise CareProfilesError(
+            f"{display_path(p)}: the folder {display_path(p.parent)} does not exist; "
+            "create it first"
         )
     return p
 

@@ -15,7 +15,8 @@ def json_schema(which: Literal["stage", "pathway", "all"] = "all") -> dict[str, 
     """The JSON Schema (draft 2020-12) of a stage file, pathway.yaml, or either."""
     stage = Stage.model_json_schema()
     pathway = PathwayFile.model_json_schema()
-    for schema, title in ((stage, "careprofiles/1 stage care profile"), (pathway, "careprofiles/1 pathway.yaml")):
+    titles = ("careprofiles/1 stage care profile", "careprofiles/1 pathway.yaml")
+    for schema, title in zip((stage, pathway), titles, strict=True):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = title
     if which == "stage":
