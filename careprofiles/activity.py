@@ -919,6 +919,10 @@ def _clean(rows: _Rows, pathway: Pathway | None, need_area: bool) -> bool:
     quantity, quantity_bad = rows.quantity
     if minutes_bad is not None or quantity_bad is not None:
         return False
+    if quantity is not None:
+        low, high = _range(quantity)
+        if low < 0 or high == np.inf:
+            return False
     if minutes is None:
         return not rows.per_hour.any()
     low, high = _range(minutes)
@@ -928,16 +932,12 @@ def _clean(rows: _Rows, pathway: Pathway | None, need_area: bool) -> bool:
     if math.isnan(float(np.add.reduce(minutes, where=rows.per_hour, initial=0.0))):
         return False
     on_items = float(np.fmax.reduce(minutes, where=~rows.staff, initial=-np.inf))
-    if on_items > 0:
-        return False
-    if quantity is not None:
-        low, high = _range(quantity)
-        if low < 0 or high == np.inf:
-            return False
-    return True
+    return not on_items > 0
 
 
-def _findings(rows: _Rows, pathway: Pathway | None, need_area: bool, part: int = 0) -> pd.DataFrame:
+def _findings(
+    rows: _Rows, pathway: Pathway | None, need_area: bool, part: int = 0, quick: bool = True
+) -> pd.DataFrame:
     """Every failed check of one frame or partition, vectorised (boolean masks).
 
     Returns rows ``(check, pos, value, context, count)``: for each failed check the first
@@ -948,7 +948,7 @@ def _findings(rows: _Rows, pathway: Pathway | None, need_area: bool, part: int =
     """
     frame, prices, n = rows.frame, rows.prices, rows.n
     found = _Collector(part, rows)
-    if _clean(rows, pathway, need_area):
+    if quick and _clean(rows, pathway, need_area):
         return found.frame(rows.total if rows.total >= 0 else n)
     report = found.report
     report("patient_missing", rows.factor("patient_id")[0] < 0)
@@ -1344,6 +1344,10 @@ def _partial_cost(
     return out
 
 
+def _sum_by_patient_stage(part: pd.DataFrame) -> pd.DataFrame:
+    return part.groupby(["patient_id", "stage"], sort=False).sum().reset_index()
+
+
 def cost_activity(
     activity: Frame | str | Path,
     tariff: Tariff,
@@ -1384,12 +1388,12 @@ def _cost_dask(
     partial = activity.map_partitions(
         _partial_cost, prices, _source_of(activity), id_dtype, meta=_cost_meta(id_dtype)
     )
-    # split_out keeps the patient-level result in as many partitions as the input, so
-    # that no task holds all of it (compute=False, then e.g. .to_parquet(), stays bounded)
-    summed = (
-        partial.groupby(["patient_id", "stage"], sort=False)
-        .sum(split_out=activity.npartitions)
-        .reset_index()
+    # each partition's totals are already summed: shuffle them by patient (every row of a
+    # patient then lands in one partition) and sum again there. The result stays in as
+    # many partitions as the input, so no task holds all of it (compute=False, then e.g.
+    # .to_parquet(), stays bounded)
+    summed = partial.shuffle(on="patient_id").map_partitions(
+        _sum_by_patient_stage, meta=_cost_meta(id_dtype)
     )
     if not check:
         return summed.compute().reset_index(drop=True) if compute else summed

@@ -504,3 +504,57 @@ def test_unknown_engine_and_input() -> None:
         cost_activity([1, 2], load_tariff(DATA / "tariff.csv"))
     with pytest.raises(ActivityError, match="no such file"):
         read_activity(DATA / "missing.csv")
+
+
+# ----------------------------------------------------------------- the fast check
+
+
+@st.composite
+def messy_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """Frames that may break any check: unknown or missing codes and stages, missing,
+    negative, infinite or text numbers, minutes on items, bad dates, missing areas."""
+    n = draw(st.integers(1, 25))
+
+    def column(values: st.SearchStrategy[Any]) -> list[Any]:
+        return draw(st.lists(values, min_size=n, max_size=n))
+
+    number = st.one_of(
+        st.none(), st.integers(-5, 300).map(float), st.just(np.inf), st.just(-np.inf)
+    )
+    frame = pd.DataFrame(
+        {
+            "patient_id": column(st.sampled_from(["a", "b", "c", None, ""])),
+            "stage": column(st.sampled_from(["decline", "last-days", "nowhere", None])),
+            "code": column(st.sampled_from([*sorted(CODES), "nurse", "gp", "ghost", None])),
+            "minutes": column(number),
+            "quantity": column(number),
+        }
+    )
+    if draw(st.booleans()):
+        frame["service"] = column(st.sampled_from(["nurse-visits", "meds", "gp-review", None]))
+    if draw(st.booleans()):
+        frame["date"] = column(st.sampled_from(["2024-05-01", "2024-02-30", "soon", None]))
+    if draw(st.booleans()):
+        frame["area"] = column(st.sampled_from(["north", None]))
+    if draw(st.booleans()):
+        frame["minutes"] = frame["minutes"].map(lambda x: "ten" if x == 7.0 else x)
+    return frame
+
+
+@settings(max_examples=150, deadline=None)
+@given(messy_frames(), st.booleans(), st.booleans())
+def test_fast_check_never_hides_a_problem(
+    frame: pd.DataFrame, with_pathway: bool, need_area: bool
+) -> None:
+    """Whole-column reductions may pass rows on only if the row-level checks find nothing."""
+    from careprofiles.activity import _clean, _findings, _Prices, _Rows
+
+    pathway = load_pathway(DATA / "pathway") if with_pathway else None
+    tariff = _tariff({**{c: (u, 1.0) for c, u in CODES.items()}, "meds-pack": ("item", 4.0)})
+    prices = _Prices.of(tariff, pathway)
+    full = _findings(_Rows(frame, prices), pathway, need_area, quick=False)
+    problems = full[full["check"] != "__len__"]
+    if _clean(_Rows(frame, prices), pathway, need_area):
+        assert problems.empty, problems
+    if problems.empty:  # and clean data goes through, whichever way it was checked
+        cost_activity(frame, tariff, pathway=pathway)

@@ -10,6 +10,7 @@ The tiny pathway (tests/data/activity/pathway) expects, per patient reaching a s
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Iterator
@@ -679,3 +680,50 @@ def test_cli_engine_dask(capsys: pytest.CaptureFixture[str]) -> None:
         assert got["actual_cost_per_patient"] == pytest.approx(want["actual_cost_per_patient"])
     assert main(["audit", *_args("--scheduler", "tcp://127.0.0.1:1")]) == 1
     assert "--scheduler and --workers need --engine dask" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- the shipped example
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "audit"
+
+
+def test_example_files_are_what_the_script_makes(tmp_path: Path) -> None:
+    """The shipped synthetic files are exactly what make_synthetic.py writes (seeded); if
+    the bundled pathway or tariff changes, run ``python examples/audit/make_synthetic.py``."""
+    import runpy
+
+    module = runpy.run_path(str(EXAMPLE / "make_synthetic.py"))
+    assert module["main"](["--out", str(tmp_path)]) == 0
+    for name in ("activity.csv", "outcomes.csv", "populations.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
+    shipped = sum(
+        (EXAMPLE / n).stat().st_size for n in ("activity.csv", "outcomes.csv", "populations.csv")
+    )
+    assert shipped < 2 * 1024 * 1024
+
+
+def test_example_commands_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    activity, outcomes = str(EXAMPLE / "activity.csv"), str(EXAMPLE / "outcomes.csv")
+    assert main(["audit", "--activity", activity, "--outcomes", outcomes, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pathway"] == "eol-adult"
+    assert data["patients"] == 110
+    # the departures written into the synthetic data show: the hospice is used more
+    assert data["services"][0]["service"] == "hospice-inpatient"
+    args = [
+        "benchmark",
+        "--activity",
+        activity,
+        "--outcomes",
+        outcomes,
+        "--populations",
+        str(EXAMPLE / "populations.csv"),
+        "--format",
+        "json",
+    ]
+    if importlib.util.find_spec("matplotlib") is not None:
+        args += ["--plot", str(tmp_path / "funnel.png")]
+    assert main(args) == 0
+    bench = json.loads(capsys.readouterr().out)
+    assert [a["area"] for a in bench["areas"]] == ["north", "south", "east", "west", "central"]
+    assert sum(a["patients"] for a in bench["areas"]) == 110

@@ -51,7 +51,8 @@ def add_activity(p: argparse.ArgumentParser, *, populations: bool = False) -> No
         "--workers",
         type=int,
         metavar="N",
-        help=f"with --engine dask and no --scheduler: local workers (default {DEFAULT_WORKERS})",
+        help=f"with --engine dask and no --scheduler: local worker processes (default "
+        f"{DEFAULT_WORKERS})",
     )
 
 
@@ -95,8 +96,14 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     workers = args.workers or DEFAULT_WORKERS
     if workers < 1:
         raise CareProfilesError("--workers must be 1 or more")
+    # worker processes, each with its share of the machine's memory as its limit (Dask
+    # spills to disk beyond it); threads would all measure the one process's memory
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=":0"
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client

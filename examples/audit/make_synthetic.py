@@ -26,6 +26,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -85,15 +86,17 @@ def _activity(rng: np.random.Generator, first: int, n: int) -> tuple[pd.DataFram
         stage_lines = lines[lines["stage"] == stage.id]
         for service_id, service_lines in stage_lines.groupby("service", sort=False):
             uptake = float(service_lines["uptake"].iloc[0])
-            factor = np.array([UPTAKE_FACTOR.get(a, {}).get(str(service_id), 1.0)
-                               for a in area[inside]])
+            factor = np.array(
+                [UPTAKE_FACTOR.get(a, {}).get(str(service_id), 1.0) for a in area[inside]]
+            )
             recipients = inside[rng.random(len(inside)) < np.minimum(uptake * factor, 1.0)]
             staff = service_lines[service_lines["kind"] == "staff"]
             contacts = (
                 _count(rng, float(staff["contacts"].iloc[0]), len(recipients))
-                if len(staff) else np.zeros(len(recipients), dtype=np.int64)
+                if len(staff)
+                else np.zeros(len(recipients), dtype=np.int64)
             )
-            for line in service_lines.itertuples():
+            for line in cast(Any, service_lines).itertuples():
                 if line.kind == "staff":
                     attended = rng.binomial(contacts, line.share) * int(line.count)
                     who = np.repeat(recipients, attended)
@@ -104,23 +107,52 @@ def _activity(rng: np.random.Generator, first: int, n: int) -> tuple[pd.DataFram
                     who = recipients
                     minutes = np.full(len(who), np.nan)
                     quantity = _count(rng, float(line.contacts), len(who)).astype(float)
-                pieces.append(_rows(rng, stage.id, str(service_id), line.code, who, minutes,
-                                    quantity, ids, area, death))
+                pieces.append(
+                    _rows(
+                        rng,
+                        stage.id,
+                        str(service_id),
+                        line.code,
+                        who,
+                        minutes,
+                        quantity,
+                        ids,
+                        area,
+                        death,
+                    )
+                )
         extra = inside[rng.random(len(inside)) < 0.3]  # a GP call not tied to a service
-        pieces.append(_rows(rng, stage.id, "", "gp", extra, np.full(len(extra), 10.0),
-                            np.full(len(extra), np.nan), ids, area, death))
+        pieces.append(
+            _rows(
+                rng,
+                stage.id,
+                "",
+                "gp",
+                extra,
+                np.full(len(extra), 10.0),
+                np.full(len(extra), np.nan),
+                ids,
+                area,
+                death,
+            )
+        )
         for outcome in stage.outcomes:
             recorded = inside[rng.random(len(inside)) < COMPLETENESS]
             base = outcome.target if outcome.target is not None else 0.7
             base = base - 0.05 if outcome.direction != "lower" else base + 0.03
-            shift = np.array([OUTCOME_SHIFT.get(a, {}).get(outcome.id, 0.0)
-                              for a in area[recorded]])
+            shift = np.array(
+                [OUTCOME_SHIFT.get(a, {}).get(outcome.id, 0.0) for a in area[recorded]]
+            )
             rate = np.clip(base + shift, 0.0, 1.0)
-            outcome_pieces.append(pd.DataFrame({
-                "patient_id": ids[recorded],
-                "outcome": outcome.id,
-                "value": (rng.random(len(recorded)) < rate).astype(np.int64),
-            }))
+            outcome_pieces.append(
+                pd.DataFrame(
+                    {
+                        "patient_id": ids[recorded],
+                        "outcome": outcome.id,
+                        "value": (rng.random(len(recorded)) < rate).astype(np.int64),
+                    }
+                )
+            )
     activity = pd.concat(pieces, ignore_index=True)
     activity = activity.sort_values(["date", "patient_id"], kind="stable").reset_index(drop=True)
     outcomes = pd.concat(outcome_pieces, ignore_index=True)
@@ -128,22 +160,31 @@ def _activity(rng: np.random.Generator, first: int, n: int) -> tuple[pd.DataFram
 
 
 def _rows(
-    rng: np.random.Generator, stage: str, service: str, code: str, who: np.ndarray,
-    minutes: np.ndarray, quantity: np.ndarray, ids: np.ndarray, area: np.ndarray,
+    rng: np.random.Generator,
+    stage: str,
+    service: str,
+    code: str,
+    who: np.ndarray,
+    minutes: np.ndarray,
+    quantity: np.ndarray,
+    ids: np.ndarray,
+    area: np.ndarray,
     death: np.ndarray,
 ) -> pd.DataFrame:
     low, high = WINDOWS[stage]
     day = death[who] + rng.integers(low, high + 1, len(who))
-    return pd.DataFrame({
-        "patient_id": ids[who],
-        "stage": stage,
-        "service": service,
-        "code": code,
-        "minutes": pd.array(minutes, dtype="Int64"),
-        "quantity": pd.array(quantity, dtype="Int64"),
-        "area": area[who],
-        "date": (FIRST_DAY + day.astype("timedelta64[D]")).astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": ids[who],
+            "stage": stage,
+            "service": service,
+            "code": code,
+            "minutes": pd.array(minutes, dtype="Int64"),
+            "quantity": pd.array(quantity, dtype="Int64"),
+            "area": area[who],
+            "date": (FIRST_DAY + day.astype("timedelta64[D]")).astype(str),
+        }
+    )
 
 
 def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
@@ -156,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=PATIENTS, help="patients to invent")
     parser.add_argument("--seed", type=int, default=SEED, help="random seed")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write to")
-    parser.add_argument("--parquet", action="store_true",
-                        help="write the activity as a Parquet dataset (activity/ folder)")
+    parser.add_argument(
+        "--parquet",
+        action="store_true",
+        help="write the activity as a Parquet dataset (activity/ folder)",
+    )
     parser.add_argument("--chunk", type=int, default=5_000, help="patients per Parquet file")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
