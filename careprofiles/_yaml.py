@@ -210,7 +210,17 @@ class _Builder:
         anchors = self.anchors
         nodes = 0
         plain_get = _PLAIN.get
+        no_key = _NO_KEY
+        str_tag, merge_tag = _STR_TAG, _MERGE_TAG
         top: _Frame | None = None
+        # the innermost open collection's state is kept in local variables (much faster
+        # than the frame's attributes) and written back to its frame when another
+        # collection opens inside it, or before the slow paths (_key, _value) run
+        container: Any = None
+        is_map = False
+        key: Any = no_key
+        key_line = 0
+        key_is_merge = False
         while True:
             event = get_event()
             if event is None:
@@ -224,8 +234,8 @@ class _Builder:
                 if tag is None and event.implicit[0]:  # plain: resolve 1, 0.8, yes, ~
                     found = plain_get(text)
                     tag, value = found if found is not None else _plain(text, event)
-                    is_merge = tag == _MERGE_TAG
-                elif tag is None or tag == "!" or tag == _STR_TAG:
+                    is_merge = tag == merge_tag
+                elif tag is None or tag == "!" or tag == str_tag:
                     value = text  # quoted, or a literal/folded block: text
                 else:
                     value = self._tagged(event, tag, event.start_mark.line + 1)
@@ -245,15 +255,16 @@ class _Builder:
                 nodes += 1
                 if nodes > _MAX_NODES:
                     raise self.too_many(line)
-                container: LineDict | LineList = (
-                    LineDict(line) if kind is mapping_start else LineList(line)
-                )
+                if top is not None:
+                    top.key, top.key_line, top.key_is_merge = key, key_line, key_is_merge
+                is_map = kind is mapping_start
+                container = LineDict(line) if is_map else LineList(line)
                 top = _Frame(container, event.anchor, nodes)
                 stack.append(top)
+                key, key_line, key_is_merge = no_key, 0, False
                 continue
             elif kind is mapping_end or kind is sequence_end:
                 frame = stack.pop()
-                top = stack[-1] if stack else None
                 value = frame.value
                 line = value.line
                 is_merge = False
@@ -261,6 +272,12 @@ class _Builder:
                     self._merge(value, frame.merged)
                 if frame.anchor is not None:
                     anchors[frame.anchor] = (value, nodes - frame.start + 1)
+                if stack:
+                    top = stack[-1]
+                    container, is_map = top.value, top.is_map
+                    key, key_line, key_is_merge = top.key, top.key_line, top.key_is_merge
+                else:
+                    top = None
             elif kind is alias:
                 line = event.start_mark.line + 1
                 self.aliases += 1
@@ -295,25 +312,24 @@ class _Builder:
             if top is None:
                 root = value
                 self.root_line = line or event.start_mark.line + 1
-            elif not top.is_map:
-                lst: LineList = top.value  # type: ignore[assignment]
-                lst.append(value)
-                lst.item_lines.append(line or event.start_mark.line + 1)
-            elif top.key is _NO_KEY:
+            elif not is_map:
+                container.append(value)
+                container.item_lines.append(line or event.start_mark.line + 1)
+            elif key is no_key:
                 line = line or event.start_mark.line + 1
                 if type(value) is str and not is_merge:  # the common case, inline
-                    top.key, top.key_line, top.key_is_merge = value, line, False
+                    key, key_line, key_is_merge = value, line, False
                 else:
                     self._key(top, value, line, is_merge)
+                    key, key_line, key_is_merge = top.key, top.key_line, top.key_is_merge
+            elif type(key) is str and not key_is_merge and key not in container:
+                container[key] = value  # the common case, inline
+                container.key_lines[key] = key_line
+                key = no_key
             else:
-                key = top.key
-                mapping: LineDict = top.value  # type: ignore[assignment]
-                if type(key) is str and not top.key_is_merge and key not in mapping:
-                    mapping[key] = value  # the common case, inline
-                    mapping.key_lines[key] = top.key_line
-                    top.key = _NO_KEY
-                else:
-                    self._value(top, value)
+                top.key, top.key_line, top.key_is_merge = key, key_line, key_is_merge
+                self._value(top, value)
+                key = no_key
         self.nodes = nodes
         return root
 

@@ -233,6 +233,55 @@ def test_locations_from_a_validation_context() -> None:
     assert service.staff[0].location == "stage.yaml:7"
 
 
+def test_source_is_kept_through_copies_and_pickling() -> None:
+    import copy
+    import pickle
+
+    line = StaffLine(role="nurse")
+    line._file, line._line = "stage.yaml", 9  # allowed on a frozen model: not a field
+    assert (line._file, line._line, line.location) == ("stage.yaml", 9, "stage.yaml:9")
+    with pytest.raises(pydantic.ValidationError):
+        line.role = "gp"  # type: ignore[misc]
+    for again in (pickle.loads(pickle.dumps(line)), copy.deepcopy(line), line.model_copy()):
+        assert again.location == "stage.yaml:9"
+        assert again == line
+    # the source is part of equality, as pydantic's private attributes are
+    assert line != StaffLine(role="nurse")
+    built = StaffLine.model_construct(role="nurse")
+    assert (built._file, built._line, built.location) == (None, None, "")
+    built._line = 4
+    assert (built._line, built.location) == (4, "")
+
+
+def test_sources_are_not_pydantic_private_attributes() -> None:
+    # pydantic initialises declared private attributes model by model, copying each
+    # default: a third of the time taken to validate a large pathway
+    for model in (Stage, Service, StaffLine, Contacts, Item, Cohort, PathwayFile):
+        assert model.__private_attributes__ == {}, model
+    assert set(Pathway.__private_attributes__) == {"_folder"}
+    pathway = Pathway.model_validate(
+        {
+            "id": "p",
+            "name": "P",
+            "price_year": "2024/25",
+            "cohort": {"patients": 10},
+            "stages": [
+                {
+                    "id": "s",
+                    "duration_weeks": 1,
+                    "services": [
+                        {"id": "v", "setting": "home", "items": [{"code": "x", "quantity": 1}]}
+                    ],
+                }
+            ],
+        },
+        context={"file": "pathway.yaml"},
+    )
+    assert pathway.folder is None
+    assert pathway.location == "pathway.yaml"
+    assert pathway.stages[0].services[0].items[0]._file == "pathway.yaml"
+
+
 def test_schema_has_the_docstrings() -> None:
     schema = Stage.model_json_schema()
     assert schema["additionalProperties"] is False

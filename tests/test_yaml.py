@@ -286,3 +286,25 @@ def test_round_trip_matches_safe_load(data: dict[str, Any], flow: bool | None) -
         got, problems = read_yaml(path)
     assert problems == []
     assert got == yaml.safe_load(text)
+
+
+def _nesting_bound_by_hand(raw: bytes) -> int:
+    """The bound computed plainly: the deepest running count of open brackets, plus
+    the longest run of spaces and '-', '?', ':' markers at the start of a line."""
+    text = raw.decode("utf-8-sig")
+    depth = deepest = 0
+    for byte in raw:
+        depth += {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0)
+        deepest = max(deepest, depth)
+    block = max(len(line) - len(line.lstrip(" -?:")) for line in text.split("\n"))
+    return deepest + block
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list(" -?:[]{}\n\r\ta#é'\"")), max_size=60),
+    st.booleans(),
+)
+def test_nesting_bound(text: str, bom: bool) -> None:
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    assert yaml_module._nesting_bound(raw, raw.decode("utf-8-sig")) == _nesting_bound_by_hand(raw)
