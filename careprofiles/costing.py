@@ -4,11 +4,16 @@ Costing follows ``docs/costing.md`` (the rules of ``careprofiles/1``). The pathw
 first *compiled* into a :class:`CostModel`: a table of parameters (every number that
 can change: durations, reaches, uptakes, frequencies, minutes, counts, shares,
 quantities, unit costs, the cohort) and, for every staff line and item, the indices of
-the parameters it multiplies. :meth:`CostModel.evaluate` then computes every line for
-any number of parameter sets at once, as numpy arrays of shape ``(sets, lines)``.
-Deterministic costing evaluates one set (the base values); Monte Carlo evaluates the
-draws; one-way sensitivity evaluates the low and high end of each parameter. All three
-share this one piece of arithmetic, so they cannot disagree.
+the parameters it multiplies. :meth:`CostModel.evaluate` then computes every figure of
+every line for any number of parameter sets at once, as numpy arrays of shape
+``(sets, lines)``. Deterministic costing evaluates one set (the base values); Monte
+Carlo evaluates the draws; one-way sensitivity evaluates the low and high end of each
+parameter. All three take each line's cost per cohort patient from one piece of
+arithmetic, :class:`LinePlan` (the same operations as ``evaluate``, in the same order,
+done only for what varies between sets), and add lines up with one function,
+:meth:`CostModel.stage_sums` (each stage's lines in order, then the stages in order),
+so they cannot disagree: a pathway with nothing uncertain simulates to exactly the
+deterministic figures.
 
 For stage *s* (duration D weeks, reach R), service *v* (uptake U):
 
@@ -24,8 +29,10 @@ For stage *s* (duration D weeks, reach R), service *v* (uptake U):
 from __future__ import annotations
 
 import html
+import itertools
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +45,15 @@ from careprofiles.errors import MissingCodeError, Problem, TariffError
 from careprofiles.models import Pathway
 from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
-__all__ = ["CostModel", "CostResult", "Evaluation", "Parameter", "compile_model", "cost"]
+__all__ = [
+    "CostModel",
+    "CostResult",
+    "Evaluation",
+    "LinePlan",
+    "Parameter",
+    "compile_model",
+    "cost",
+]
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.intp]
@@ -156,6 +171,410 @@ class CostModel:
             cost_per_patient=per_patient,
             cohort=cohort,
         )
+
+    def plan(self, varying: Sequence[int] = ()) -> LinePlan:
+        """A :class:`LinePlan` for parameter sets in which only ``varying`` differ."""
+        key = tuple(int(i) for i in varying)
+        plans: dict[tuple[int, ...], LinePlan] = self.__dict__.setdefault("_plans", {})
+        found = plans.get(key)
+        if found is None:
+            if len(plans) >= 8:  # a few plans are reused (cost, simulate, sensitivity)
+                plans.clear()
+            found = plans[key] = LinePlan(self, key)
+        return found
+
+    def line_costs(self, values: FloatArray) -> FloatArray:
+        """Cost per cohort patient of every line, shape ``(lines, sets)``.
+
+        ``values`` are parameter sets of shape ``(sets, parameters)``, as for
+        :meth:`evaluate`; the result is ``evaluate(values).cost_per_patient`` transposed,
+        to the last bit, computed with only the columns of ``values`` that differ
+        between sets gathered per set (see :class:`LinePlan`).
+        """
+        v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        varying = np.flatnonzero((v != v[0]).any(axis=0)) if v.shape[0] > 1 else ()
+        plan = self.plan(tuple(int(i) for i in varying))
+        drawn = np.ascontiguousarray(v[:, plan.varying].T)
+        costs = plan.line_costs(drawn, v[0])
+        return np.ascontiguousarray(np.broadcast_to(costs, (costs.shape[0], v.shape[0])))
+
+    def stage_bounds(self) -> IndexArray:
+        """Where each stage's lines start and end: shape ``(stages + 1,)``.
+
+        Lines are compiled stage by stage, so each stage's lines are contiguous (a
+        stage whose lines all failed to compile has none: its bounds are equal).
+        """
+        cached: IndexArray | None = self.__dict__.get("_bounds")
+        if cached is None:
+            ids = [s.id for s in self.pathway.stages]
+            stages = self.lines["stage"].to_numpy(dtype=object)
+            position = {s: i for i, s in enumerate(ids)}
+            codes = np.fromiter((position[s] for s in stages), dtype=np.intp, count=len(stages))
+            if (np.diff(codes) < 0).any():
+                raise ValueError("the lines of a cost model must be in the pathway's stage order")
+            cached = np.searchsorted(codes, np.arange(len(ids) + 1), side="left").astype(np.intp)
+            self.__dict__["_bounds"] = cached
+        return cached
+
+    def stage_sums(self, line_costs: FloatArray) -> FloatArray:
+        """Each stage's sum of lines, shape ``(stages, sets)``, from ``(lines, sets)``.
+
+        Every figure that adds lines up (:class:`CostResult`, :func:`simulate
+        <careprofiles.uncertainty.simulate>`, :func:`sensitivity
+        <careprofiles.uncertainty.sensitivity>`) uses this one function, so that a
+        pathway with nothing uncertain simulates to exactly the deterministic figures.
+        Each set's lines are added one after another, in line order, independently of
+        the other sets (so the result does not depend on how many sets are summed at
+        once); a stage with no lines sums to 0.
+        """
+        bounds = self.stage_bounds()
+        return _sequential_sums(line_costs, bounds)
+
+    @staticmethod
+    def pathway_sums(stage_sums: FloatArray) -> FloatArray:
+        """The pathway's sum of its stages, shape ``(sets,)``, from ``(stages, sets)``.
+
+        Stages are added one after another, in pathway order (see :meth:`stage_sums`).
+        """
+        bounds = np.array([0, stage_sums.shape[0]], dtype=np.intp)
+        sums: FloatArray = _sequential_sums(stage_sums, bounds)[0]
+        return sums
+
+
+def _sequential_sums(rows: FloatArray, bounds: IndexArray) -> FloatArray:
+    """Sums of ``rows[bounds[i]:bounds[i + 1]]`` along axis 0, one row after another.
+
+    numpy reduces a C-contiguous ``(rows, sets)`` array along axis 0 by adding whole
+    rows in order (its inner loop runs along the sets), so each set's sum is the plain
+    sequential sum of its column, independently of the other columns. A single column
+    would be summed pairwise instead (numpy coalesces it to one dimension), so it is
+    summed as two identical columns. ``tests/test_costing.py`` checks both facts.
+    """
+    matrix = np.asarray(rows, dtype=np.float64)
+    sets = matrix.shape[1]
+    matrix = np.repeat(matrix, 2, axis=1) if sets == 1 else np.ascontiguousarray(matrix)
+    out = np.zeros((len(bounds) - 1, matrix.shape[1]), dtype=np.float64)
+    for i, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+        if end > start:
+            np.add.reduce(matrix[start:end], axis=0, out=out[i])
+    return out[:, :1] if sets == 1 else out
+
+
+@dataclass(frozen=True)
+class _Take:
+    """The values of one parameter a row: a column when none of them varies between
+    sets, else gathered (one row copied a row) from the plan's parameter rows."""
+
+    index: IndexArray
+    """Parameter indices, one a row."""
+    rows: IndexArray | None
+    """Each one's row in the parameter rows; None when none of them varies."""
+
+    def values(self, rows: FloatArray, fixed: FloatArray, out: FloatArray) -> FloatArray:
+        """``(rows, 1)`` (new), or ``(rows, sets)`` gathered into ``out``."""
+        if self.rows is None:
+            return fixed[self.index][:, np.newaxis]
+        return np.take(rows, self.rows, axis=0, out=out[: len(self.rows)], mode="clip")
+
+
+@dataclass(frozen=True)
+class _LineFactor:
+    """One factor of every line's product: the product of its terms, in order (the
+    skill mix is count x share; unit cost, uptake and reach have one term each).
+
+    How it is applied depends on which lines vary (chosen once, by :class:`LinePlan`):
+
+    * ``fixed``: no term varies on any line: one ``(lines, 1)`` column;
+    * ``runs``: one term, whose lines come in long runs of one parameter (a stage's
+      reach): each run is multiplied by its row, with no gather;
+    * ``some``: few lines vary: a column that is 1.0 on the varying lines, then those
+      lines alone (x * 1.0 == x exactly, so each line is multiplied once by its value);
+    * ``all``: the terms are gathered for every line and multiplied.
+    """
+
+    terms: tuple[IndexArray, ...]
+    mode: str
+    takes: tuple[_Take, ...] = ()
+    """``all``: each term for every line; ``some``: each term on :attr:`lines`;
+    ``runs``: the term once a run."""
+    lines: IndexArray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    """``some``: the lines where a term varies; ``runs``: where each run starts, and
+    the number of lines."""
+
+    def column(self, fixed: FloatArray) -> FloatArray:
+        """The product of the terms' fixed values, ``(lines, 1)``."""
+        out = fixed[self.terms[0]]
+        for term in self.terms[1:]:
+            out = out * fixed[term]
+        if self.mode == "some":
+            out[self.lines] = 1.0
+        return out[:, np.newaxis]
+
+    def scale(
+        self, product: FloatArray, rows: FloatArray, fixed: FloatArray, work: _Workspace
+    ) -> FloatArray:
+        """``product`` times this factor, line by line (in place where it can be)."""
+        if self.mode == "fixed":
+            return _times(product, self.column(fixed), work.product)
+        if self.mode == "runs":
+            if product.shape[1] < work.sets:
+                product = np.multiply(product, 1.0, out=work.product)
+            (take,) = self.takes
+            values = take.values(rows, fixed, work.line_work[0])
+            for r, (start, end) in enumerate(itertools.pairwise(self.lines.tolist())):
+                product[start:end] *= values[r]
+            return product
+        if self.mode == "some":
+            product = _times(product, self.column(fixed), work.product)
+            if product.shape[1] < work.sets:
+                product = np.multiply(product, 1.0, out=work.product)
+            product[self.lines] *= self._product(rows, fixed, work)
+            return product
+        return _times(product, self._product(rows, fixed, work), work.product)
+
+    def _product(self, rows: FloatArray, fixed: FloatArray, work: _Workspace) -> FloatArray:
+        first, *others = self.takes
+        out = first.values(rows, fixed, work.line_work[0])
+        for take in others:
+            values = take.values(rows, fixed, work.line_work[1])
+            if out.shape[1] < values.shape[1]:
+                out = np.multiply(out, values, out=work.line_work[1][: len(out)])
+            else:
+                out = np.multiply(out, values, out=out)
+        return out
+
+
+class _Workspace:
+    """Buffers for :meth:`LinePlan.costs` with ``sets`` columns, reused call after call
+    (fresh large arrays cost a page fault every 4 KiB, every time)."""
+
+    def __init__(self, plan: LinePlan, sets: int) -> None:
+        self.sets = sets
+        groups = plan.n_groups if plan.groups_vary else 0
+        self.source = np.empty((groups + plan.hours_end - plan.hours_start, sets))
+        self.group_work = np.empty((groups, sets))
+        self.product = np.empty((plan.lines, sets))
+        self.line_work = (np.empty((plan.lines, sets)), np.empty((plan.lines, sets)))
+
+
+def _times(product: FloatArray, factor: FloatArray, wide: FloatArray) -> FloatArray:
+    """``product * factor`` (broadcast): in place, or into ``wide`` when ``product`` is
+    a ``(rows, 1)`` column and ``factor`` is not."""
+    if product.shape[1] >= factor.shape[1]:
+        return np.multiply(product, factor, out=product)
+    return np.multiply(product, factor, out=wide)
+
+
+_FEW = 0.25
+"""Below this share of varying lines, a factor is applied to those lines alone."""
+_LONG_RUN = 64
+"""Lines a run needs on average for a factor to be applied run by run."""
+
+
+class LinePlan:
+    """Every line's cost per cohort patient, for sets in which only some parameters vary.
+
+    Computes what :meth:`CostModel.evaluate` computes for ``cost_per_patient``, with the
+    same operations on the same numbers in the same order, so the same figures to the
+    last bit (``tests/test_costing.py`` checks it), but only that figure, and faster:
+
+    * a factor whose parameters do not vary is a ``(lines, 1)`` column broadcast over
+      the sets, not a ``(lines, sets)`` gather; one that varies on a few lines only is
+      applied to those lines only;
+    * contacts (frequency x duration x 7 for per-day contacts) and hours before the
+      skill mix ((contacts x (minutes + travel)) / 60) are computed once for each
+      distinct combination of their parameters (once a service, not once a line),
+      then gathered to the lines; multiplications by the constant 1 (the duration of
+      per-stage contacts and items, the x 1 of per-week ones) are skipped, which
+      changes no figure;
+    * the products are done in place, in buffers reused from call to call.
+
+    The layout is lines by sets (each set a column), so that gathers copy whole rows
+    and the sums over lines (:meth:`CostModel.stage_sums`) add whole rows.
+
+    The parameter rows (:meth:`parameter_rows`) hold the varying parameters' values,
+    one row each in the order of :attr:`varying`, then the fixed values of the
+    parameters that a gather needs beside them (:attr:`extra`).
+    """
+
+    def __init__(self, model: CostModel, varying: tuple[int, ...]) -> None:
+        n_params = len(model.parameters)
+        if len(set(varying)) != len(varying) or any(not 0 <= i < n_params for i in varying):
+            raise ValueError("varying must list distinct parameter indices")
+        if _ONE in varying or _ZERO in varying:
+            raise ValueError("parameters 0 and 1 are the constants 1 and 0: they cannot vary")
+        self.varying = np.asarray(varying, dtype=np.intp)
+        self.lines = len(model.per_hour)
+        is_varying = np.zeros(n_params, dtype=np.bool_)
+        is_varying[self.varying] = True
+        self._is_varying = is_varying
+        self._extra: list[IndexArray] = []
+
+        # distinct (frequency, duration, x7, minutes, travel): one a service's contacts,
+        # one an item's
+        keys = np.column_stack(
+            [model.freq, model.dur, model.mult.view(np.int64), model.minutes, model.travel]
+        ).astype(np.int64)
+        if len(keys):
+            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        else:
+            first = inverse = np.empty(0, dtype=np.intp)
+        first = np.asarray(first, dtype=np.intp)
+        line_group = np.asarray(inverse, dtype=np.intp).reshape(-1)
+        hour = np.zeros(len(first), dtype=np.bool_)
+        hour[line_group[model.per_hour]] = True
+        mult = model.mult[first]
+        x7 = mult != 1.0
+        timed = (model.dur[first] != _ONE) | x7
+        # order the groups so that those multiplied by a duration, those multiplied by
+        # 7 and those with hours are each contiguous:
+        # [untimed][untimed, hours][timed, hours][x7, hours][x7][timed]
+        rank = np.select(
+            [~timed & ~hour, ~timed, ~x7 & hour, x7 & hour, x7],
+            [0, 1, 2, 3, 4],
+            default=5,
+        )
+        order = np.argsort(rank, kind="stable")
+        rank, first, mult = rank[order], first[order], mult[order]
+        new_position = np.empty(len(order), dtype=np.intp)
+        new_position[order] = np.arange(len(order), dtype=np.intp)
+        line_group = new_position[line_group]
+        self.timed_start = int(np.searchsorted(rank, 2))
+        self.x7 = (int(np.searchsorted(rank, 3)), int(np.searchsorted(rank, 5)))
+        self.x7_mult = mult[self.x7[0] : self.x7[1]][:, np.newaxis]
+        self.hours_start = int(np.searchsorted(rank, 1))
+        self.hours_end = int(np.searchsorted(rank, 4))
+        n_groups = self.n_groups = len(first)
+        self.line_source = np.where(
+            model.per_hour, n_groups + line_group - self.hours_start, line_group
+        ).astype(np.intp)
+        hours = slice(self.hours_start, self.hours_end)
+        self.freq = self._take(model.freq[first])
+        self.dur = self._take(model.dur[first][self.timed_start :])
+        self.minutes = self._take(model.minutes[first][hours])
+        self.travel = self._take(model.travel[first][hours])
+        self.groups_vary = any(
+            t.rows is not None for t in (self.freq, self.dur, self.minutes, self.travel)
+        )
+        self.factors: tuple[_LineFactor, ...] = (
+            self._factor((model.count, model.share)),
+            self._factor((model.unit_cost,)),
+            self._factor((model.uptake,)),
+            self._factor((model.reach,)),
+        )
+        self.cohort_takes = tuple(self._take(np.array([i])) for i in model.cohort_params)
+        self.extra = np.unique(np.concatenate([np.empty(0, dtype=np.intp), *self._extra]))
+        row_of = np.full(n_params, -1, dtype=np.intp)
+        row_of[self.varying] = np.arange(len(varying), dtype=np.intp)
+        row_of[self.extra] = len(varying) + np.arange(len(self.extra), dtype=np.intp)
+        self._row_of = row_of
+        # now that every row is placed, point each gather at its rows
+        self.freq, self.dur, self.minutes, self.travel = (
+            self._placed(t) for t in (self.freq, self.dur, self.minutes, self.travel)
+        )
+        self.factors = tuple(
+            replace(f, takes=tuple(self._placed(t) for t in f.takes)) for f in self.factors
+        )
+        self.cohort_takes = tuple(self._placed(t) for t in self.cohort_takes)
+
+    def _take(self, index: IndexArray) -> _Take:
+        index = np.asarray(index, dtype=np.intp)
+        varies = self._is_varying[index]
+        if not varies.any():
+            return _Take(index, None)
+        self._extra.append(index[~varies])
+        return _Take(index, index)  # parameter indices for now; rows once placed
+
+    def _placed(self, take: _Take) -> _Take:
+        return take if take.rows is None else _Take(take.index, self._row_of[take.rows])
+
+    def _factor(self, terms: tuple[IndexArray, ...]) -> _LineFactor:
+        terms = tuple(np.asarray(t, dtype=np.intp) for t in terms)
+        varies = np.zeros(self.lines, dtype=np.bool_)
+        for term in terms:
+            varies |= self._is_varying[term]
+        if not varies.any():
+            return _LineFactor(terms, "fixed")
+        if len(terms) == 1:
+            (term,) = terms
+            starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1]])
+            if len(starts) * _LONG_RUN <= self.lines:
+                bounds = np.r_[starts, self.lines].astype(np.intp)
+                return _LineFactor(terms, "runs", (self._take(term[starts]),), bounds)
+        if varies.mean() <= _FEW:
+            lines = np.flatnonzero(varies).astype(np.intp)
+            return _LineFactor(terms, "some", tuple(self._take(t[lines]) for t in terms), lines)
+        return _LineFactor(terms, "all", tuple(self._take(t) for t in terms))
+
+    def parameter_rows(self, fixed: FloatArray, sets: int, blocks: int = 1) -> FloatArray:
+        """A new ``(blocks, varying + extra, sets)`` array of parameter rows: each block
+        a separate call's. The extra rows hold their ``fixed`` values; the varying rows,
+        ``[:, :len(varying)]``, are left for the caller to fill (they are not set)."""
+        out = np.empty((blocks, len(self.varying) + len(self.extra), sets), dtype=np.float64)
+        out[:, len(self.varying) :] = fixed[self.extra][:, np.newaxis]
+        return out
+
+    def workspace(self, sets: int) -> _Workspace:
+        """Buffers for :meth:`costs` calls with ``sets`` columns."""
+        return _Workspace(self, sets)
+
+    def line_costs(self, drawn: FloatArray, fixed: FloatArray) -> FloatArray:
+        """Cost per cohort patient of every line, ``(lines, sets)`` or ``(lines, 1)``.
+
+        ``drawn`` holds the varying parameters' values, one row each in the order of
+        :attr:`varying`, one column a set (shape ``(varying, sets)``); ``fixed`` holds
+        every parameter's value (those of the varying ones are not read). The result
+        has one column when nothing varies.
+        """
+        sets = drawn.shape[1]
+        rows = self.parameter_rows(fixed, sets)[0]
+        rows[: len(self.varying)] = drawn
+        return self.costs(rows, fixed, self.workspace(sets)).copy()
+
+    def costs(self, rows: FloatArray, fixed: FloatArray, work: _Workspace) -> FloatArray:
+        """:meth:`line_costs` from parameter rows (a block of :meth:`parameter_rows`),
+        into ``work``'s buffers: valid until its next use."""
+        if fixed[_ONE] != 1.0 or fixed[_ZERO] != 0.0:
+            raise ValueError("parameters 0 and 1 must be the constants 1 and 0")
+        n_groups = self.n_groups
+        if self.groups_vary:
+            source = work.source
+        else:
+            source = np.empty((n_groups + self.hours_end - self.hours_start, 1))
+        contacts = source[:n_groups]
+        if self.freq.rows is None:
+            contacts[...] = self.freq.values(rows, fixed, contacts)
+        else:
+            self.freq.values(rows, fixed, contacts)
+        timed = contacts[self.timed_start :]
+        timed *= self.dur.values(rows, fixed, work.group_work)
+        contacts[self.x7[0] : self.x7[1]] *= self.x7_mult
+        minutes = self.minutes.values(rows, fixed, work.group_work)
+        travel = self.travel.values(rows, fixed, work.line_work[0])
+        if minutes.shape[1] < travel.shape[1]:
+            minutes = np.add(minutes, travel, out=travel)
+        else:
+            minutes = np.add(minutes, travel, out=minutes)
+        hours = source[n_groups:]
+        np.multiply(contacts[self.hours_start : self.hours_end], minutes, out=hours)
+        hours /= 60.0
+        if self.groups_vary:
+            product = np.take(source, self.line_source, axis=0, out=work.product, mode="clip")
+        else:
+            product = source[self.line_source]
+        for factor in self.factors:
+            product = factor.scale(product, rows, fixed, work)
+        return product
+
+    def cohort(self, rows: FloatArray, fixed: FloatArray) -> FloatArray:
+        """Cohort size from parameter rows, shape ``(sets,)`` or ``(1,)`` (as
+        :meth:`CostModel.evaluate` computes it)."""
+        parts = [t.values(rows, fixed, np.empty((1, rows.shape[1])))[0] for t in self.cohort_takes]
+        if len(parts) == 1:
+            return np.array(parts[0], dtype=np.float64)
+        pop, deaths, share = parts
+        cohort: FloatArray = pop * deaths / 1000.0 * share
+        return cohort
 
 
 class _Builder:
@@ -460,8 +879,12 @@ class CostResult:
     @classmethod
     def from_model(cls, model: CostModel) -> CostResult:
         """Evaluate ``model`` at its base values."""
-        ev = model.evaluate(model.base_values()[np.newaxis, :])
+        base = model.base_values()
+        ev = model.evaluate(base[np.newaxis, :])
         cohort = float(ev.cohort[0])
+        # the figure every sum adds up, from the arithmetic simulate uses (the same
+        # figures as ev.cost_per_patient, to the last bit)
+        per_line = model.plan().line_costs(np.empty((0, 1)), base)
         lines = model.lines.copy()
         figures = {
             "duration_weeks": model.base_values()[model.dur],
@@ -477,7 +900,7 @@ class CostResult:
             "reach": ev.reach[0],
             "cost_per_patient_receiving": ev.cost_per_patient_receiving[0],
             "cost_per_patient_reached": ev.cost_per_patient_reached[0],
-            "cost_per_patient": ev.cost_per_patient[0],
+            "cost_per_patient": per_line[:, 0],
         }
         for name, values in figures.items():
             lines[name] = values
@@ -497,10 +920,19 @@ class CostResult:
         lines["wte"] = lines["hours_population"] / lines["hours_per_wte"]
         return cls(model.pathway, model.tariff, model, lines, cohort)
 
+    def _stage_per_patient(self) -> FloatArray:
+        """Each stage's cost per cohort patient, summed by :meth:`CostModel.stage_sums`."""
+        cached: FloatArray | None = self.__dict__.get("_stage_sums")
+        if cached is None:
+            per_line = self.lines["cost_per_patient"].to_numpy(dtype=np.float64)
+            cached = self.model.stage_sums(per_line[:, np.newaxis])
+            self.__dict__["_stage_sums"] = cached
+        return cached
+
     @property
     def per_patient(self) -> float:
-        """Pathway cost per cohort patient, in pounds."""
-        return float(self.lines["cost_per_patient"].to_numpy(dtype=np.float64).sum())
+        """Pathway cost per cohort patient, in pounds: the sum of the stages'."""
+        return float(self.model.pathway_sums(self._stage_per_patient())[0])
 
     @property
     def total(self) -> float:
@@ -515,9 +947,7 @@ class CostResult:
     def by_stage(self) -> pd.DataFrame:
         """Per stage: patients, cost per patient reaching it, per cohort patient, total."""
         g = self.lines.groupby("stage", sort=False)
-        sums = g[
-            ["cost_per_patient_reached", "cost_per_patient", "cost_population", "hours_population"]
-        ].sum()
+        sums = g[["cost_per_patient_reached", "hours_population"]].sum()
         out = pd.DataFrame(
             {
                 "stage": [s.id for s in self.pathway.stages],
@@ -528,21 +958,15 @@ class CostResult:
         )
         out["patients"] = out["reach"] * self.cohort
         out = out.join(sums, on="stage").fillna(
-            {
-                "cost_per_patient_reached": 0.0,
-                "cost_per_patient": 0.0,
-                "cost_population": 0.0,
-                "hours_population": 0.0,
-            }
+            {"cost_per_patient_reached": 0.0, "hours_population": 0.0}
         )
         out = out.rename(
-            columns={
-                "cost_per_patient_reached": "per_patient_reached",
-                "cost_per_patient": "per_patient",
-                "cost_population": "total",
-                "hours_population": "hours",
-            }
+            columns={"cost_per_patient_reached": "per_patient_reached", "hours_population": "hours"}
         )
+        # the same sums simulate makes (CostModel.stage_sums); a stage's total is its
+        # cost per patient x cohort, as the pathway's is
+        out["per_patient"] = self._stage_per_patient()[:, 0]
+        out["total"] = out["per_patient"] * self.cohort
         out["share_of_total"] = _share(out["per_patient"])
         return out[
             [

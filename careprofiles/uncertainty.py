@@ -1,17 +1,19 @@
 """Uncertainty: Monte Carlo simulation, one-way sensitivity, and tariff-cost uncertainty.
 
 Both analyses compile the pathway once (:func:`~careprofiles.costing.compile_model`)
-and then call :meth:`CostModel.evaluate <careprofiles.costing.CostModel.evaluate>`, the
-one piece of arithmetic that deterministic costing uses too, on a matrix of parameter
-sets: one row a draw (Monte Carlo) or one row per end of each uncertain number
-(sensitivity). So a pathway with nothing uncertain simulates to exactly the
+and then cost parameter sets (one a draw for Monte Carlo, one per end of each uncertain
+number for sensitivity) with the arithmetic and the sums that deterministic costing
+uses too (:class:`~careprofiles.costing.LinePlan`, :meth:`CostModel.stage_sums
+<careprofiles.costing.CostModel.stage_sums>`), gathering per set only the numbers that
+are uncertain. So a pathway with nothing uncertain simulates to exactly the
 deterministic figures, and the base row of a sensitivity run is exactly ``cost()``.
 
 Monte Carlo draws every uncertain number independently. The generator made from
 ``seed`` is split (``Generator.spawn``) into one stream per uncertain number, in the
 pathway's order, so the draws do not depend on the chunk size and the same seed gives
-the same figures to the last bit. Draws are made and evaluated a chunk at a time, so
-memory stays bounded whatever the number of draws.
+the same figures to the last bit. Draws are made a chunk at a time (at most 4,096 draws
+and about 256 MB) and costed in blocks of 256 draws, so memory stays bounded whatever
+the number of draws and the working arrays stay in the processor's cache.
 
 Tariff costs are numbers in the tariff CSV; their uncertainty comes from a separate
 file (:func:`load_tariff_uncertainty`, format in ``docs/uncertainty.md``)::
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from careprofiles.costing import CostModel, Parameter, compile_model
+from careprofiles.costing import CostModel, Parameter, _Workspace, compile_model
 from careprofiles.distributions import (
     DISTRIBUTIONS,
     Distribution,
@@ -74,6 +76,10 @@ _STAT_KEYS = ("mean", "sd", "p2.5", "p50", "p97.5")
 
 _MEMORY_BUDGET = 256 * 1024 * 1024
 """Bytes of working arrays a chunk of draws may use (the chunk size follows from it)."""
+_MAX_CHUNK = 4096
+"""Draws made at a time at most (more gains nothing: each stream's call is long enough)."""
+_BLOCK = 256
+"""Draws costed at a time: small enough for the lines-by-draws arrays to stay in cache."""
 _PROGRESS_WORK = 50_000_000
 """Draws x lines above which a progress bar is shown on a terminal."""
 
@@ -305,33 +311,43 @@ class _Sampler:
         self.drawn = 0
         self._buffer: FloatArray | None = None
 
-    def next(self, n: int, *, reuse: bool = False) -> FloatArray:
-        """The next ``n`` parameter sets, shape ``(n, parameters)`` (column-major).
+    def rows(self, n: int, out: FloatArray | None = None) -> FloatArray:
+        """The next ``n`` draws of the uncertain parameters, one row each.
 
-        With ``reuse``, the array of the previous call of the same size is overwritten
-        (its constant columns already hold the base values), so it is only valid until
-        the next call.
+        Without ``out``: a new array of shape ``(uncertain, n)``. With ``out`` of shape
+        ``(blocks, uncertain, width)``, the draws are spread over its blocks (draw ``d``
+        of parameter ``k`` goes to ``out[d // width, k, d % width]``) and ``out`` is
+        returned; columns past the ``n``-th are left as they were.
         """
-        values = self._buffer
-        if not reuse or values is None or values.shape[0] != n:
-            values = np.empty((n, len(self.base)), dtype=np.float64, order="F")
-            values[:] = self.base
-            if reuse:
-                self._buffer = values
-        for i, stream in zip(self.uncertain, self.streams, strict=True):
-            p = self.model.parameters[i]
+        target = np.empty((1, len(self.uncertain), n), dtype=np.float64) if out is None else out
+        width = target.shape[2]
+        full, rest = divmod(n, width)
+        if full + (rest > 0) > target.shape[0]:
+            raise ValueError(f"{n} draws do not fit in {target.shape[0]} blocks of {width}")
+        parameters = self.model.parameters
+        for k, (i, stream) in enumerate(zip(self.uncertain, self.streams, strict=True)):
+            p = parameters[i]
             dist = p.value
             assert isinstance(dist, Distribution)
             column = dist.sample(stream, n)
             if p.factor != 1.0:
                 column = column * p.factor
-            values[:, i] = column
+            target[:full, k, :] = column[: full * width].reshape(full, width)
+            if rest:
+                target[full, k, :rest] = column[full * width :]
             if isinstance(dist, Normal):
                 below = column < 0
                 if below.any():
                     count, low = self.negatives.get(i, (0, math.inf))
                     self.negatives[i] = (count + int(below.sum()), min(low, float(column.min())))
         self.drawn += n
+        return target[0] if out is None else target
+
+    def next(self, n: int) -> FloatArray:
+        """The next ``n`` parameter sets, shape ``(n, parameters)`` (column-major)."""
+        values = np.empty((n, len(self.base)), dtype=np.float64, order="F")
+        values[:] = self.base
+        values[:, self.uncertain] = self.rows(n).T
         return values
 
     def problems(self) -> list[Problem]:
@@ -468,47 +484,69 @@ def _summarise(x: FloatArray) -> FloatArray:
     return np.column_stack([mean, sd, q[0], q[1], q[2]])
 
 
-def _chunk_size(model: CostModel, draws: int) -> int:
-    lines, params = len(model.lines), len(model.parameters)
-    per_draw = 8 * (params + 20 * max(lines, 1))
-    return max(1, min(draws, _MEMORY_BUDGET // per_draw))
-
-
 class _Aggregator:
-    """Per-draw sums over lines, done as ``CostResult`` does them (so bit-identical)."""
+    """Per-draw figures, summed as ``CostResult`` sums them (so bit-identical).
 
-    def __init__(self, model: CostModel) -> None:
-        stages = model.lines["stage"].to_numpy()
+    Draws are costed in blocks of ``_BLOCK``, so that the working arrays (lines by
+    draws) stay in the processor's cache; the draws of a chunk are written straight
+    into their blocks' parameter rows (:meth:`LinePlan.parameter_rows
+    <careprofiles.costing.LinePlan.parameter_rows>`).
+    """
+
+    def __init__(self, model: CostModel, varying: list[int], fixed: FloatArray) -> None:
+        self.model = model
+        self.plan = model.plan(varying)
+        self.fixed = fixed
         self.ids = tuple(s.id for s in model.pathway.stages)
-        codes = {s: i for i, s in enumerate(self.ids)}
-        self.labels = np.array([codes[s] for s in stages], dtype=np.intp)
-        present = set(self.labels.tolist())
-        self.present = [i for i in range(len(self.ids)) if i in present]
+        self._work: dict[int, _Workspace] = {}
+        self._rows: FloatArray | None = None
 
-    def __call__(self, model: CostModel, values: FloatArray) -> FloatArray:
-        """Columns per_patient, total, cohort, then per stage per_patient and total."""
-        ev = model.evaluate(values)
-        n = values.shape[0]
-        # CostResult sums a contiguous column of lines (pairwise); sum each row alike
-        cpp = np.ascontiguousarray(ev.cost_per_patient)
-        per_patient = cpp.sum(axis=1)
-        cohort = ev.cohort
-        out = np.zeros((n, 3 + 2 * len(self.ids)), dtype=np.float64)
-        out[:, 0] = per_patient
-        out[:, 1] = per_patient * cohort
-        out[:, 2] = cohort
-        # CostResult.by_stage() is a pandas group-by sum of the lines; use the same
-        # kernel, over all draws of the chunk at once (lines by draws)
-        stage_pp = self._group(cpp.T)
-        stage_total = self._group((cpp * cohort[:, np.newaxis]).T)
-        for k, s in enumerate(self.present):
-            out[:, 3 + 2 * s] = stage_pp[k]
-            out[:, 4 + 2 * s] = stage_total[k]
-        return out
+    def chunk_size(self, draws: int) -> int:
+        """Draws made at a time: as many as fit the memory budget, up to ``_MAX_CHUNK``."""
+        rows = len(self.plan.varying) + len(self.plan.extra)
+        per_draw = 8 * (rows + 3 + 2 * len(self.ids))
+        return max(1, min(draws, _MAX_CHUNK, max(_BLOCK, _MEMORY_BUDGET // per_draw)))
 
-    def _group(self, lines_by_draw: FloatArray) -> FloatArray:
-        frame = pd.DataFrame(lines_by_draw, copy=False)
-        return frame.groupby(self.labels, sort=True).sum().to_numpy()
+    def rows(self, n: int, width: int) -> FloatArray:
+        """Parameter rows for ``n`` draws in blocks of ``width``: the first blocks of one
+        buffer, made for the first (largest) chunk and reused."""
+        blocks = -(-n // width)
+        found = self._rows
+        if found is None or found.shape[0] < blocks or found.shape[2] != width:
+            found = self._rows = self.plan.parameter_rows(self.fixed, width, blocks)
+        return found[:blocks]
+
+    def __call__(self, rows: FloatArray, n: int, out: FloatArray) -> None:
+        """Fill ``out`` (``n`` draws by :meth:`columns`) from parameter rows in blocks.
+
+        Columns: per_patient, total, cohort, then per stage per_patient and total.
+        """
+        model, plan, fixed = self.model, self.plan, self.fixed
+        width = rows.shape[2]
+        work = self._work.get(width)
+        if work is None:
+            work = self._work[width] = plan.workspace(width)
+        varying = len(plan.varying)
+        for block in range(rows.shape[0]):
+            start = block * width
+            stop = min(n, start + width)
+            rows_block = rows[block]
+            if stop - start < width:  # a short last block: finite numbers after the draws
+                rows_block[:varying, stop - start :] = fixed[plan.varying][:, np.newaxis]
+            stage_pp = model.stage_sums(plan.costs(rows_block, fixed, work))
+            per_patient = model.pathway_sums(stage_pp)
+            cohort = plan.cohort(rows_block, fixed)
+            used = stop - start
+            if stage_pp.shape[1] > used:
+                stage_pp, per_patient = stage_pp[:, :used], per_patient[:used]
+            if len(cohort) > used:
+                cohort = cohort[:used]
+            into = out[start:stop]
+            into[:, 0] = per_patient
+            into[:, 1] = per_patient * cohort
+            into[:, 2] = cohort
+            into[:, 3::2] = stage_pp.T
+            into[:, 4::2] = (stage_pp * cohort).T
 
     def columns(self) -> list[str]:
         cols = ["per_patient", "total", "cohort"]
@@ -549,10 +587,11 @@ def simulate(
     """Monte Carlo: ``draws`` independent draws of every uncertain number.
 
     Every distribution in the pathway (and, with ``tariff_uncertainty``, in the tariff)
-    is drawn; plain numbers stay fixed. Draws are evaluated ``chunk_size`` at a time
-    (default: as many as fit in about 256 MB of working arrays); the result does not
-    depend on the chunk size. ``progress``: a progress bar on standard error (default:
-    only for long runs when standard error is a terminal; needs the ``progress`` extra).
+    is drawn; plain numbers stay fixed. Draws are made ``chunk_size`` at a time
+    (default: up to 4,096, fewer if their numbers would take over about 256 MB) and
+    costed 256 at a time; the result does not depend on the chunk size. ``progress``: a
+    progress bar on standard error (default: only for long runs when standard error is
+    a terminal; needs the ``progress`` extra).
 
     Raises :class:`ProfileError` (or :class:`TariffError`) naming the parameter's
     address and ``file:line`` when a normal distribution draws a negative number.
@@ -566,19 +605,26 @@ def simulate(
         compile_model(pathway, tariff, index=index), tariff_uncertainty
     )
     sampler = _Sampler(model, seed)
-    aggregate = _Aggregator(model)
+    fixed = sampler.base
+    aggregate = _Aggregator(model, sampler.uncertain, fixed)
     columns = aggregate.columns()
-    base = aggregate(model, model.base_values()[np.newaxis, :])[0]
-    size = chunk_size or _chunk_size(model, draws)
+    base = np.empty((1, len(columns)), dtype=np.float64)
+    uncertain = len(sampler.uncertain)
+    base_rows = aggregate.plan.parameter_rows(fixed, 1)
+    base_rows[0, :uncertain, 0] = fixed[sampler.uncertain]
+    aggregate(base_rows, 1, base)
+    size = chunk_size or aggregate.chunk_size(draws)
+    width = min(size, _BLOCK)
     out = np.empty((draws, len(columns)), dtype=np.float64)
     bar = _progress(draws, progress, draws * max(len(model.lines), 1))
     try:
         start = 0
         while start < draws:
             n = min(size, draws - start)
-            values = sampler.next(n, reuse=True)
+            rows = aggregate.rows(n, width)
+            sampler.rows(n, out=rows[:, :uncertain, :])
             if not sampler.negatives:  # once a draw is invalid, only count the rest
-                out[start : start + n] = aggregate(model, values)
+                aggregate(rows, n, out[start : start + n])
             start += n
             if bar is not None:
                 bar.update(n)
@@ -595,7 +641,7 @@ def simulate(
         stages=aggregate.ids,
         uncertain=tuple(model.parameters[i].address for i in sampler.uncertain),
         parameters=len(model.parameters) - 2,
-        deterministic=dict(zip(columns, (float(v) for v in base), strict=True)),
+        deterministic=dict(zip(columns, (float(v) for v in base[0]), strict=True)),
     )
 
 
@@ -684,9 +730,13 @@ def sensitivity(
                 )
             )
     _raise_for(problems)
-    ev = model.evaluate(values)
-    per_patient = np.ascontiguousarray(ev.cost_per_patient).sum(axis=1)
-    totals = per_patient * ev.cohort
+    plan = model.plan(uncertain)
+    sets = values.shape[0]
+    rows = plan.parameter_rows(base, sets)[0]
+    rows[:k] = values[:, uncertain].T
+    line_costs = plan.costs(rows, base, plan.workspace(sets))
+    per_patient = np.broadcast_to(model.pathway_sums(model.stage_sums(line_costs)), (sets,))
+    totals = per_patient * plan.cohort(rows, base)
     rows = pd.DataFrame(
         {
             "parameter": [model.parameters[i].address for i in uncertain],

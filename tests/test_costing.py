@@ -826,3 +826,190 @@ def test_totals_reconcile_with_lines(
     )
     d = result.to_dict()
     assert _close(sum(s["total"] for s in d["stages"]), d["total"])
+
+
+# --------------------------------------------------------------------------------------
+# The fast arithmetic (LinePlan) and the sums every figure shares
+# --------------------------------------------------------------------------------------
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    """The float64 bit patterns (so that == compares to the last bit, sign of 0 too)."""
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def _wide_pathway(long_services: int = 70) -> Pathway:
+    """A long stage (enough lines for a stage's reach to be applied run by run) and a
+    short one; every kind of frequency, per-hour and per-contact roles, items."""
+
+    def service(i: int) -> dict[str, Any]:
+        kind = ("per_week", "per_day", "per_stage")[i % 3]
+        out: dict[str, Any] = {
+            "id": f"v{i}",
+            "setting": "home",
+            "uptake": round(0.3 + 0.01 * (i % 50), 2),
+            "contacts": {kind: 1 + i % 4, "minutes": 15 + i % 40, "travel_minutes": i % 3 * 5},
+            "staff": [
+                {"role": "nurse", "share": 0.5 + 0.01 * (i % 30)},
+                {"role": "hca", "count": 1 + i % 2},
+            ],
+        }
+        if i % 5 == 0:
+            out["items"] = [{"code": "pack", "quantity": 2}, {"code": "pump", "per_week": 1}]
+        return out
+
+    def stage(ident: str, n: int, weeks: float, reach: float) -> dict[str, Any]:
+        services = [service(i) for i in range(n)]
+        return {"id": ident, "duration_weeks": weeks, "reach": reach, "services": services}
+
+    return Pathway.model_validate(
+        {
+            "id": "wide",
+            "name": "Wide",
+            "price_year": "2024/25",
+            "cohort": {"population": 200_000, "deaths_per_1000": 9.5, "eligible_share": 0.7},
+            "stages": [stage("long", long_services, 12, 0.6), stage("short", 5, 1.5, 0.9)],
+        }
+    )
+
+
+WIDE_PRICES = {"nurse": 61.3, "gp": 240.0, "hca": 31.7, "pack": 45.0, "bed": 500.0, "pump": 20.5}
+
+
+def _vary(model: Any, addresses: list[str], sets: int, seed: int) -> np.ndarray:
+    """``sets`` parameter sets: the base values, with ``addresses`` moved at random."""
+    rng = np.random.default_rng(seed)
+    values = np.tile(model.base_values(), (sets, 1))
+    where = [model.addresses().index(a) for a in addresses]
+    values[:, where] *= rng.uniform(0.2, 3.0, (sets, len(where)))
+    return values
+
+
+WIDE_VARYING = {
+    "nothing": [],
+    "the long stage's reach": ["long/reach"],
+    "two shares": ["long/v3/staff/nurse/share", "short/v1/staff/nurse/share"],
+    "a count and a share on different lines": [
+        "long/v7/staff/hca/count",
+        "long/v8/staff/nurse/share",
+    ],
+    "every uptake": [f"long/v{i}/uptake" for i in range(70)] + ["short/v0/uptake"],
+    "a few minutes": ["long/v4/contacts/minutes", "short/v2/contacts/minutes"],
+    "travel": ["long/v5/contacts/travel_minutes"],
+    "durations": ["long/duration_weeks", "short/duration_weeks"],
+    "a frequency and an item": ["long/v8/contacts/per_stage", "long/v10/items/pack/quantity"],
+    "the nurse's cost": ["tariff/nurse"],
+    "the cohort": ["cohort/deaths_per_1000", "cohort/eligible_share"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(WIDE_VARYING))
+@pytest.mark.parametrize("sets", [1, 2, 37])
+def test_line_costs_are_evaluate_to_the_last_bit(case: str, sets: int) -> None:
+    model = compile_model(_wide_pathway(), _tariff(WIDE_PRICES))
+    addresses = WIDE_VARYING[case]
+    values = _vary(model, addresses, sets, seed=len(case) * sets)
+    expected = model.evaluate(values)
+    got = model.line_costs(values)
+    assert got.shape == (len(model.lines), sets)
+    assert np.array_equal(_bits(got), _bits(expected.cost_per_patient.T))
+    # the plan for exactly these parameters, asked directly
+    plan = model.plan([model.addresses().index(a) for a in addresses])
+    direct = plan.line_costs(values[:, plan.varying].T, values[0])
+    assert np.array_equal(_bits(np.broadcast_to(direct, got.shape)), _bits(got))
+    cohort = plan.cohort(np.vstack([values[:, plan.varying].T]), values[0])
+    assert np.array_equal(_bits(np.broadcast_to(cohort, (sets,))), _bits(expected.cohort))
+
+
+def test_line_plans_use_each_way_of_applying_a_factor() -> None:
+    """The cases above cover every branch of the fast arithmetic (not a vacuous test)."""
+    model = compile_model(_wide_pathway(), _tariff(WIDE_PRICES))
+    modes = set()
+    for addresses in WIDE_VARYING.values():
+        plan = model.plan([model.addresses().index(a) for a in addresses])
+        modes |= {f.mode for f in plan.factors}
+    assert modes == {"fixed", "runs", "some", "all"}
+    everything = model.plan([model.addresses().index(a) for a in WIDE_VARYING["a few minutes"]])
+    assert everything.groups_vary
+    assert len(everything.extra) > 0  # the services whose minutes do not vary
+
+
+@property_settings
+@given(
+    pathways(),
+    costs,
+    st.integers(1, 5),
+    st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    st.integers(0, 2**32 - 1),
+)
+def test_line_costs_are_evaluate_to_the_last_bit_property(
+    data: dict[str, Any], prices: dict[str, float], sets: int, moved: float, seed: int
+) -> None:
+    model = compile_model(_pathway(data), _tariff(prices))
+    rng = np.random.default_rng(seed)
+    chosen = [a for a in model.addresses()[2:] if rng.random() < moved]
+    values = _vary(model, chosen, sets, seed)
+    expected = model.evaluate(values).cost_per_patient.T
+    assert np.array_equal(_bits(model.line_costs(values)), _bits(expected))
+    plan = model.plan([model.addresses().index(a) for a in chosen])
+    direct = plan.line_costs(values[:, plan.varying].T, values[0])
+    assert np.array_equal(_bits(np.broadcast_to(direct, expected.shape)), _bits(expected))
+
+
+def _in_order(column: np.ndarray) -> float:
+    """The plain sum, one number after another."""
+    total = 0.0
+    for i, x in enumerate(column.tolist()):
+        total = x if i == 0 else total + x
+    return total
+
+
+@pytest.mark.parametrize("sets", [1, 2, 3, 8, 301])
+def test_stage_sums_add_each_sets_lines_in_order(sets: int) -> None:
+    model = compile_model(_wide_pathway(), _tariff(WIDE_PRICES))
+    rng = np.random.default_rng(sets)
+    lines = len(model.lines)
+    # magnitudes from 1e-12 to 1e12: any other order of addition gives other bits
+    matrix = rng.standard_normal((lines, sets)) * 10.0 ** rng.integers(-12, 12, (lines, sets))
+    sums = model.stage_sums(matrix)
+    stage_of = model.lines["stage"].to_numpy()
+    ids = [s.id for s in model.pathway.stages]
+    assert sums.shape == (len(ids), sets)
+    for k, stage in enumerate(ids):
+        mine = matrix[stage_of == stage]
+        assert len(mine) > 8  # long enough for a pairwise sum to differ
+        for j in range(sets):
+            assert sums[k, j] == _in_order(mine[:, j]), (stage, j)
+    pathway = model.pathway_sums(sums)
+    for j in range(sets):
+        assert pathway[j] == _in_order(sums[:, j])
+        # and a set's sums do not depend on the others summed with it
+        alone = model.stage_sums(matrix[:, j : j + 1])
+        assert np.array_equal(_bits(alone[:, 0]), _bits(sums[:, j]))
+
+
+def test_a_stage_without_lines_sums_to_zero() -> None:
+    model = compile_model(_wide_pathway(), _tariff(WIDE_PRICES))
+    sums = model.stage_sums(np.ones((len(model.lines), 4)))
+    first_short = int(np.flatnonzero(model.lines["stage"].to_numpy() == "short")[0])
+    assert model.stage_bounds().tolist() == [0, first_short, len(model.lines)]
+    assert sums[:, 0].tolist() == [first_short, len(model.lines) - first_short]
+    assert model.pathway_sums(np.zeros((0, 3))).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cost_result_adds_lines_then_stages_in_order() -> None:
+    result = cost(_wide_pathway(), _tariff(WIDE_PRICES))
+    lines = result.lines
+    stages = result.by_stage()
+    for stage, per_patient, total in zip(
+        stages["stage"], stages["per_patient"], stages["total"], strict=True
+    ):
+        mine = lines.loc[lines["stage"] == stage, "cost_per_patient"].to_numpy()
+        assert float(per_patient) == _in_order(mine)
+        assert float(total) == float(per_patient) * result.cohort
+    assert result.per_patient == _in_order(stages["per_patient"].to_numpy())
+    assert result.total == result.per_patient * result.cohort
+    assert np.array_equal(
+        _bits(lines["cost_per_patient"].to_numpy()),
+        _bits(result.model.evaluate(result.model.base_values()).cost_per_patient[0]),
+    )

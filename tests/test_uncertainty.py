@@ -710,3 +710,113 @@ def test_cli_sensitivity_bad_input(capsys: pytest.CaptureFixture[str], tmp_path:
     assert out == ""
     assert "pathway.yaml:1: name: required key 'name' is missing; add it" in err
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------
+# The fast path: every draw is what the straightforward arithmetic gives.
+
+
+def _uncertain_pathway() -> Pathway:
+    """Two stages, one long (its reach is applied run by run), every kind of frequency,
+    per-hour and per-contact roles, items; most numbers uncertain, some not."""
+
+    def tri(mode: float) -> dict[str, Any]:
+        return {"dist": "triangular", "low": 0.5 * mode, "mode": mode, "high": 1.5 * mode}
+
+    def service(i: int) -> dict[str, Any]:
+        kind = ("per_week", "per_day", "per_stage")[i % 3]
+        out: dict[str, Any] = {
+            "id": f"v{i}",
+            "setting": "home",
+            "uptake": {"dist": "pert", "low": 0.2, "mode": 0.5, "high": 0.9} if i % 4 else 0.7,
+            "contacts": {
+                kind: tri(1 + i % 4),
+                "minutes": tri(15 + i % 40) if i % 3 else 30,
+                "travel_minutes": i % 3 * 5,
+            },
+            "staff": [
+                {"role": "nurse", "share": {"dist": "beta", "mean": 0.6, "sd": 0.1}}
+                if i % 9 == 0
+                else {"role": "nurse", "share": 0.5},
+                {"role": "hca", "count": 1 + i % 2},
+            ],
+        }
+        if i % 5 == 0:
+            out["items"] = [
+                {"code": "pack", "quantity": {"dist": "gamma", "mean": 2, "sd": 0.5}},
+                {"code": "pump", "per_week": 1},
+            ]
+        return out
+
+    return Pathway.model_validate(
+        {
+            "id": "wide",
+            "name": "Wide",
+            "price_year": "2024/25",
+            "cohort": {
+                "population": 200_000,
+                "deaths_per_1000": {"dist": "normal", "mean": 9.5, "sd": 0.3},
+                "eligible_share": 0.7,
+            },
+            "stages": [
+                {
+                    "id": "long",
+                    "duration_weeks": tri(12),
+                    "reach": {"dist": "uniform", "low": 0.5, "high": 0.7},
+                    "services": [service(i) for i in range(70)],
+                },
+                {
+                    "id": "short",
+                    "duration_weeks": 2,
+                    "reach": 0.9,
+                    "services": [service(i) for i in range(5)],
+                },
+            ],
+        }
+    )
+
+
+def _wide_tariff() -> Tariff:
+    rows = {
+        code: TariffRow(code, unit, price, "2024/25", location=f"t.csv:{n + 2}")
+        for n, (code, unit, price) in enumerate(
+            [
+                ("nurse", "hour", 61.3),
+                ("hca", "contact", 31.7),
+                ("pack", "item", 45.0),
+                ("pump", "week", 20.5),
+            ]
+        )
+    }
+    return Tariff(rows, ("t.csv",))
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 97, 256, 300, 1000])
+def test_every_draw_is_evaluate_of_its_parameters(chunk: int | None) -> None:
+    pathway, tariff = _uncertain_pathway(), _wide_tariff()
+    draws, seed = 700, 8
+    result = simulate(pathway, tariff, draws, seed, chunk_size=chunk)
+    model = compile_model(pathway, tariff)
+    per_line = model.evaluate(sample_parameters(model, draws, seed))
+    stage_of = model.lines["stage"].to_numpy()
+    # the spec's sums, one number after another: lines within a stage, then stages
+    stages = np.column_stack(
+        [
+            np.cumsum(per_line.cost_per_patient[:, stage_of == s.id], axis=1)[:, -1]
+            for s in pathway.stages
+        ]
+    )
+    per_patient = np.cumsum(stages, axis=1)[:, -1]
+    cohort = per_line.cohort
+    assert len(result.uncertain) > 100
+    assert result.draws["per_patient"].to_numpy().tolist() == per_patient.tolist()
+    assert result.draws["total"].to_numpy().tolist() == (per_patient * cohort).tolist()
+    assert result.draws["cohort"].to_numpy().tolist() == cohort.tolist()
+    for k, stage in enumerate(pathway.stages):
+        mine = result.draws[f"{stage.id}/per_patient"].to_numpy()
+        assert mine.tolist() == stages[:, k].tolist()
+        total = result.draws[f"{stage.id}/total"].to_numpy()
+        assert total.tolist() == (stages[:, k] * cohort).tolist()
+    deterministic = cost(pathway, tariff)
+    assert result.deterministic["per_patient"] == deterministic.per_patient
+    assert result.deterministic["total"] == deterministic.total
