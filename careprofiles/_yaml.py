@@ -12,7 +12,7 @@ builds plain dicts and lists from those nodes itself so that it can
 
 from __future__ import annotations
 
-import re
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ _MAX_NESTING = 1000
 # both give the same nodes and marks. Its composer recurses in C, so nesting depth is
 # bounded (by _nesting_bound) before it sees a file.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BLOCK_PREFIX = re.compile(r"^[ \-?:]*", re.MULTILINE)
+_NEWLINE = ord("\n")
+_PREFIX = np.zeros(256, dtype=np.bool_)
+_PREFIX[[ord(" "), ord("-"), ord("?"), ord(":")]] = True
 _OPEN = np.zeros(256, dtype=np.int8)
 _OPEN[[ord("["), ord("{")]] = 1
 _OPEN[[ord("]"), ord("}")]] = -1
@@ -54,7 +56,8 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # no super().__init__(): a new dict is already empty (one call fewer for each
+        # of the tens of thousands of mappings in a large file)
         self.line = line
         self.key_lines = {}
 
@@ -67,7 +70,7 @@ class LineList(list[Any]):
     item_lines: list[int]
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # no super().__init__(): a new list is already empty
         self.line = line
         self.item_lines = []
 
@@ -407,17 +410,29 @@ class _Builder:
                     out.key_lines[key] = source.key_lines[key]
 
 
-def _nesting_bound(raw: bytes, text: str) -> int:
-    """An upper bound on how deeply the lists and mappings of a YAML text nest.
+def _nesting_bound(raw: bytes) -> int:
+    """An upper bound on how deeply the lists and mappings of a YAML file nest.
 
-    Flow collections (``[``, ``{``) are bounded by the running count of open brackets
-    (brackets inside quotes or comments only make the bound looser); block collections
-    by the width of the indentation and of the ``- ``/``? `` markers that open a line.
-    Vectorised, so that a pathological file is refused in milliseconds.
+    ``raw`` is the file's bytes. Flow collections (``[``, ``{``) are bounded by the
+    running count of open brackets (brackets inside quotes or comments only make the
+    bound looser); block collections by the width of the indentation and of the
+    ``- ``/``? ``/``: `` markers that open a line (the longest run of those characters at
+    the start of a line). Vectorised, so that a pathological file is refused in
+    milliseconds.
     """
     codes = np.frombuffer(raw, dtype=np.uint8)
-    flow = int(np.cumsum(_OPEN[codes], dtype=np.int64).max(initial=0))
-    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
+    brackets = _OPEN.take(codes)
+    brackets = brackets[brackets != 0]  # the running count changes only at brackets
+    flow = int(np.cumsum(brackets, dtype=np.int64).max(initial=0))
+    if raw.startswith(codecs.BOM_UTF8):  # not part of the text
+        codes = codes[len(codecs.BOM_UTF8) :]
+    # the prefix characters are ASCII, so a prefix is as long in bytes as in characters
+    starts = np.flatnonzero(codes == _NEWLINE) + 1
+    starts = np.concatenate([np.zeros(1, dtype=starts.dtype), starts])
+    others = np.flatnonzero(~_PREFIX.take(codes))
+    # the first character of each line's own that is not a prefix character (or the end)
+    ends = np.append(others, len(codes))[np.searchsorted(others, starts)]
+    block = int((ends - starts).max(initial=0))
     return flow + block
 
 
@@ -470,7 +485,7 @@ def read_yaml(
     ]
     if tab_lines:
         raise error(tab_lines)
-    if _nesting_bound(raw, text) > _MAX_NESTING:
+    if _nesting_bound(raw) > _MAX_NESTING:
         raise fail(None, _TOO_DEEP)
     builder = _Builder(name, error)
     parser = _LOADER(text)
