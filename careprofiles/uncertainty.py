@@ -730,13 +730,21 @@ def sensitivity(
                 )
             )
     _raise_for(problems)
-    plan = model.plan(uncertain)
+    # costed like Monte Carlo draws: in blocks, with the sums cost() uses
+    aggregate = _Aggregator(model, uncertain, base)
     sets = values.shape[0]
-    rows = plan.parameter_rows(base, sets)[0]
-    rows[:k] = values[:, uncertain].T
-    line_costs = plan.costs(rows, base, plan.workspace(sets))
-    per_patient = np.broadcast_to(model.pathway_sums(model.stage_sums(line_costs)), (sets,))
-    totals = per_patient * plan.cohort(rows, base)
+    width = min(sets, _BLOCK)
+    parameter_rows = aggregate.rows(sets, width)
+    ends_by_set = values[:, uncertain].T
+    full, rest = divmod(sets, width)
+    parameter_rows[:full, :k, :] = (
+        ends_by_set[:, : full * width].reshape(k, full, width).transpose(1, 0, 2)
+    )
+    if rest:
+        parameter_rows[full, :k, :rest] = ends_by_set[:, full * width :]
+    figures = np.empty((sets, len(aggregate.columns())), dtype=np.float64)
+    aggregate(parameter_rows, sets, figures)
+    per_patient, totals = figures[:, 0], figures[:, 1]
     rows = pd.DataFrame(
         {
             "parameter": [model.parameters[i].address for i in uncertain],

@@ -791,23 +791,28 @@ def _wide_tariff() -> Tariff:
     return Tariff(rows, ("t.csv",))
 
 
+def _added_in_order(model: Any, values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per set: each stage's cost per patient, the pathway's, and the cohort, from
+    ``evaluate`` and the spec's sums done one number after another (lines within a
+    stage, then stages)."""
+    figures = model.evaluate(values)
+    stage_of = model.lines["stage"].to_numpy()
+    stages = np.column_stack(
+        [
+            np.cumsum(figures.cost_per_patient[:, stage_of == s.id], axis=1)[:, -1]
+            for s in model.pathway.stages
+        ]
+    )
+    return stages, np.cumsum(stages, axis=1)[:, -1], figures.cohort
+
+
 @pytest.mark.parametrize("chunk", [None, 1, 97, 256, 300, 1000])
 def test_every_draw_is_evaluate_of_its_parameters(chunk: int | None) -> None:
     pathway, tariff = _uncertain_pathway(), _wide_tariff()
     draws, seed = 700, 8
     result = simulate(pathway, tariff, draws, seed, chunk_size=chunk)
     model = compile_model(pathway, tariff)
-    per_line = model.evaluate(sample_parameters(model, draws, seed))
-    stage_of = model.lines["stage"].to_numpy()
-    # the spec's sums, one number after another: lines within a stage, then stages
-    stages = np.column_stack(
-        [
-            np.cumsum(per_line.cost_per_patient[:, stage_of == s.id], axis=1)[:, -1]
-            for s in pathway.stages
-        ]
-    )
-    per_patient = np.cumsum(stages, axis=1)[:, -1]
-    cohort = per_line.cohort
+    stages, per_patient, cohort = _added_in_order(model, sample_parameters(model, draws, seed))
     assert len(result.uncertain) > 100
     assert result.draws["per_patient"].to_numpy().tolist() == per_patient.tolist()
     assert result.draws["total"].to_numpy().tolist() == (per_patient * cohort).tolist()
@@ -820,3 +825,23 @@ def test_every_draw_is_evaluate_of_its_parameters(chunk: int | None) -> None:
     deterministic = cost(pathway, tariff)
     assert result.deterministic["per_patient"] == deterministic.per_patient
     assert result.deterministic["total"] == deterministic.total
+
+
+def test_sensitivity_ends_are_evaluate_of_their_sets() -> None:
+    pathway, tariff = _uncertain_pathway(), _wide_tariff()
+    result = sensitivity(pathway, tariff)
+    model = compile_model(pathway, tariff)
+    assert 2 * len(result.rows) + 1 > 256  # more than one block of sets
+    where = {a: i for i, a in enumerate(model.addresses())}
+    values = np.tile(model.base_values(), (2 * len(result.rows), 1))
+    rows = result.rows
+    ends = zip(rows["parameter"], rows["low_value"], rows["high_value"], strict=True)
+    for j, (address, low, high) in enumerate(ends):
+        values[2 * j, where[address]] = low
+        values[2 * j + 1, where[address]] = high
+    _, per_patient, cohort = _added_in_order(model, values)
+    assert result.rows["low"].tolist() == per_patient[0::2].tolist()
+    assert result.rows["high"].tolist() == per_patient[1::2].tolist()
+    assert result.rows["low_total"].tolist() == (per_patient * cohort)[0::2].tolist()
+    assert result.rows["high_total"].tolist() == (per_patient * cohort)[1::2].tolist()
+    assert result.base == cost(pathway, tariff).per_patient
