@@ -90,11 +90,11 @@ _EXPORTS: dict[str, str] = {
     "load_framework": "standards",
     "render_standards": "standards_report",
     # activity, audit and benchmarking
-    "AuditResult": "audit",
-    "BenchmarkResult": "audit",
-    "audit": "audit",
-    "benchmark_areas": "audit",
-    "read_populations": "audit",
+    "AuditResult": "auditing",
+    "BenchmarkResult": "auditing",
+    "audit": "auditing",
+    "benchmark_areas": "auditing",
+    "read_populations": "auditing",
     "cost_activity": "activity",
     "read_activity": "activity",
     "read_outcomes": "activity",
@@ -190,7 +190,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from careprofiles.activity import cost_activity, read_activity, read_outcomes
-    from careprofiles.audit import (
+    from careprofiles.auditing import (
         AuditResult,
         BenchmarkResult,
         audit,

@@ -422,7 +422,7 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
 
     Checks the columns (required, unknown, repeated); the values are checked against a
     tariff and pathway by :func:`check_activity` (and by :func:`cost_activity` and
-    :func:`careprofiles.audit.audit`). ``engine="dask"`` reads lazily into a Dask
+    :func:`careprofiles.auditing.audit`). ``engine="dask"`` reads lazily into a Dask
     DataFrame (pyarrow and dask, the ``dask`` extra).
     """
     if engine == "pandas":
@@ -1368,7 +1368,7 @@ def cost_activity(
     columns) or a Dask DataFrame (costed per partition, reduced with a group-by sum,
     rows in no set order; ``compute=False`` returns the lazy Dask frame). With
     ``pathway``, stages and services are checked against it and its per-contact items
-    count no hours. Tariff costs are used as they are (:func:`careprofiles.audit.audit`
+    count no hours. Tariff costs are used as they are (:func:`careprofiles.auditing.audit`
     deals with price years). Raises :class:`ActivityError` listing the bad rows unless
     ``check`` is false.
     """

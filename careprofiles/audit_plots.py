@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 
 from careprofiles._output import write_atomic
-from careprofiles.audit import Z95, Z998, funnel_limits
+from careprofiles.auditing import Z95, Z998, funnel_limits
 from careprofiles.errors import MissingDependencyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from careprofiles.audit import BenchmarkResult
+    from careprofiles.auditing import BenchmarkResult
 
 __all__ = ["funnel_plot", "write_funnel_plot"]
 

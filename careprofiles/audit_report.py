@@ -12,7 +12,7 @@ import pandas as pd
 from careprofiles.report import format_money, text_table, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careprofiles.audit import AuditResult, BenchmarkResult
+    from careprofiles.auditing import AuditResult, BenchmarkResult
 
 __all__ = [
     "AUDIT_FORMATS",

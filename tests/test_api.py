@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import careprofiles
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,11 +73,6 @@ def test_every_name_resolves_to_the_package() -> None:
     assert sorted(dir(careprofiles)) == sorted(careprofiles.__all__)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="careprofiles.audit is both a function in __all__ and a module: once the module "
-    "is imported (e.g. by 'careprofiles audit'), the package attribute is the module",
-)
 def test_names_are_not_shadowed_by_modules() -> None:
     shadowed = sorted(set(careprofiles.__all__) & _submodules())
     assert shadowed == []

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.activity import read_activity
-from careprofiles.audit import (
+from careprofiles.auditing import (
     Z95,
     Z998,
     AuditResult,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from careprofiles.activity import read_activity
-from careprofiles.audit import audit
 from careprofiles.audit_report import AUDIT_FORMATS, render_audit
+from careprofiles.auditing import audit
 from careprofiles.cli._activity import add_activity, dask_client, load_inputs
 from careprofiles.cli._common import (
     Subparsers,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from careprofiles._output import check_writable
 from careprofiles.activity import read_activity
-from careprofiles.audit import benchmark_areas
 from careprofiles.audit_report import BENCHMARK_FORMATS, render_benchmark
+from careprofiles.auditing import benchmark_areas
 from careprofiles.cli._activity import add_activity, dask_client, load_inputs
 from careprofiles.cli._common import (
     Subparsers,
