@@ -71,7 +71,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--chunk-size",
         type=_whole(1, "--chunk-size"),
         metavar="N",
-        help="draws evaluated at once (default: as many as fit in about 256 MB)",
+        help="draws made at once (default: up to 4,096, fewer if over about 256 MB)",
     )
     p.add_argument(
         "--progress",
