@@ -663,15 +663,18 @@ class _Rows:
 
     @cached_property
     def bad_dates(self) -> BoolArray | None:
-        """Rows whose date is not an ISO date (None: none), checked once per distinct date."""
+        """Rows whose date is not an ISO date (a time after it is allowed), checked once
+        per distinct date; None when every row's is."""
         if "date" not in self.frame.columns:
             return None
         if pd.api.types.is_datetime64_any_dtype(self.frame["date"].dtype):
             return None
         codes, uniques = self.factor("date")
         text = pd.Series(uniques.astype(str), dtype=object).str.strip()
-        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool, na_value=False)
-        parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+        iso = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+        shaped = text.str.fullmatch(iso).to_numpy(dtype=bool, na_value=False)
+        day = text.str.slice(0, 10).where(shaped, None)
+        parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
         bad = np.append(~shaped | parsed.isna().to_numpy(), False)
         if not bad.any():
             return None

@@ -558,3 +558,24 @@ def test_fast_check_never_hides_a_problem(
         assert problems.empty, problems
     if problems.empty:  # and clean data goes through, whichever way it was checked
         cost_activity(frame, tariff, pathway=pathway)
+
+
+def test_dates_are_iso_with_an_optional_time(tariff: Tariff) -> None:
+    dates = [
+        "2024-05-01",
+        "2024-05-01T10:30",
+        "2024-05-01 10:30:15",
+        "01/05/2024",
+        "2024-02-30",
+        "2024-05-01T25",
+    ]
+    frame = pd.DataFrame(
+        {"patient_id": "p", "stage": "s", "code": "gp", "minutes": 10.0, "date": dates}
+    )
+    with pytest.raises(ActivityError) as info:
+        cost_activity(frame, tariff)
+    assert [p.where for p in info.value.problems] == [
+        "index 3, date",
+        "index 4, date",
+        "index 5, date",
+    ]
