@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -47,10 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"careprofiles {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module_name = f"careprofiles.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:  # pragma: no cover - during development
-            continue
-        importlib.import_module(module_name).register(sub, common)
+        importlib.import_module(f"careprofiles.cli.{name}").register(sub, common)
     return parser
 
 
