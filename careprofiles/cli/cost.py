@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
+from careprofiles.cli._analysis import add_plot, add_scenario, check_plot
 from careprofiles.cli._common import (
     Subparsers,
     add_output,
@@ -33,15 +33,9 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     add_pathway(p)
     add_tariff(p)
-    if importlib.util.find_spec("careprofiles.scenarios") is not None:
-        p.add_argument("--scenarios", metavar="FILE", help="a scenario file")
-        p.add_argument("--scenario", metavar="ID", help="cost this scenario of --scenarios")
+    add_scenario(p)
     add_output(p, FORMATS)
-    p.add_argument(
-        "--plot",
-        metavar="FILE.png",
-        help="also draw cost by stage and by role as a PNG chart (needs the 'plot' extra)",
-    )
+    add_plot(p, "cost by stage and by role")
     p.set_defaults(run=run)
 
 
@@ -52,8 +46,8 @@ def cost_from_args(args: argparse.Namespace) -> CostResult:
     if args.market_forces is not None:
         tariff = tariff.with_market_forces(args.market_forces)
     index = load_price_index(args.index) if args.index else None
-    if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
-        from careprofiles.scenarios import apply_scenario_args  # type: ignore[import-not-found,unused-ignore]
+    if args.scenarios or args.scenario:
+        from careprofiles.scenarios import apply_scenario_args
 
         pathway, tariff = apply_scenario_args(pathway, tariff, args)
     return cost(pathway, tariff, index=index)
@@ -62,8 +56,6 @@ def cost_from_args(args: argparse.Namespace) -> CostResult:
 def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     if args.plot:
-        from careprofiles.cli._analysis import check_plot
-
         check_plot(args)  # before any work: a .png name, writable, matplotlib installed
     result = cost_from_args(args)
     if fmt == "table":

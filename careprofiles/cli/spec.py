@@ -7,6 +7,7 @@ import importlib.util
 import sys
 
 from careprofiles._validate import validate_model
+from careprofiles.cli._analysis import add_scenario
 from careprofiles.cli._common import (
     Subparsers,
     add_output,
@@ -54,9 +55,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     add_pathway(p)
     add_tariff(p)
-    if importlib.util.find_spec("careprofiles.scenarios") is not None:
-        p.add_argument("--scenarios", metavar="FILE", help="a scenario file")
-        p.add_argument("--scenario", metavar="ID", help="specify this scenario of --scenarios")
+    add_scenario(p)
     p.add_argument(
         "--template",
         metavar="NAME|PATH",
