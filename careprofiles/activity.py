@@ -41,7 +41,7 @@ import csv
 import difflib
 import math
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -209,25 +209,39 @@ def _kind_of(path: Path) -> Literal["csv", "parquet"]:
     return "csv"
 
 
-def _header_problems(
-    name: str | None,
-    line: int | None,
-    header: Sequence[str],
-    required: Sequence[str],
-    optional: Sequence[str],
-    what: str,
-) -> list[Problem]:
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of one kind of records, and what to call the records in messages."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    what: str
+
+
+_ACTIVITY = _Columns(ACTIVITY_REQUIRED, ACTIVITY_OPTIONAL, "activity records")
+_OUTCOMES = _Columns(OUTCOME_REQUIRED, OUTCOME_OPTIONAL, "outcome records")
+
+
+def _check_columns(
+    columns: Iterable[object],
+    spec: _Columns,
+    name: str | None = None,
+    line: int | None = None,
+    error: type[ActivityError] = ActivityError,
+) -> None:
+    """Raise ``error`` naming every missing, repeated or unknown column of ``spec``."""
+    header = [str(c) for c in columns]
     problems: list[Problem] = []
-    allowed = (*required, *optional)
-    missing = [c for c in required if c not in header]
+    allowed = (*spec.required, *spec.optional)
+    missing = [c for c in spec.required if c not in header]
     if missing:
         problems.append(
             Problem(
                 name,
                 line,
                 "header",
-                f"missing column {', '.join(missing)}; {what} need the columns "
-                f"{', '.join(required)} (optional: {', '.join(optional)})",
+                f"missing column {', '.join(missing)}; {spec.what} need the columns "
+                f"{', '.join(spec.required)} (optional: {', '.join(spec.optional)})",
             )
         )
     seen: set[str] = set()
@@ -243,7 +257,8 @@ def _header_problems(
                 f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(allowed)}"
             )
             problems.append(Problem(name, line, "header", f"unknown column {col!r}{hint}"))
-    return problems
+    if problems:
+        raise error(problems)
 
 
 def _csv_header(path: Path, name: str, error: type[ActivityError]) -> list[str]:
@@ -372,14 +387,13 @@ def _drop_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, Int64Array | None]:
 
 def _read_records(
     path: str | Path,
+    spec: _Columns,
     *,
-    required: Sequence[str],
-    optional: Sequence[str],
     numeric: Sequence[str],
     categorical: Sequence[str],
-    what: str,
     error: type[ActivityError],
 ) -> pd.DataFrame:
+    what = spec.what
     p = Path(path)
     name = display_path(p)
     if not p.exists():
@@ -400,16 +414,10 @@ def _read_records(
                     )
                 ]
             ) from None
-        problems = _header_problems(
-            name, None, [str(c) for c in frame.columns], required, optional, what
-        )
-        if problems:
-            raise error(problems)
+        _check_columns(frame.columns, spec, name, error=error)
         return _remember(frame, _Source(name, "parquet", p))
     header = _csv_header(p, name, error)
-    problems = _header_problems(name, 1, header, required, optional, what)
-    if problems:
-        raise error(problems)
+    _check_columns(header, spec, name, 1, error)
     frame = _read_csv_frame(p, name, header, numeric, categorical, error)
     newlines, ends = _count_lines(p)
     irregular = newlines + (0 if ends else 1) != len(frame) + 1
@@ -428,11 +436,9 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     if engine == "pandas":
         return _read_records(
             path,
-            required=ACTIVITY_REQUIRED,
-            optional=ACTIVITY_OPTIONAL,
+            _ACTIVITY,
             numeric=_NUMERIC,
             categorical=(*_CATEGORICAL, "patient_id"),
-            what="activity records",
             error=ActivityError,
         )
     if engine != "dask":
@@ -447,19 +453,10 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     if _kind_of(p) == "parquet":
         _pyarrow("reading activity records from Parquet")
         frame = dd.read_parquet(str(p))
-        header = [str(c) for c in frame.columns]
-        problems = _header_problems(
-            name, None, header, ACTIVITY_REQUIRED, ACTIVITY_OPTIONAL, "activity records"
-        )
-        if problems:
-            raise ActivityError(problems)
+        _check_columns(frame.columns, _ACTIVITY, name)
         return _remember(frame, _Source(name, "parquet", p))
     header = _csv_header(p, name, ActivityError)
-    problems = _header_problems(
-        name, 1, header, ACTIVITY_REQUIRED, ACTIVITY_OPTIONAL, "activity records"
-    )
-    if problems:
-        raise ActivityError(problems)
+    _check_columns(header, _ACTIVITY, name, 1)
     # numbers are read as text, so that a partition with a bad value reports its row
     # rather than failing; blank lines are kept (and skipped per partition) so that rows
     # count lines: row N is line N + 1 unless a quoted value holds a line break
@@ -483,11 +480,9 @@ def read_outcomes(path: str | Path) -> pd.DataFrame:
     """
     return _read_records(
         path,
-        required=OUTCOME_REQUIRED,
-        optional=OUTCOME_OPTIONAL,
+        _OUTCOMES,
         numeric=("value",),
         categorical=("outcome", "area"),
-        what="outcome records",
         error=ActivityError,
     )
 
@@ -1128,30 +1123,12 @@ def _as_frame(activity: object) -> pd.DataFrame:
             "activity records must be a file path, a pandas DataFrame or a Dask DataFrame, "
             f"not {type(activity).__name__}"
         )
-    problems = _header_problems(
-        None,
-        None,
-        [str(c) for c in activity.columns],
-        ACTIVITY_REQUIRED,
-        ACTIVITY_OPTIONAL,
-        "activity records",
-    )
-    if problems:
-        raise ActivityError(problems)
+    _check_columns(activity.columns, _ACTIVITY)
     return activity
 
 
 def _check_dask_columns(activity: Frame) -> None:
-    problems = _header_problems(
-        _source_of(activity).file,
-        None,
-        [str(c) for c in activity.columns],
-        ACTIVITY_REQUIRED,
-        ACTIVITY_OPTIONAL,
-        "activity records",
-    )
-    if problems:
-        raise ActivityError(problems)
+    _check_columns(activity.columns, _ACTIVITY, _source_of(activity).file)
 
 
 def _dask_findings(
@@ -1656,16 +1633,7 @@ def check_outcomes(outcomes: pd.DataFrame | str | Path | Outcomes, pathway: Path
         frame = read_outcomes(outcomes)
     elif isinstance(outcomes, pd.DataFrame):
         frame = outcomes
-        problems = _header_problems(
-            None,
-            None,
-            [str(c) for c in frame.columns],
-            OUTCOME_REQUIRED,
-            OUTCOME_OPTIONAL,
-            "outcome records",
-        )
-        if problems:
-            raise ActivityError(problems)
+        _check_columns(frame.columns, _OUTCOMES)
     else:
         raise ActivityError(
             f"outcome records must be a file path or a DataFrame, not {type(outcomes).__name__}"
