@@ -45,8 +45,9 @@ EXAMPLES = HERE.parent / "examples" / "templates"
 
 HEADINGS = [
     "1. Population needs",
-    "1.1 National context and evidence base",
-    "1.2 Local context",
+    "1.1 National/local context and evidence base",
+    "National context",
+    "Local context",
     "2. Outcomes",
     "2.1 NHS Outcomes Framework domains",
     "2.2 Locally defined outcomes",
@@ -316,6 +317,79 @@ def test_national_standards_and_the_stages_standards_are_cited(
     for stage in default_pathway.stages:
         for standard in stage.standards:
             assert f"| {markdown_escape(standard)} |" in spec_md
+
+
+def _section(markdown: str, heading: str) -> str:
+    """The text of a ``###`` section of the specification, up to the next heading of 2-3 #."""
+    start = markdown.index(f"\n### {heading}\n")
+    end = re.compile(r"^#{2,3} ", re.MULTILINE).search(markdown, start + 5)
+    return markdown[start : end.start() if end else len(markdown)]
+
+
+def test_national_guidance_is_cited_with_its_title_and_years(spec_md: str) -> None:
+    # NICE's own pages: QS13 published 2011, updated March 2017 (last-days statement moved
+    # to QS144) and September 2021; NG142 October 2019; NG31 December 2015; QS144 March
+    # 2017; CG140 May 2012, updated August 2016
+    national = _section(spec_md, "4.1 Applicable national standards (for example NICE)")
+    for line in (
+        "- NICE quality standard QS13, End of life care for adults (2011; updated 2017 and 2021)",
+        "- NICE guideline NG142, End of life care for adults: service delivery (2019)",
+        "- NICE guideline NG31, Care of dying adults in the last days of life (2015)",
+        "- NICE quality standard QS144, Care of dying adults in the last days of life (2017)",
+        "- NICE guideline CG140, Palliative care for adults: strong opioids for pain relief "
+        "(2012; updated 2016)",
+    ):
+        assert line in national.splitlines(), line
+    assert "a national framework for local action 2021–2026" in national
+    assert "(Leadership Alliance for the Care of Dying People, 2014)" in national
+    assert "NG140" not in spec_md  # NG140 is abortion care; the opioids guideline is CG140
+
+
+def test_the_five_outcomes_framework_domains_have_their_names(spec_md: str) -> None:
+    domains = _section(spec_md, "2.1 NHS Outcomes Framework domains")
+    rows = [r for r in domains.splitlines() if re.match(r"\| \*\*\d\*\* \|", r)]
+    names = [[c.strip() for c in r.strip("|").split("|")][1] for r in rows]
+    assert names == [
+        "Preventing people from dying prematurely",
+        "Enhancing quality of life for people with long-term conditions",
+        "Helping people to recover from episodes of ill health or following injury",
+        "Ensuring that people have a positive experience of care",
+        "Treating and caring for people in a safe environment and protecting them from "
+        "avoidable harm",
+    ]
+
+
+def test_our_own_wording_is_marked_as_a_starting_point_in_every_format(
+    spec_md: str, spec_html: str, spec_docx: bytes
+) -> None:
+    for heading in (
+        "2.1 NHS Outcomes Framework domains",
+        "3.1 Aims and objectives of service",
+        "3.4 Any acceptance and exclusion criteria and thresholds",
+        "3.5 Interdependence with other services or providers",
+    ):
+        assert "\n> **Starting point:** " in _section(spec_md, heading), heading
+    assert spec_md.count("> **Starting point:**") == 4
+    assert spec_html.count("<blockquote>") == 4
+    document, _ = docx_text(spec_docx)
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert len(quotes) == 4
+    assert all(q.startswith("Starting point: ") for q in quotes)
+
+
+def test_acceptance_lists_each_entry_criterion_and_names_exclusions_and_thresholds(
+    default_pathway: Pathway, spec_md: str
+) -> None:
+    acceptance = _section(spec_md, "3.4 Any acceptance and exclusion criteria and thresholds")
+    lines = acceptance.splitlines()
+    for number, stage in enumerate(default_pathway.stages, start=1):
+        assert f"**Stage {number}: {markdown_escape(stage.label)}**" in lines
+        for criterion in stage.entry_criteria:
+            assert f"- {markdown_escape(criterion)}" in lines, criterion
+    for part in ("**Acceptance.**", "**Exclusions.**", "**Thresholds.**"):
+        assert part in acceptance
+    population = _section(spec_md, "3.3 Population covered")
+    assert re.search(r"About [\d,]+ people a year enter the pathway", population)
 
 
 def test_tariff_sources_of_every_row_used_are_in_the_annex(
