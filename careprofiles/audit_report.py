@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from careprofiles.report import format_money, text_table, to_json
+from careprofiles.report import _markdown_table, format_money, text_table, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from careprofiles.auditing import AuditResult, BenchmarkResult
@@ -31,10 +31,6 @@ BENCHMARK_FORMATS = ("table", "json", "csv", "md", "html")
 
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _money(x: Any, pence: bool = True) -> str:
-    return "-" if _missing(x) else format_money(float(x), pence=pence)
 
 
 def _signed(x: Any) -> str:
@@ -84,10 +80,10 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
             [
                 r.id,
                 f"{r.patients:,}",
-                _money(r.expected_cost_per_patient),
-                _money(r.actual_cost_per_patient),
+                format_money(r.expected_cost_per_patient, pence=True),
+                format_money(r.actual_cost_per_patient, pence=True),
                 _signed(r.cost_difference_per_patient),
-                _money(r.unassigned_cost_per_patient),
+                format_money(r.unassigned_cost_per_patient, pence=True),
                 _num(r.expected_hours_per_patient),
                 _num(r.actual_hours_per_patient),
             ]
@@ -118,8 +114,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
                 _num(r.actual_contacts_per_patient, 2),
                 _num(r.expected_hours_per_patient, 2),
                 _num(r.actual_hours_per_patient, 2),
-                _money(r.expected_cost_per_patient),
-                _money(r.actual_cost_per_patient),
+                format_money(r.expected_cost_per_patient, pence=True),
+                format_money(r.actual_cost_per_patient, pence=True),
                 _signed(r.cost_difference_per_patient),
             ]
             for r in result.services.itertuples()
@@ -181,16 +177,9 @@ def audit_table(result: AuditResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> list[str]:
-    from careprofiles.render import markdown_escape
-
-    aligns = ["---" if i < right_from else "--:" for i in range(len(headers))]
-    lines = [
-        "| " + " | ".join(markdown_escape(h) for h in headers) + " |",
-        "| " + " | ".join(aligns) + " |",
-    ]
-    lines += ["| " + " | ".join(markdown_escape(str(c)) for c in row) + " |" for row in rows]
-    return lines
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> str:
+    """A Markdown table whose columns from ``right_from`` on (the figures) align right."""
+    return _markdown_table(rows, headers, "l" * right_from + "r" * (len(headers) - right_from))
 
 
 def audit_markdown(result: AuditResult) -> str:
@@ -212,7 +201,7 @@ def audit_markdown(result: AuditResult) -> str:
         if not body:
             continue
         out += [f"## {title}", "", f"Table: {title}", ""]
-        out += _md_table(headers, body, right)
+        out.append(_md_table(headers, body, right))
         out.append("")
     out += [markdown_escape(_AUDIT_NOTES), ""]
     return "\n".join(out)
@@ -270,9 +259,9 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
                 str(r.area),
                 f"{r.population:,.0f}",
                 f"{r.patients:,}",
-                _money(r.cost, False),
-                _money(r.cost_per_patient),
-                _money(r.cost_per_1000, False),
+                format_money(r.cost),
+                format_money(r.cost_per_patient, pence=True),
+                format_money(r.cost_per_1000),
                 _flag(r.cost_outside_95),
                 _flag(r.cost_outside_998),
             ]
@@ -316,9 +305,9 @@ def _benchmark_heading(result: BenchmarkResult) -> list[str]:
         f"{result.price_year} prices",
         f"Activity: {result.activity or 'in-memory records'}; populations: "
         f"{result.populations or 'given'}",
-        f"All areas: {o['patients']:,.0f} patients, {_money(o['cost'], False)}, "
-        f"{_money(o['cost_per_patient'])} per patient, {_money(o['cost_per_1000'], False)} "
-        "per 1,000 population",
+        f"All areas: {o['patients']:,.0f} patients, {format_money(o['cost'])}, "
+        f"{format_money(o['cost_per_patient'], pence=True)} per patient, "
+        f"{format_money(o['cost_per_1000'])} per 1,000 population",
     ]
     if result.outcome_records:
         lines.append(f"Outcomes: {result.outcome_records}")
@@ -361,7 +350,7 @@ def benchmark_markdown(result: BenchmarkResult) -> str:
         headers, body = rows[key]
         if body:
             out += [f"## {title}", "", f"Table: {title}", ""]
-            out += _md_table(headers, body, right)
+            out.append(_md_table(headers, body, right))
             out.append("")
     out += [markdown_escape(_BENCHMARK_NOTES), ""]
     return "\n".join(out)

@@ -45,10 +45,7 @@ def text_table(
     cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     if align is None:
-        align = "".join(
-            "r" if rows and all(_looks_numeric(str(r[i])) for r in rows) else "l"
-            for i in range(len(headers))
-        )
+        align = _alignment(rows, len(headers))
     out = []
     for n, row in enumerate(cells):
         out.append(
@@ -60,6 +57,32 @@ def text_table(
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def _markdown_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
+) -> str:
+    """A Markdown (GitHub pipe) table of ``rows``, every cell escaped with
+    :func:`~careprofiles.render.markdown_escape`; ``align`` as in :func:`text_table`
+    ('r' columns get ``--:``, so figures line up in HTML and Word too)."""
+    from careprofiles.render import markdown_escape
+
+    if align is None:
+        align = _alignment(rows, len(headers))
+
+    def line(cells: Sequence[Any]) -> str:
+        return "| " + " | ".join(markdown_escape(str(c)) for c in cells) + " |"
+
+    rule = "| " + " | ".join("--:" if a == "r" else "---" for a in align) + " |"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def _alignment(rows: Sequence[Sequence[Any]], columns: int) -> str:
+    """'r' for a column whose every cell looks like a number (there must be rows), else 'l'."""
+    return "".join(
+        "r" if rows and all(_looks_numeric(str(r[i])) for r in rows) else "l"
+        for i in range(columns)
+    )
 
 
 def _looks_numeric(s: str) -> bool:

@@ -21,6 +21,7 @@ import jinja2
 
 from careprofiles._output import write_atomic
 from careprofiles.errors import MissingDependencyError
+from careprofiles.report import text_table
 from careprofiles.standards import StandardsResult
 
 if TYPE_CHECKING:
@@ -126,17 +127,51 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: set[int]) -> list[str]:
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+# The rows of the tables both the text and the Word report show (their headers differ).
 
-    def line(values: Sequence[str]) -> str:
-        out = [
-            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
+
+def _practice_rows(data: dict[str, Any], *, word: bool) -> list[list[Any]]:
+    """A row a practice: its baseline and latest assessment. Word names the practice in
+    full and draws a real arrow."""
+    arrow = "\u2192" if word else "->"
+    return [
+        [
+            f"{p['name']} ({p['practice']})" if word else p["practice"],
+            p["assessments"],
+            p["baseline_date"],
+            p["latest_date"],
+            f"{p['baseline']['met']} {arrow} {p['latest']['met']} of {p['latest']['of']}",
+            f"{p['gained']:+d}",
+            f"{p['latest']['required_met']} of {p['latest']['required_of']}",
+            "yes" if p["accredited"] else "no",
         ]
-        return "  ".join(out).rstrip()
+        for p in data["practices"]
+    ]
 
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+def _summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
+    """A row a standard: how many practices met it, partly met it, or have not started."""
+    return [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in summary["standards"]]
+
+
+def _standard_rows(practice: dict[str, Any]) -> list[list[Any]]:
+    """A row a standard: its status at the practice's latest assessment."""
+    return [[s["name"], s["status"], f"{s['met']} of {s['of']}"] for s in practice["standards"]]
+
+
+def _progression_rows(practice: dict[str, Any]) -> list[list[Any]]:
+    """A row an assessment of the practice, the first marked as the baseline."""
+    return [
+        [
+            str(g["assessment"]) + (" (baseline)" if g["assessment"] == 1 else ""),
+            g["date"],
+            f"{g['met']} of {g['of']}",
+            f"{g['required_met']} of {g['required_of']}",
+            str(g["standards_met"]),
+            "yes" if g["accredited"] else "no",
+        ]
+        for g in practice["progression"]
+    ]
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -153,37 +188,25 @@ def _text(data: dict[str, Any]) -> str:
         "at their latest assessment",
         "",
     ]
-    out += _grid(
-        [
-            "practice",
-            "assessments",
-            "baseline",
-            "latest",
-            "criteria met",
-            "gained",
-            "required met",
-            "accredited",
-        ],
-        [
+    out.append(
+        text_table(
+            _practice_rows(data, word=False),
             [
-                p["practice"],
-                p["assessments"],
-                p["baseline_date"],
-                p["latest_date"],
-                f"{p['baseline']['met']} -> {p['latest']['met']} of {p['latest']['of']}",
-                f"{p['gained']:+d}",
-                f"{p['latest']['required_met']} of {p['latest']['required_of']}",
-                "yes" if p["accredited"] else "no",
-            ]
-            for p in data["practices"]
-        ],
-        right={1, 5},
+                "practice",
+                "assessments",
+                "baseline",
+                "latest",
+                "criteria met",
+                "gained",
+                "required met",
+                "accredited",
+            ],
+            "lrlllrll",
+        )
     )
     out += ["", "Standards across practices (at each practice's latest assessment)"]
-    out += _grid(
-        ["standard", "met", "partly met", "not started"],
-        [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in s["standards"]],
-        right={1, 2, 3},
+    out.append(
+        text_table(_summary_rows(s), ["standard", "met", "partly met", "not started"], "lrrr")
     )
     for p in data["practices"]:
         out += ["", "", f"== {p['name']} ({p['practice']})"]
@@ -198,26 +221,14 @@ def _text(data: dict[str, Any]) -> str:
             f"baseline {p['baseline_date']}); {verdict}"
         )
         out += ["", "Standards at the latest assessment"]
-        out += _grid(
-            ["standard", "status", "met"],
-            [[st["name"], st["status"], f"{st['met']} of {st['of']}"] for st in p["standards"]],
-            right={2},
-        )
+        out.append(text_table(_standard_rows(p), ["standard", "status", "met"], "llr"))
         out += ["", "Progression"]
-        out += _grid(
-            ["#", "date", "criteria met", "required met", "standards met", "accredited"],
-            [
-                [
-                    str(g["assessment"]) + (" (baseline)" if g["assessment"] == 1 else ""),
-                    g["date"],
-                    f"{g['met']} of {g['of']}",
-                    f"{g['required_met']} of {g['required_of']}",
-                    g["standards_met"],
-                    "yes" if g["accredited"] else "no",
-                ]
-                for g in p["progression"]
-            ],
-            right={2, 3, 4},
+        out.append(
+            text_table(
+                _progression_rows(p),
+                ["#", "date", "criteria met", "required met", "standards met", "accredited"],
+                "llrrrl",
+            )
         )
         out += ["", f"Gaps at the latest assessment ({len(p['gaps'])})"]
         if not p["gaps"]:
@@ -413,24 +424,12 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
             "Required met",
             "Accredited",
         ],
-        [
-            [
-                f"{p['name']} ({p['practice']})",
-                p["assessments"],
-                p["baseline_date"],
-                p["latest_date"],
-                f"{p['baseline']['met']} \u2192 {p['latest']['met']} of {p['latest']['of']}",
-                f"{p['gained']:+d}",
-                f"{p['latest']['required_met']} of {p['latest']['required_of']}",
-                "yes" if p["accredited"] else "no",
-            ]
-            for p in data["practices"]
-        ],
+        _practice_rows(data, word=True),
     )
     table(
         "Standards across practices, at each practice's latest assessment",
         ["Standard", "Met", "Partly met", "Not started"],
-        [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in s["standards"]],
+        _summary_rows(s),
     )
     if chart:
         try:
@@ -461,23 +460,13 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
         table(
             f"Standards, {p['name']}, {p['latest_date']}",
             ["Standard", "Status", "Criteria met"],
-            [[st["name"], st["status"], f"{st['met']} of {st['of']}"] for st in p["standards"]],
+            _standard_rows(p),
         )
         doc.add_heading("Progression", level=2)
         table(
             f"Progression, {p['name']}",
             ["Assessment", "Date", "Criteria met", "Required met", "Standards met", "Accredited"],
-            [
-                [
-                    "1 (baseline)" if g["assessment"] == 1 else g["assessment"],
-                    g["date"],
-                    f"{g['met']} of {g['of']}",
-                    f"{g['required_met']} of {g['required_of']}",
-                    f"{g['standards_met']}",
-                    "yes" if g["accredited"] else "no",
-                ]
-                for g in p["progression"]
-            ],
+            _progression_rows(p),
         )
         doc.add_heading("Gaps at the latest assessment", level=2)
         if not p["gaps"]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,6 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.activity import read_activity
+from careprofiles.audit_report import (
+    audit_markdown,
+    audit_table,
+    benchmark_markdown,
+    benchmark_table,
+)
 from careprofiles.auditing import (
     Z95,
     Z998,
@@ -36,7 +41,6 @@ from careprofiles.auditing import (
 from careprofiles.cli import main
 from careprofiles.costing import cost
 from careprofiles.errors import ActivityError, TariffError
-from careprofiles.load import load_pathway
 from careprofiles.models import Pathway
 from careprofiles.tariff import PriceIndex, Tariff, TariffRow, load_tariff
 
@@ -44,31 +48,12 @@ DATA = Path(__file__).resolve().parent / "data" / "activity"
 NURSE, HCA, GP, MEDS, NIGHT, CNS = 60.0, 30.0, 240.0, 40.0, 200.0, 50.0
 
 
-@pytest.fixture(scope="module")
-def tiny() -> Pathway:
-    return load_pathway(DATA / "pathway")
-
-
-@pytest.fixture(scope="module")
-def tariff() -> Tariff:
-    return load_tariff(DATA / "tariff.csv")
+# tiny, tariff and dask_client: the fixtures of tests/conftest.py
 
 
 @pytest.fixture(scope="module")
 def result(tiny: Pathway, tariff: Tariff) -> AuditResult:
     return audit(tiny, tariff, DATA / "activity.csv", DATA / "outcomes.csv")
-
-
-@pytest.fixture(scope="module")
-def dask_client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
 
 
 def _by(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
@@ -195,6 +180,37 @@ def test_json_keys(result: AuditResult) -> None:
         "night-visits",
         "specialist",
     }
+
+
+def test_report_tables_pinned(tiny: Pathway, tariff: Tariff, result: AuditResult) -> None:
+    """The text and Markdown tables, to the byte: money with pence, a missing figure as
+    ``-``, figures right-aligned (``--:``), every Markdown cell escaped."""
+    text = audit_table(result).splitlines()
+    i = text.index("Stages (cost and hours per patient in the stage)")
+    assert text[i + 3] == (
+        "decline           4               £210.00             £170.00  -£40.00"
+        "                    £30.00             3.2           1.8"
+    )
+    md = audit_markdown(result).splitlines()
+    i = md.index("Table: Stages: cost and hours per patient in the stage")
+    assert md[i + 1 : i + 5] == [
+        "",
+        "| stage | patients | expected per patient | actual per patient | difference "
+        "| not tied to a service | hours expected | hours actual |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: |",
+        "| decline | 4 | £210.00 | £170.00 | \\-£40.00 | £30.00 | 3\\.2 | 1\\.8 |",
+    ]
+    bench = benchmark_areas(
+        tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"
+    )
+    assert "east        2,000         0      £0                 -                    £0  -" in (
+        benchmark_table(bench)
+    )
+    md = benchmark_markdown(bench).splitlines()
+    i = md.index("Table: Areas")
+    assert md[i + 3] == "| --- | --: | --: | --: | --: | --: | --: | --: |"
+    assert "| east | 2,000 | 0 | £0 | \\- | £0 | \\- | \\- |" in md
+    assert md[3] == "All areas: 4 patients, £1,460, £365.00 per patient, £86 per 1,000 population  "
 
 
 def test_stage_with_no_patients_is_none_not_zero(tiny: Pathway, tariff: Tariff) -> None:

@@ -689,6 +689,30 @@ def test_table_and_markdown_reports(examples_result: Any) -> None:
             assert line.endswith("|")
 
 
+def test_text_report_tables_pinned(examples_result: Any) -> None:
+    """The plain-text tables to the byte: counts right-aligned, the rest left."""
+    lines = render_standards(examples_result, "table").splitlines()
+    i = lines.index("Summary: 1 of 3 practices accredited at their latest assessment")
+    assert lines[i + 2 : i + 5] == [
+        "practice                 assessments  baseline    latest      criteria met   gained"
+        "  required met  accredited",
+        "-----------------------  -----------  ----------  ----------  -------------  ------"
+        "  ------------  ----------",
+        "millbrook-health-centre            3  2023-05-02  2024-05-14  3 -> 15 of 33     +12"
+        "  13 of 19      no",
+    ]
+    i = lines.index("Progression")
+    assert lines[i + 1 : i + 4] == [
+        "#             date        criteria met  required met  standards met  accredited",
+        "------------  ----------  ------------  ------------  -------------  ----------",
+        "1 (baseline)  2023-05-02       3 of 33       3 of 19              0  no",
+    ]
+    i = lines.index("Standards across practices (at each practice's latest assessment)")
+    assert lines[i + 3] == (
+        "Identifying patients in the last 6-12 months of life    1           1            1"
+    )
+
+
 def test_html_report_is_standalone_and_accessible(examples_result: Any) -> None:
     html = render_standards(examples_result, "html")
     parser = _Html()
@@ -749,6 +773,32 @@ def test_docx_report(examples_result: Any, tmp_path: Path) -> None:
         "Not started",
     ]
     assert len(doc.inline_shapes) == 1
+
+
+def test_docx_rows_are_the_text_reports_in_full(examples_result: Any, tmp_path: Path) -> None:
+    import docx
+
+    path = write_standards_docx(examples_result, tmp_path / "r.docx", chart=False)
+    tables = docx.Document(str(path)).tables
+    assert [c.text for c in tables[0].rows[1].cells] == [
+        "Millbrook Health Centre (millbrook-health-centre)",
+        "3",
+        "2023-05-02",
+        "2024-05-14",
+        "3 \u2192 15 of 33",
+        "+12",
+        "13 of 19",
+        "no",
+    ]
+    progression = next(t for t in tables if t.rows[0].cells[0].text == "Assessment")
+    assert [c.text for c in progression.rows[1].cells] == [
+        "1 (baseline)",
+        "2023-05-02",
+        "3 of 33",
+        "3 of 19",
+        "0",
+        "no",
+    ]
 
 
 def test_progression_chart(examples_result: Any, tmp_path: Path) -> None:
