@@ -8,14 +8,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from careprofiles.cli._common import Subparsers, add_output, add_tariff, pathway_command
 from careprofiles.errors import CareProfilesError, MissingDependencyError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.tariff import PriceIndex, Tariff, load_price_index, load_tariff
 
-__all__ = ["add_activity", "dask_client", "load_inputs"]
+__all__ = ["activity_command", "add_activity", "dask_client"]
 
 DEFAULT_WORKERS = 2
+
+
+def activity_command(
+    sub: Subparsers,
+    common: argparse.ArgumentParser,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    formats: tuple[str, ...],
+    populations: bool = False,
+) -> argparse.ArgumentParser:
+    """A command reading activity records: PATHWAY, :func:`add_activity`'s options, the
+    tariff options and the output options (``formats``)."""
+    p = pathway_command(sub, common, name, help=help, description=description)
+    add_activity(p, populations=populations)
+    add_tariff(p)
+    add_output(p, formats)
+    return p
 
 
 def add_activity(p: argparse.ArgumentParser, *, populations: bool = False) -> None:
@@ -54,16 +71,6 @@ def add_activity(p: argparse.ArgumentParser, *, populations: bool = False) -> No
         help=f"with --engine dask and no --scheduler: local worker processes (default "
         f"{DEFAULT_WORKERS})",
     )
-
-
-def load_inputs(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
-    """The pathway, the tariff (with any market forces factor) and the price index."""
-    pathway = load_pathway(args.pathway)
-    tariff = load_tariff(*(args.tariff or []))
-    if args.market_forces is not None:
-        tariff = tariff.with_market_forces(args.market_forces)
-    index = load_price_index(args.index) if args.index else None
-    return pathway, tariff, index
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Options shared by ``compare``, ``simulate``, ``sensitivity`` (and ``cost --plot``)."""
+"""Options shared by the commands that cost a pathway: ``cost``, ``compare``,
+``simulate`` and ``sensitivity``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from careprofiles._output import check_writable
+from careprofiles.cli._common import Subparsers, add_output, add_tariff, pathway_command
 from careprofiles.errors import CareProfilesError, display_path
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.tariff import PriceIndex, Tariff, load_price_index, load_tariff
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -19,14 +18,43 @@ if TYPE_CHECKING:
     from careprofiles.uncertainty import TariffUncertainty
 
 __all__ = [
+    "add_output_and_plot",
     "add_plot",
     "add_scenario",
     "add_uncertainty",
+    "analysis_command",
     "check_plot",
-    "inputs_from_args",
     "uncertainty_from_args",
     "write_plot",
 ]
+
+
+def analysis_command(
+    sub: Subparsers,
+    common: argparse.ArgumentParser,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    uncertainty: bool = False,
+    scenario: bool = True,
+) -> argparse.ArgumentParser:
+    """A command costing a pathway: PATHWAY, the tariff options, then (as asked)
+    --uncertainty and --scenarios/--scenario. Its own options follow, then
+    :func:`add_output_and_plot`."""
+    p = pathway_command(sub, common, name, help=help, description=description)
+    add_tariff(p)
+    if uncertainty:
+        add_uncertainty(p)
+    if scenario:
+        add_scenario(p)
+    return p
+
+
+def add_output_and_plot(p: argparse.ArgumentParser, formats: tuple[str, ...], what: str) -> None:
+    """--format (one of ``formats``), -o/--output, --force, then --plot drawing ``what``."""
+    add_output(p, formats)
+    add_plot(p, what)
 
 
 def add_plot(p: argparse.ArgumentParser, what: str) -> None:
@@ -76,20 +104,6 @@ def write_plot(args: argparse.Namespace, figure: Figure) -> None:
 
     path = write_png(figure, args.plot, force=getattr(args, "force", False))
     print(f"wrote {display_path(path)}", file=sys.stderr)
-
-
-def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
-    """The pathway, tariff and price index the options name, with --scenario applied."""
-    pathway = load_pathway(args.pathway)
-    tariff = load_tariff(*(args.tariff or []))
-    if args.market_forces is not None:
-        tariff = tariff.with_market_forces(args.market_forces)
-    index = load_price_index(args.index) if args.index else None
-    if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
-        from careprofiles.scenarios import apply_scenario_args
-
-        pathway, tariff = apply_scenario_args(pathway, tariff, args)
-    return pathway, tariff, index
 
 
 def uncertainty_from_args(args: argparse.Namespace) -> TariffUncertainty | None:

@@ -10,16 +10,32 @@ from typing import Any
 
 from careprofiles._output import check_writable, write_atomic
 from careprofiles.errors import CareProfilesError
+from careprofiles.load import load_pathway
+from careprofiles.models import Pathway
+from careprofiles.tariff import PriceIndex, Tariff, load_price_index, load_tariff
 
 __all__ = [
     "add_output",
     "add_pathway",
     "add_tariff",
     "emit",
+    "inputs_from_args",
     "output_format",
+    "pathway_command",
 ]
 
 Subparsers = Any  # argparse._SubParsersAction is private
+
+
+def pathway_command(
+    sub: Subparsers, common: argparse.ArgumentParser, name: str, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """The parser of sub-command ``name`` (with the ``common`` options), taking PATHWAY."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        name, parents=[common], help=help, description=description
+    )
+    add_pathway(p)
+    return p
 
 
 def add_pathway(p: argparse.ArgumentParser) -> None:
@@ -65,6 +81,20 @@ def add_output(
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of the screen")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(default_format=default, formats=formats)
+
+
+def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
+    """The pathway, tariff and price index the options name, with any --scenario applied."""
+    pathway = load_pathway(args.pathway)
+    tariff = load_tariff(*(args.tariff or []))
+    if args.market_forces is not None:
+        tariff = tariff.with_market_forces(args.market_forces)
+    index = load_price_index(args.index) if args.index else None
+    if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
+        from careprofiles.scenarios import apply_scenario_args
+
+        pathway, tariff = apply_scenario_args(pathway, tariff, args)
+    return pathway, tariff, index
 
 
 BINARY = frozenset({"xlsx", "docx", "png"})

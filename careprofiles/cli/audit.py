@@ -7,21 +7,15 @@ import argparse
 from careprofiles.activity import read_activity
 from careprofiles.audit_report import AUDIT_FORMATS, render_audit
 from careprofiles.auditing import audit
-from careprofiles.cli._activity import add_activity, dask_client, load_inputs
-from careprofiles.cli._common import (
-    Subparsers,
-    add_output,
-    add_pathway,
-    add_tariff,
-    emit,
-    output_format,
-)
+from careprofiles.cli._activity import activity_command, dask_client
+from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
+    p = activity_command(
+        sub,
+        common,
         "audit",
-        parents=[common],
         help="audit delivered activity and outcomes against the care profiles",
         description=(
             "Cost activity records (one row per contact or item delivered) and hold them "
@@ -30,17 +24,14 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
             "outcome's achievement and completeness against its target. Services are "
             "listed by how far delivery departs from the profile."
         ),
+        formats=AUDIT_FORMATS,
     )
-    add_pathway(p)
-    add_activity(p)
-    add_tariff(p)
-    add_output(p, AUDIT_FORMATS)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
-    pathway, tariff, index = load_inputs(args)
+    pathway, tariff, index = inputs_from_args(args)
     with dask_client(args):
         activity = read_activity(args.activity, engine=args.engine)
         result = audit(pathway, tariff, activity, args.outcomes, index=index)

@@ -10,33 +10,25 @@ from careprofiles._output import check_writable
 from careprofiles.activity import read_activity
 from careprofiles.audit_report import BENCHMARK_FORMATS, render_benchmark
 from careprofiles.auditing import benchmark_areas
-from careprofiles.cli._activity import add_activity, dask_client, load_inputs
-from careprofiles.cli._common import (
-    Subparsers,
-    add_output,
-    add_pathway,
-    add_tariff,
-    emit,
-    output_format,
-)
+from careprofiles.cli._activity import activity_command, dask_client
+from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.errors import CareProfilesError
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
+    p = activity_command(
+        sub,
+        common,
         "benchmark",
-        parents=[common],
         help="compare areas: cost per patient and per 1,000 population, outcomes, funnel plot",
         description=(
             "Compare the areas in activity records (the area column): patients, cost, cost "
             "per patient and per 1,000 population, and each outcome's achievement by area "
             "with 95% and 99.8% funnel-plot limits around the all-area rate."
         ),
+        formats=BENCHMARK_FORMATS,
+        populations=True,
     )
-    add_pathway(p)
-    add_activity(p, populations=True)
-    add_tariff(p)
-    add_output(p, BENCHMARK_FORMATS)
     p.add_argument("--plot", metavar="FILE.png", help="also draw the funnel plots as a PNG")
     p.set_defaults(run=run)
 
@@ -52,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         from careprofiles.audit_plots import _figure_class
 
         _figure_class()  # fail now, before the work, if matplotlib is missing
-    pathway, tariff, index = load_inputs(args)
+    pathway, tariff, index = inputs_from_args(args)
     with dask_client(args):
         activity = read_activity(args.activity, engine=args.engine)
         result = benchmark_areas(

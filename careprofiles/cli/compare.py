@@ -9,15 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from careprofiles.cli._analysis import add_plot, check_plot, inputs_from_args, write_plot
-from careprofiles.cli._common import (
-    Subparsers,
-    add_output,
-    add_pathway,
-    add_tariff,
-    emit,
-    output_format,
+from careprofiles.cli._analysis import (
+    add_output_and_plot,
+    analysis_command,
+    check_plot,
+    write_plot,
 )
+from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.report import format_money, text_table, to_json, write_xlsx
 from careprofiles.scenarios import Comparison, compare, load_scenarios
 
@@ -25,17 +23,17 @@ FORMATS = ("table", "csv", "json", "xlsx")
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
+    p = analysis_command(
+        sub,
+        common,
         "compare",
-        parents=[common],
         help="compare scenarios (service models, condition variants) with the baseline",
         description=(
             "Apply each scenario of --scenarios to the baseline pathway and tariff on its "
             "own (scenarios stack only through 'base:') and compare the costs."
         ),
+        scenario=False,  # its own --scenarios (required) and --scenario (repeatable)
     )
-    add_pathway(p)
-    add_tariff(p)
     p.add_argument("--scenarios", metavar="FILE", required=True, help="a scenario file")
     p.add_argument(
         "--scenario",
@@ -43,8 +41,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="compare only this scenario; repeat for several (default: all, in file order)",
     )
-    add_output(p, FORMATS)
-    add_plot(p, "cost by stage and by role for each scenario")
+    add_output_and_plot(p, FORMATS, "cost by stage and by role for each scenario")
     p.set_defaults(run=run)
 
 

@@ -6,22 +6,13 @@ import argparse
 from typing import Any
 
 from careprofiles.cli._analysis import (
-    add_plot,
-    add_scenario,
-    add_uncertainty,
+    add_output_and_plot,
+    analysis_command,
     check_plot,
-    inputs_from_args,
     uncertainty_from_args,
     write_plot,
 )
-from careprofiles.cli._common import (
-    Subparsers,
-    add_output,
-    add_pathway,
-    add_tariff,
-    emit,
-    output_format,
-)
+from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.report import format_money, text_table, to_json
 from careprofiles.uncertainty import SensitivityResult, sensitivity
 
@@ -39,28 +30,25 @@ def _top(text: str) -> int:
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
+    p = analysis_command(
+        sub,
+        common,
         "sensitivity",
-        parents=[common],
         help="one-way sensitivity: which uncertain numbers move the cost most (tornado)",
         description=(
             "Move each uncertain number alone to its 2.5th and then its 97.5th percentile, "
             "everything else at base values, and report the cost per patient at each end, "
             "largest swing first."
         ),
+        uncertainty=True,
     )
-    add_pathway(p)
-    add_tariff(p)
-    add_uncertainty(p)
-    add_scenario(p)
     p.add_argument(
         "--top",
         type=_top,
         metavar="N",
         help="only the N largest swings (default: all; the chart shows 15 unless given)",
     )
-    add_output(p, FORMATS)
-    add_plot(p, "a tornado chart")
+    add_output_and_plot(p, FORMATS, "a tornado chart")
     p.set_defaults(run=run)
 
 

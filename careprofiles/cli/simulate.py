@@ -6,22 +6,13 @@ import argparse
 from typing import Any
 
 from careprofiles.cli._analysis import (
-    add_plot,
-    add_scenario,
-    add_uncertainty,
+    add_output_and_plot,
+    analysis_command,
     check_plot,
-    inputs_from_args,
     uncertainty_from_args,
     write_plot,
 )
-from careprofiles.cli._common import (
-    Subparsers,
-    add_output,
-    add_pathway,
-    add_tariff,
-    emit,
-    output_format,
-)
+from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.report import format_money, text_table, to_json
 from careprofiles.uncertainty import SimulationResult, simulate
 
@@ -42,9 +33,10 @@ def _whole(minimum: int, what: str) -> type[int]:
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
+    p = analysis_command(
+        sub,
+        common,
         "simulate",
-        parents=[common],
         help="Monte Carlo: how sure is the cost? (draws of every uncertain number)",
         description=(
             "Draw every uncertain number of the pathway (and, with --uncertainty, of the "
@@ -52,11 +44,8 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
             "cost and each stage: mean, sd, median and 95%% interval. The same --seed "
             "gives the same figures to the last digit. --format csv writes the draws."
         ),
+        uncertainty=True,
     )
-    add_pathway(p)
-    add_tariff(p)
-    add_uncertainty(p)
-    add_scenario(p)
     p.add_argument(
         "--draws", type=_whole(1, "--draws"), required=True, metavar="N", help="number of draws"
     )
@@ -79,8 +68,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         default=None,
         help="show a progress bar (default: for long runs on a terminal; needs tqdm)",
     )
-    add_output(p, FORMATS)
-    add_plot(p, "the distribution of the cost per patient")
+    add_output_and_plot(p, FORMATS, "the distribution of the cost per patient")
     p.set_defaults(run=run)
 
 
