@@ -9,6 +9,9 @@ Use them from any test module::
 ``write_pathway`` and ``write_tariff`` are plain functions (session-scoped fixtures),
 so hypothesis tests may use them too. ``make_stage`` and ``make_service`` build the
 dicts of a minimal valid stage and service; ``STAGE`` / ``SERVICE`` are those defaults.
+
+For activity records and audits: ``tiny`` and ``tariff`` are the tiny pathway and its
+tariff in :data:`ACTIVITY_DATA`; ``dask_client`` is a local Dask cluster for a module.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import copy
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,9 @@ from careprofiles.tariff import Tariff, load_tariff
 
 REPO = Path(__file__).resolve().parent.parent
 """The repository's root folder."""
+
+ACTIVITY_DATA = REPO / "tests" / "data" / "activity"
+"""The tiny pathway (``pathway/``), its tariff and activity and outcome records."""
 
 SERVICE: dict[str, Any] = {
     "id": "visits",
@@ -193,3 +199,28 @@ def default_tariff() -> Tariff:
 def default_cost(default_pathway: Pathway, default_tariff: Tariff) -> CostResult:
     """The bundled pathway costed with the bundled tariff, once."""
     return cost(default_pathway, default_tariff)
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Pathway:
+    """The tiny pathway of :data:`ACTIVITY_DATA`, loaded once."""
+    return load_pathway(ACTIVITY_DATA / "pathway")
+
+
+@pytest.fixture(scope="session")
+def tariff() -> Tariff:
+    """The tiny pathway's tariff (:data:`ACTIVITY_DATA` ``/ "tariff.csv"``), loaded once."""
+    return load_tariff(ACTIVITY_DATA / "tariff.csv")
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    """A local Dask cluster (two worker threads) and its client, for one test module."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

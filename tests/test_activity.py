@@ -9,7 +9,6 @@ partitions, and that string, categorical, Parquet and Dask input agree.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,26 +39,7 @@ BAD = DATA / "bad-activity.csv"
 NURSE, HCA, GP, MEDS, NIGHT, CNS = 60.0, 30.0, 240.0, 40.0, 200.0, 50.0
 
 
-@pytest.fixture(scope="module")
-def tiny() -> Pathway:
-    return load_pathway(DATA / "pathway")
-
-
-@pytest.fixture(scope="module")
-def tariff() -> Tariff:
-    return load_tariff(DATA / "tariff.csv")
-
-
-@pytest.fixture(scope="module")
-def dask_client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
+# tiny, tariff and dask_client: the fixtures of tests/conftest.py
 
 
 def _by_key(frame: pd.DataFrame) -> pd.DataFrame:
