@@ -30,6 +30,8 @@ DATA = Path(__file__).parent / "data" / "scenarios"
 CHANGES = DATA / "changes.yaml"
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "scenarios"
+BASE_ARGS = (str(DATA / "base"), "--tariff", str(DATA / "tariff.csv"))
+"""The command-line arguments naming the baseline pathway and its tariff."""
 
 
 @pytest.fixture(scope="module")
@@ -517,15 +519,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def test_cli_compare_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(
-        capsys,
-        "compare",
-        str(DATA / "base"),
-        "--tariff",
-        str(DATA / "tariff.csv"),
-        "--scenarios",
-        str(CHANGES),
-        "--format",
-        "json",
+        capsys, "compare", *BASE_ARGS, "--scenarios", str(CHANGES), "--format", "json"
     )
     assert status == 0, err
     data = json.loads(out)
@@ -539,14 +533,7 @@ def test_cli_compare_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_compare_table_csv_xlsx_and_plot(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    common = [
-        "compare",
-        str(DATA / "base"),
-        "--tariff",
-        str(DATA / "tariff.csv"),
-        "--scenarios",
-        str(CHANGES),
-    ]
+    common = ["compare", *BASE_ARGS, "--scenarios", str(CHANGES)]
     status, out, err = _run(capsys, *common, "--scenario", "add", "--scenario", "remove")
     assert status == 0, err
     assert "Scenarios compared with the baseline" in out
@@ -566,15 +553,7 @@ def test_cli_compare_table_csv_xlsx_and_plot(
 
 
 def test_cli_compare_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(
-        capsys,
-        "compare",
-        str(DATA / "base"),
-        "--tariff",
-        str(DATA / "tariff.csv"),
-        "--scenarios",
-        str(DATA / "broken.yaml"),
-    )
+    status, out, err = _run(capsys, "compare", *BASE_ARGS, "--scenarios", str(DATA / "broken.yaml"))
     assert status == 1
     assert out == ""
     assert "Traceback" not in err
@@ -582,7 +561,7 @@ def test_cli_compare_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_cost_one_scenario(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    common = ["cost", str(DATA / "base"), "--tariff", str(DATA / "tariff.csv")]
+    common = ["cost", *BASE_ARGS]
     status, out, err = _run(
         capsys, *common, "--scenarios", str(CHANGES), "--scenario", "chain", "--format", "json"
     )
@@ -604,15 +583,7 @@ def test_cli_cost_one_scenario(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 
 def test_cli_cost_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plot = tmp_path / "cost.png"
-    status, _, err = _run(
-        capsys,
-        "cost",
-        str(DATA / "base"),
-        "--tariff",
-        str(DATA / "tariff.csv"),
-        "--plot",
-        str(plot),
-    )
+    status, _, err = _run(capsys, "cost", *BASE_ARGS, "--plot", str(plot))
     assert status == 0, err
     assert plot.read_bytes()[:4] == b"\x89PNG"
     status, _, err = _run(capsys, "cost", "--plot", str(plot))
