@@ -31,9 +31,9 @@ from __future__ import annotations
 import html
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,7 @@ __all__ = [
     "Evaluation",
     "LinePlan",
     "Parameter",
+    "Parameters",
     "compile_model",
     "cost",
 ]
@@ -112,7 +113,8 @@ class CostModel:
 
     pathway: Pathway
     tariff: Tariff
-    parameters: tuple[Parameter, ...]
+    parameters: Sequence[Parameter]
+    """Every number the figures depend on, in order (see :class:`Parameters`)."""
     lines: pd.DataFrame
     """One row per staff line or item: what it is and where it came from."""
     freq: IndexArray
@@ -139,6 +141,8 @@ class CostModel:
 
     def addresses(self) -> list[str]:
         """Every parameter's address."""
+        if isinstance(self.parameters, Parameters):
+            return list(self.parameters.addresses)
         return [p.address for p in self.parameters]
 
     def evaluate(self, values: FloatArray) -> Evaluation:
@@ -577,22 +581,107 @@ class LinePlan:
         return cohort
 
 
+class Parameters(Sequence[Parameter]):
+    """A cost model's parameters, in order: a read-only sequence of :class:`Parameter`.
+
+    A large pathway has tens of thousands of parameters and costing reads only their
+    base values, so they are kept as columns and each :class:`Parameter` is built when
+    it is asked for. Indexing, slicing, iteration and ``len`` behave as for a tuple.
+    """
+
+    __slots__ = ("_addresses", "_factors", "_locations", "_values")
+
+    def __init__(
+        self,
+        addresses: Sequence[str],
+        values: Sequence[Uncertain],
+        locations: Sequence[str],
+        factors: Sequence[float],
+    ) -> None:
+        if not len(addresses) == len(values) == len(locations) == len(factors):
+            raise ValueError("addresses, values, locations and factors differ in length")
+        self._addresses = tuple(addresses)
+        self._values = tuple(values)
+        self._locations = tuple(locations)
+        self._factors = tuple(factors)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
+
+    @overload
+    def __getitem__(self, index: int) -> Parameter: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Parameter, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Parameter | tuple[Parameter, ...]:
+        if isinstance(index, slice):
+            return tuple(
+                map(
+                    Parameter,
+                    self._addresses[index],
+                    self._values[index],
+                    self._locations[index],
+                    self._factors[index],
+                )
+            )
+        return Parameter(
+            self._addresses[index],
+            self._values[index],
+            self._locations[index],
+            self._factors[index],
+        )
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return map(Parameter, self._addresses, self._values, self._locations, self._factors)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Parameters):
+            return (self._addresses, self._values, self._locations, self._factors) == (
+                other._addresses,
+                other._values,
+                other._locations,
+                other._factors,
+            )
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Parameters: {len(self)}>"
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every parameter's address, in order."""
+        return self._addresses
+
+
 class _Builder:
+    """Collects the parameters of a cost model as columns."""
+
     def __init__(self) -> None:
-        self.params: list[Parameter] = [Parameter("1", 1.0), Parameter("0", 0.0)]
+        self.addresses: list[str] = ["1", "0"]
+        self.values: list[Uncertain] = [1.0, 0.0]
+        self.locations: list[str] = ["", ""]
+        self.factors: list[float] = [1.0, 1.0]
         self.bases: list[float] = [1.0, 0.0]
-        self.by_address: dict[str, int] = {}
 
     def add(self, address: str, value: Uncertain, location: str, factor: float = 1.0) -> int:
-        found = self.by_address.get(address)
-        if found is not None:
-            return found
-        self.params.append(Parameter(address, value, location, factor))
-        self.bases.append(
-            (value.base if isinstance(value, Distribution) else float(value)) * factor
-        )
-        index = self.by_address[address] = len(self.params) - 1
-        return index
+        """Add a parameter (the compiler gives each address once); its index."""
+        self.addresses.append(address)
+        self.values.append(value)
+        self.locations.append(location)
+        self.factors.append(factor)
+        base = value if type(value) is float else base_value(value)
+        self.bases.append(base * factor)
+        return len(self.addresses) - 1
+
+    def parameters(self) -> Parameters:
+        if len(set(self.addresses)) != len(self.addresses):  # a bug, not a user's error
+            raise AssertionError("a parameter address was compiled twice")
+        return Parameters(self.addresses, self.values, self.locations, self.factors)
 
 
 def compile_model(
@@ -614,76 +703,33 @@ def compile_model(
         problems.extend(exc.problems)
 
     b = _Builder()
-    cols: dict[str, list[int]] = {
-        k: []
-        for k in (
-            "freq",
-            "dur",
-            "minutes",
-            "travel",
-            "count",
-            "share",
-            "uptake",
-            "reach",
-            "unit_cost",
-        )
-    }
-    mult: list[float] = []
-    per_hour: list[bool] = []
+    add_param = b.add
     cohort = pathway.cohort
     cohort_loc = cohort.location
     if cohort.patients is not None:
-        cohort_params: tuple[int, ...] = (b.add("cohort/patients", cohort.patients, cohort_loc),)
+        cohort_params: tuple[int, ...] = (
+            add_param("cohort/patients", cohort.patients, cohort_loc),
+        )
     else:
         assert cohort.population is not None
         assert cohort.deaths_per_1000 is not None
         assert cohort.eligible_share is not None
         cohort_params = (
-            b.add("cohort/population", cohort.population, cohort_loc),
-            b.add("cohort/deaths_per_1000", cohort.deaths_per_1000, cohort_loc),
-            b.add("cohort/eligible_share", cohort.eligible_share, cohort_loc),
+            add_param("cohort/population", cohort.population, cohort_loc),
+            add_param("cohort/deaths_per_1000", cohort.deaths_per_1000, cohort_loc),
+            add_param("cohort/eligible_share", cohort.eligible_share, cohort_loc),
         )
 
-    def price(code: str, location: str, where: str, staff: bool) -> int | None:
-        nonlocal missing
-        file, _, line = location.rpartition(":")
-        row = tariff.get(code)
-        if row is None:
-            missing = True
-            problems.append(
-                Problem(
-                    file or None,
-                    int(line) if line.isdigit() else None,
-                    where,
-                    f"no tariff row for {code!r}{tariff.suggest(code)}; add a row with code "
-                    f"{code!r} to a tariff file, or correct the code",
-                )
-            )
+    # each code is priced once: its parameter and row, or None when it cannot be used
+    priced: dict[tuple[str, bool], tuple[int, int] | None] = {}
+    distinct_rows: list[TariffRow] = []
+
+    def price(code: str, staff: bool, location: str, where: str) -> tuple[int, int] | None:
+        """Price a line's code the first time it is used, or report again why it cannot."""
+        if not _usable(code, staff, location, where):
+            priced[code, staff] = None
             return None
-        if staff and row.unit not in STAFF_UNITS:
-            problems.append(
-                Problem(
-                    file or None,
-                    int(line) if line.isdigit() else None,
-                    where,
-                    f"role {code!r} is priced per {row.unit} ({row.location}); a staff role "
-                    "must be priced per hour or per contact: fix the tariff row, or list "
-                    "the code under items",
-                )
-            )
-            return None
-        if not staff and row.unit == "hour":
-            problems.append(
-                Problem(
-                    file or None,
-                    int(line) if line.isdigit() else None,
-                    where,
-                    f"item {code!r} is priced per hour ({row.location}); an item is priced "
-                    "per item, day, week or contact: fix the tariff row, or list the code "
-                    "under staff with contacts",
-                )
-            )
-            return None
+        row = tariff[code]
         value: Uncertain = row.cost
         factor = 1.0
         if (
@@ -694,110 +740,174 @@ def compile_model(
             # keep the written cost as the parameter so that an uncertainty
             # distribution (stated in the written price year) is adjusted alike
             value, factor = row.original_cost, row.cost / row.original_cost
-        return b.add(f"tariff/{code}", value, row.location, factor)
+        found = priced[code, staff] = (
+            add_param(f"tariff/{code}", value, row.location, factor),
+            len(distinct_rows),
+        )
+        distinct_rows.append(row)
+        return found
 
-    # descriptive columns of the lines, one list a column (faster than a dict a row)
-    text: dict[str, list[Any]] = {name: [] for name in _DESCRIPTIVE}
-    add_param = b.add
+    def _usable(code: str, staff: bool, location: str, where: str) -> bool:
+        """True if ``code`` can price the line; else report why not and give False."""
+        nonlocal missing
+        row = tariff.get(code)
+        if row is None:
+            missing = True
+            message = (
+                f"no tariff row for {code!r}{tariff.suggest(code)}; add a row with code "
+                f"{code!r} to a tariff file, or correct the code"
+            )
+        elif staff and row.unit not in STAFF_UNITS:
+            message = (
+                f"role {code!r} is priced per {row.unit} ({row.location}); a staff role "
+                "must be priced per hour or per contact: fix the tariff row, or list "
+                "the code under items"
+            )
+        elif not staff and row.unit == "hour":
+            message = (
+                f"item {code!r} is priced per hour ({row.location}); an item is priced "
+                "per item, day, week or contact: fix the tariff row, or list the code "
+                "under staff with contacts"
+            )
+        else:
+            return True
+        file, _, line = location.rpartition(":")
+        problems.append(
+            Problem(file or None, int(line) if line.isdigit() else None, where, message)
+        )
+        return False
+
+    # the lines, one list a column (faster than a record a line)
+    freq: list[int] = []
+    dur: list[int] = []
+    mult: list[float] = []
+    minutes: list[int] = []
+    travel: list[int] = []
+    count: list[int] = []
+    share: list[int] = []
+    uptake: list[int] = []
+    reach: list[int] = []
+    unit_cost: list[int] = []
+    row_of_line: list[int] = []
+    kinds: list[str] = []
+    codes: list[str] = []
+    frequencies: list[str] = []
+    addresses: list[str] = []
+    sources: list[str] = []
+    service_columns: dict[str, list[Any]] = {name: [] for name in _SERVICE_COLUMNS}
     for stage in pathway.stages:
         s_addr = stage.id
         stage_loc = stage.location
         stage_label = stage.label
-        dur = add_param(f"{s_addr}/duration_weeks", stage.duration_weeks, stage_loc)
-        reach = add_param(f"{s_addr}/reach", stage.reach, stage_loc)
+        stage_dur = add_param(f"{s_addr}/duration_weeks", stage.duration_weeks, stage_loc)
+        stage_reach = add_param(f"{s_addr}/reach", stage.reach, stage_loc)
         for vi, service in enumerate(stage.services):
             v_addr = f"{s_addr}/{service.id}"
             service_loc = service.location
-            uptake = add_param(f"{v_addr}/uptake", service.uptake, service_loc)
-            described = (stage.id, stage_label, service.id, service.label, service.setting)
-            lines_before = len(per_hour)
+            service_uptake = add_param(f"{v_addr}/uptake", service.uptake, service_loc)
+            lines_before = len(row_of_line)
             if service.contacts is not None:
                 c = service.contacts
                 contacts_loc = c.location
                 kind, fvalue = c.frequency
-                freq = add_param(f"{v_addr}/contacts/{kind}", fvalue, contacts_loc)
-                minutes = add_param(f"{v_addr}/contacts/minutes", c.minutes, contacts_loc)
-                travel = add_param(
+                c_freq = add_param(f"{v_addr}/contacts/{kind}", fvalue, contacts_loc)
+                c_minutes = add_param(f"{v_addr}/contacts/minutes", c.minutes, contacts_loc)
+                c_travel = add_param(
                     f"{v_addr}/contacts/travel_minutes", c.travel_minutes, contacts_loc
                 )
-                line_dur = _ONE if kind == "per_stage" else dur
+                line_dur = _ONE if kind == "per_stage" else stage_dur
                 line_mult = 7.0 if kind == "per_day" else 1.0
                 seen: dict[str, int] = {}
                 for li, line in enumerate(service.staff):
                     role = line.role
+                    line_loc = line.location
+                    found = priced.get((role, True))
+                    if found is None:  # not priced yet, or reported already: report again
+                        where = f"{stage.id}: services[{vi}].staff[{li}].role"
+                        found = price(role, True, line_loc or service_loc, where)
+                    if found is None:
+                        continue
                     n = seen[role] = seen.get(role, 0) + 1
                     l_addr = f"{v_addr}/staff/{role}" if n == 1 else f"{v_addr}/staff/{role}#{n}"
-                    line_loc = line.location
-                    where = f"{stage.id}: services[{vi}].staff[{li}].role"
-                    cost_idx = price(role, line_loc or service_loc, where, True)
-                    if cost_idx is None:
-                        continue
-                    row = tariff[role]
-                    cols["freq"].append(freq)
-                    cols["dur"].append(line_dur)
+                    freq.append(c_freq)
+                    dur.append(line_dur)
                     mult.append(line_mult)
-                    cols["minutes"].append(minutes)
-                    cols["travel"].append(travel)
-                    cols["count"].append(add_param(f"{l_addr}/count", line.count, line_loc))
-                    cols["share"].append(add_param(f"{l_addr}/share", line.share, line_loc))
-                    cols["unit_cost"].append(cost_idx)
-                    per_hour.append(row.unit == "hour")
-                    _describe(text, "staff", row, role, kind, l_addr, line_loc, row.hours_per_wte)
+                    minutes.append(c_minutes)
+                    travel.append(c_travel)
+                    count.append(add_param(f"{l_addr}/count", line.count, line_loc))
+                    share.append(add_param(f"{l_addr}/share", line.share, line_loc))
+                    unit_cost.append(found[0])
+                    row_of_line.append(found[1])
+                    kinds.append("staff")
+                    codes.append(role)
+                    frequencies.append(kind)
+                    addresses.append(l_addr)
+                    sources.append(line_loc)
             seen_items: dict[str, int] = {}
             for ii, item in enumerate(service.items):
                 code = item.code
+                item_loc = item.location
+                found = priced.get((code, False))
+                if found is None:
+                    where = f"{stage.id}: services[{vi}].items[{ii}].code"
+                    found = price(code, False, item_loc or service_loc, where)
+                if found is None:
+                    continue
                 n = seen_items[code] = seen_items.get(code, 0) + 1
                 i_addr = f"{v_addr}/items/{code}" if n == 1 else f"{v_addr}/items/{code}#{n}"
-                item_loc = item.location
-                where = f"{stage.id}: services[{vi}].items[{ii}].code"
-                cost_idx = price(code, item_loc or service_loc, where, False)
-                if cost_idx is None:
-                    continue
-                row = tariff[code]
                 if item.quantity is not None:
-                    cols["freq"].append(add_param(f"{i_addr}/quantity", item.quantity, item_loc))
-                    cols["dur"].append(_ONE)
-                    frequency = "quantity"
+                    freq.append(add_param(f"{i_addr}/quantity", item.quantity, item_loc))
+                    dur.append(_ONE)
+                    frequencies.append("quantity")
                 else:
                     assert item.per_week is not None
-                    cols["freq"].append(add_param(f"{i_addr}/per_week", item.per_week, item_loc))
-                    cols["dur"].append(dur)
-                    frequency = "per_week"
+                    freq.append(add_param(f"{i_addr}/per_week", item.per_week, item_loc))
+                    dur.append(stage_dur)
+                    frequencies.append("per_week")
                 mult.append(1.0)
-                cols["minutes"].append(_ZERO)
-                cols["travel"].append(_ZERO)
-                cols["count"].append(_ONE)
-                cols["share"].append(_ONE)
-                cols["unit_cost"].append(cost_idx)
-                per_hour.append(False)
-                _describe(text, "item", row, code, frequency, i_addr, item_loc, math.nan)
-            added = len(per_hour) - lines_before
-            cols["uptake"].extend([uptake] * added)
-            cols["reach"].extend([reach] * added)
-            for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
-                text[name].extend([value] * added)
+                minutes.append(_ZERO)
+                travel.append(_ZERO)
+                count.append(_ONE)
+                share.append(_ONE)
+                unit_cost.append(found[0])
+                row_of_line.append(found[1])
+                kinds.append("item")
+                codes.append(code)
+                addresses.append(i_addr)
+                sources.append(item_loc)
+            added = len(row_of_line) - lines_before
+            if added:
+                uptake.extend([service_uptake] * added)
+                reach.extend([stage_reach] * added)
+                described = (stage.id, stage_label, service.id, service.label, service.setting)
+                for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
+                    service_columns[name].extend([value] * added)
     if problems:
         raise (MissingCodeError if missing else TariffError)(problems)
 
-    def idx(name: str) -> IndexArray:
-        return np.asarray(cols[name], dtype=np.intp)
+    def idx(column: list[int]) -> IndexArray:
+        return np.asarray(column, dtype=np.intp)
+
+    take = idx(row_of_line)  # each line's tariff row, in distinct_rows
 
     model = CostModel(
         pathway=pathway,
         tariff=tariff,
-        parameters=tuple(b.params),
-        lines=pd.DataFrame(text, columns=_DESCRIPTIVE),
-        freq=idx("freq"),
-        dur=idx("dur"),
+        parameters=b.parameters(),
+        lines=_describe(
+            service_columns, kinds, codes, frequencies, addresses, sources, distinct_rows, take
+        ),
+        freq=idx(freq),
+        dur=idx(dur),
         mult=np.asarray(mult, dtype=np.float64),
-        minutes=idx("minutes"),
-        travel=idx("travel"),
-        count=idx("count"),
-        share=idx("share"),
-        uptake=idx("uptake"),
-        reach=idx("reach"),
-        unit_cost=idx("unit_cost"),
-        per_hour=np.asarray(per_hour, dtype=np.bool_),
+        minutes=idx(minutes),
+        travel=idx(travel),
+        count=idx(count),
+        share=idx(share),
+        uptake=idx(uptake),
+        reach=idx(reach),
+        unit_cost=idx(unit_cost),
+        per_hour=np.asarray([r.unit == "hour" for r in distinct_rows], dtype=np.bool_)[take],
         cohort_params=cohort_params,
     )
     model.__dict__["_base"] = np.asarray(b.bases, dtype=np.float64)
@@ -808,28 +918,44 @@ _SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting")
 
 
 def _describe(
-    text: dict[str, list[Any]],
-    kind: str,
-    row: TariffRow,
-    code: str,
-    frequency: str,
-    address: str,
-    source: str,
-    hours_per_wte: float,
-) -> None:
-    """Append one line's descriptive columns (all but the service's, added per service)."""
-    text["kind"].append(kind)
-    text["code"].append(code)
-    text["description"].append(row.description)
-    text["unit"].append(row.unit)
-    text["frequency"].append(frequency)
-    text["address"].append(address)
-    text["source"].append(source)
-    text["tariff_source"].append(row.location)
-    text["tariff_reference"].append(row.source)
-    text["price_year"].append(row.price_year)
-    text["adjustments"].append("; ".join(row.adjustments))
-    text["hours_per_wte"].append(hours_per_wte)
+    service_columns: dict[str, list[Any]],
+    kinds: list[str],
+    codes: list[str],
+    frequencies: list[str],
+    addresses: list[str],
+    sources: list[str],
+    rows: list[TariffRow],
+    take: IndexArray,
+) -> pd.DataFrame:
+    """The lines' descriptive columns (:data:`_DESCRIPTIVE`): the services', the lines'
+    own, and those of their tariff rows (``rows[take[i]]`` is line i's)."""
+
+    def tariff_column(values: list[Any], dtype: Any = object) -> Any:
+        return np.asarray(values, dtype=dtype).reshape(-1)[take]
+
+    is_staff = np.asarray(kinds, dtype=object) == "staff"
+    hours_per_wte = tariff_column([r.hours_per_wte for r in rows], np.float64)
+    columns: dict[str, Any] = {
+        **service_columns,
+        "kind": kinds,
+        "code": codes,
+        "description": tariff_column([r.description for r in rows]),
+        "unit": tariff_column([r.unit for r in rows]),
+        "frequency": frequencies,
+        "address": addresses,
+        "source": sources,
+        "tariff_source": tariff_column([r.location for r in rows]),
+        "tariff_reference": tariff_column([r.source for r in rows]),
+        "price_year": tariff_column([r.price_year for r in rows]),
+        "adjustments": tariff_column(["; ".join(r.adjustments) for r in rows]),
+        "hours_per_wte": np.where(is_staff, hours_per_wte, math.nan),
+    }
+    return pd.DataFrame(
+        {
+            name: pd.Series(columns[name], dtype=np.float64 if name == "hours_per_wte" else "str")
+            for name in _DESCRIPTIVE
+        }
+    )
 
 
 _DESCRIPTIVE = [
@@ -1136,9 +1262,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
         if kind == "f":
             array = series.to_numpy(dtype=np.float64)
-            values: list[Any] = array.tolist()
-            if np.isnan(array).any():
-                values = [None if v != v else v for v in values]
+            missing = np.isnan(array)
+            if missing.any():
+                boxed = array.astype(object)
+                boxed[missing] = None
+                values: list[Any] = boxed.tolist()
+            else:
+                values = array.tolist()
         elif kind in "iub":
             values = series.to_numpy().tolist()
         elif not series.hasnans and pd.api.types.is_string_dtype(series.dtype):
@@ -1151,4 +1281,5 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 for v in series.to_numpy(dtype=object).tolist()
             ]
         columns.append(values)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    # every column has one value a row, so zip needs no strict check
+    return [dict(zip(names, row)) for row in zip(*columns)]  # noqa: B905

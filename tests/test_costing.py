@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careprofiles.costing import CostResult, compile_model, cost
+from careprofiles.costing import CostResult, Parameter, Parameters, compile_model, cost
 from careprofiles.errors import MissingCodeError, TariffError
 from careprofiles.load import load_pathway
 from careprofiles.models import Pathway
@@ -467,6 +467,29 @@ def test_parameters_are_addressed_and_located(hand_files: tuple[Path, Path]) -> 
     assert by_address["tariff/gp"].location == f"{_shown(national)}:3"
 
 
+def test_parameters_behave_as_a_read_only_tuple(hand_files: tuple[Path, Path]) -> None:
+    folder, national = hand_files
+    model = compile_model(load_pathway(folder), load_tariff(national))
+    params = model.parameters
+    assert isinstance(params, Parameters)
+    as_tuple = tuple(params)
+    assert len(params) == len(as_tuple) > 2
+    assert all(isinstance(p, Parameter) for p in as_tuple)
+    assert params[0] == Parameter("1", 1.0) and params[1] == Parameter("0", 0.0)
+    assert params[-1] == as_tuple[-1]
+    assert params[2:5] == as_tuple[2:5]
+    assert params == as_tuple
+    assert model.addresses() == [p.address for p in as_tuple]
+    assert len(set(model.addresses())) == len(params)  # each address once
+    np.testing.assert_array_equal(model.base_values(), [p.base for p in as_tuple])
+    with pytest.raises(IndexError):
+        params[len(params)]
+    with pytest.raises(TypeError):
+        hash(params)
+    with pytest.raises(ValueError, match="differ in length"):
+        Parameters(["a"], [1.0], [], [1.0])
+
+
 def test_evaluate_is_vectorised_over_parameter_sets(hand_files: tuple[Path, Path]) -> None:
     folder, national = hand_files
     model = compile_model(load_pathway(folder), load_tariff(national))
@@ -511,6 +534,23 @@ def test_missing_code_names_yaml_line_and_code(
     assert "'hca'" in text
     assert "'bed'" in text
     assert len(info.value.problems) == 2
+
+
+def test_missing_code_is_reported_at_every_line_that_uses_it(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    services = [
+        {"id": name, "setting": "home", "contacts": {"per_week": 1, "minutes": 5},
+         "staff": [{"role": "nurse"}, {"role": "porter"}]}
+        for name in ("a", "b")
+    ]
+    stage = {"id": "s", "duration_weeks": 1, "services": services}
+    folder = write_pathway(tmp_path / "p", stages=[stage])
+    with pytest.raises(MissingCodeError) as info:
+        cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, TARIFF)))
+    wheres = [p.where for p in info.value.problems]
+    assert wheres == ["s: services[0].staff[1].role", "s: services[1].staff[1].role"]
+    assert len({p.line for p in info.value.problems}) == 2
 
 
 def test_missing_code_suggests_near_miss(
