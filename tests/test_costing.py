@@ -475,7 +475,8 @@ def test_parameters_behave_as_a_read_only_tuple(hand_files: tuple[Path, Path]) -
     as_tuple = tuple(params)
     assert len(params) == len(as_tuple) > 2
     assert all(isinstance(p, Parameter) for p in as_tuple)
-    assert params[0] == Parameter("1", 1.0) and params[1] == Parameter("0", 0.0)
+    assert params[0] == Parameter("1", 1.0)
+    assert params[1] == Parameter("0", 0.0)
     assert params[-1] == as_tuple[-1]
     assert params[2:5] == as_tuple[2:5]
     assert params == as_tuple
