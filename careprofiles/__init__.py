@@ -95,12 +95,17 @@ _EXPORTS: dict[str, str] = {
     "audit": "auditing",
     "benchmark_areas": "auditing",
     "read_populations": "auditing",
+    "ActivityCodeError": "activity",
+    "check_activity": "activity",
+    "check_outcomes": "activity",
     "cost_activity": "activity",
     "read_activity": "activity",
     "read_outcomes": "activity",
+    "funnel_plot": "audit_plots",  # matplotlib is imported when a plot is drawn
 }
 
 __all__ = [
+    "ActivityCodeError",
     "ActivityError",
     "Assessment",
     "AuditResult",
@@ -148,10 +153,13 @@ __all__ = [
     "assess_standards",
     "audit",
     "benchmark_areas",
+    "check_activity",
+    "check_outcomes",
     "compare",
     "compile_model",
     "cost",
     "cost_activity",
+    "funnel_plot",
     "json_schema",
     "load_assessments",
     "load_framework",
@@ -189,7 +197,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from careprofiles.activity import cost_activity, read_activity, read_outcomes
+    from careprofiles.activity import (
+        ActivityCodeError,
+        check_activity,
+        check_outcomes,
+        cost_activity,
+        read_activity,
+        read_outcomes,
+    )
+    from careprofiles.audit_plots import funnel_plot
     from careprofiles.auditing import (
         AuditResult,
         BenchmarkResult,

@@ -45,6 +45,17 @@ FOUNDATION = {
     "CostResult",
     "CostModel",
     "__version__",
+    # activity records, audit and benchmarking
+    "ActivityError",
+    "ActivityCodeError",
+    "read_activity",
+    "read_outcomes",
+    "check_activity",
+    "check_outcomes",
+    "cost_activity",
+    "audit",
+    "benchmark_areas",
+    "funnel_plot",
 }
 
 
@@ -87,6 +98,13 @@ def test_the_names_are_the_modules_own() -> None:
     assert careprofiles.Pathway is models.Pathway
     assert careprofiles.ProfileError is errors.ProfileError
 
+    from careprofiles import activity, audit_plots
+
+    assert careprofiles.ActivityCodeError is activity.ActivityCodeError
+    assert careprofiles.check_activity is activity.check_activity
+    assert careprofiles.check_outcomes is activity.check_outcomes
+    assert careprofiles.funnel_plot is audit_plots.funnel_plot
+
 
 def test_error_tree() -> None:
     from careprofiles import errors
@@ -111,9 +129,15 @@ def test_import_is_quiet_and_light(tmp_path: Path) -> None:
         "heavy = {'pandas', 'numpy', 'scipy', 'pydantic', 'yaml', 'matplotlib', 'jinja2'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
+    assert _run_python(code, tmp_path).strip() == "[]"
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def _run_python(code: str, cwd: Path) -> str:
+    """Run ``code`` in a fresh interpreter (warnings are errors); its standard output."""
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
-        cwd=tmp_path,
+        cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
@@ -122,5 +146,31 @@ def test_import_is_quiet_and_light(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert done.stdout.strip() == "[]"
-    assert list(tmp_path.iterdir()) == []  # nothing written
+    return done.stdout
+
+
+def test_funnel_plot_imports_matplotlib_only_to_draw(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "import careprofiles as cp\n"
+        "cp.funnel_plot, cp.check_activity, cp.check_outcomes, cp.ActivityCodeError\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    assert _run_python(code, tmp_path).strip() == "False"
+
+
+def test_every_name_resolves_without_matplotlib(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None  # as if the 'plot' extra were not installed\n"
+        "import careprofiles as cp\n"
+        "for name in cp.__all__:\n"
+        "    getattr(cp, name)\n"
+        "try:\n"
+        "    cp.funnel_plot(None)\n"
+        "except cp.MissingDependencyError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = _run_python(code, tmp_path)
+    assert "needs the optional package 'matplotlib'" in out
+    assert "pip install 'careprofiles[plot]'" in out
