@@ -1131,18 +1131,31 @@ def _check_dask_columns(activity: Frame) -> None:
     _check_columns(activity.columns, _ACTIVITY, _source_of(activity).file)
 
 
-def _dask_findings(
-    activity: Frame, prices: _Prices, pathway: Pathway | None, need_area: bool
+def _map_rows(
+    activity: Frame,
+    prices: _Prices,
+    each: Callable[[_Rows, int], pd.DataFrame],
+    meta: pd.DataFrame,
 ) -> Frame:
+    """``each(rows, partition number)`` over a Dask frame's partitions, encoded."""
     source = _source_of(activity)
 
     def per_partition(
         part: pd.DataFrame, partition_info: dict[str, Any] | None = None
     ) -> pd.DataFrame:
         number = int(partition_info["number"]) if partition_info else 0
-        return _findings(_Rows.partition(part, prices, source), pathway, need_area, number)
+        return each(_Rows.partition(part, prices, source), number)
 
-    return activity.map_partitions(per_partition, meta=_FINDINGS_META)
+    return cast(Any, activity).map_partitions(per_partition, meta=meta)
+
+
+def _dask_findings(
+    activity: Frame, prices: _Prices, pathway: Pathway | None, need_area: bool
+) -> Frame:
+    def each(rows: _Rows, number: int) -> pd.DataFrame:
+        return _findings(rows, pathway, need_area, number)
+
+    return _map_rows(activity, prices, each, _FINDINGS_META)
 
 
 def check_activity(
@@ -1483,14 +1496,7 @@ def summarise_activity(
     if is_dask(activity):
         _check_dask_columns(activity)
         source = _source_of(activity)
-
-        def per_partition(
-            part: pd.DataFrame, partition_info: dict[str, Any] | None = None
-        ) -> pd.DataFrame:
-            number = int(partition_info["number"]) if partition_info else 0
-            return _summarise_part(_Rows.partition(part, prices, source), number)
-
-        partial = cast(Any, activity).map_partitions(per_partition, meta=_SUMMARY_META)
+        partial = _map_rows(activity, prices, _summarise_part, _SUMMARY_META)
         summed = (
             partial.groupby(list(SUMMARY_KEYS), sort=False)
             .agg({**dict.fromkeys(_SUMS, "sum"), "rows": "sum", "first_row": "min"})
@@ -1577,18 +1583,12 @@ def reduce_activity(
     _check_dask_columns(activity)
     source = _source_of(activity)
 
-    def per_partition(
-        part: pd.DataFrame, partition_info: dict[str, Any] | None = None
-    ) -> pd.DataFrame:
-        number = int(partition_info["number"]) if partition_info else 0
-        return _summarise_part(_Rows.partition(part, prices, source), number)
-
     def reduce_part(part: pd.DataFrame) -> pd.DataFrame:
         # one row holding the reduction (an object), so that it stays a Dask DataFrame
         # and is computed in the same graph (and the same pass over the data) as the checks
         return pd.DataFrame({"value": pd.Series([reduce(_merge_summary(part))], dtype=object)})
 
-    partial = cast(Any, activity).map_partitions(per_partition, meta=_SUMMARY_META)
+    partial = _map_rows(activity, prices, _summarise_part, _SUMMARY_META)
     shuffled = partial.shuffle(on="patient_id")
     reduced = shuffled.map_partitions(reduce_part, meta=_REDUCED_META)
     findings = _dask_findings(activity, prices, pathway, need_area)
