@@ -80,6 +80,32 @@ def test_default_pathway_is_real_enough() -> None:
     assert any(p.uncertain for p in model.parameters)
 
 
+GSF_PROGNOSIS = {"A": "years", "B": "months", "C": "weeks", "D": "days"}
+"""The Gold Standards Framework's needs stages and the prognosis each stands for."""
+GSF_STAGE = re.compile(r"\b([A-D]) \((years|months|weeks|days)\b")
+
+
+@pytest.mark.parametrize("folder", PATHWAYS, ids=[p.name for p in PATHWAYS])
+def test_gsf_needs_stages_match_their_prognosis(folder: Path) -> None:
+    for path in sorted(folder.glob("*.yaml")):
+        # join comment lines, so that "stage C\n# (weeks)" reads as one phrase
+        text = " ".join(re.sub(r"\n\s*#", " ", path.read_text(encoding="utf-8")).split())
+        for letter, prognosis in GSF_STAGE.findall(text):
+            assert prognosis == GSF_PROGNOSIS[letter], f"{path.name}: GSF {letter} is {prognosis}"
+
+
+def test_default_pathway_moves_between_stages_at_the_right_gsf_stage() -> None:
+    stages = {stage.id: stage for stage in load_pathway().stages}
+
+    def gsf(criteria: tuple[str, ...]) -> list[str]:
+        return [c.split("GSF needs stage ")[1][0] for c in criteria if "GSF needs stage " in c]
+
+    assert gsf(stages["advancing-disease"].exit_criteria) == ["B"]
+    assert gsf(stages["increasing-decline"].entry_criteria) == ["B"]
+    assert gsf(stages["increasing-decline"].exit_criteria) == ["D"]
+    assert gsf(stages["last-days"].entry_criteria) == ["D"]
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
