@@ -9,6 +9,7 @@ Use them from any test module::
 ``write_pathway`` and ``write_tariff`` are plain functions (session-scoped fixtures),
 so hypothesis tests may use them too. ``make_stage`` and ``make_service`` build the
 dicts of a minimal valid stage and service; ``STAGE`` / ``SERVICE`` are those defaults.
+``line_of(path, text)`` finds the line an error message should name.
 
 For activity records and audits: ``tiny`` and ``tariff`` are the tiny pathway and its
 tariff in :data:`ACTIVITY_DATA`; ``dask_client`` is a local Dask cluster for a module.
@@ -121,6 +122,17 @@ def _write_pathway(
     data = _changed(data, header or {})
     (folder / "pathway.yaml").write_text(_dump(data), encoding="utf-8")
     return folder
+
+
+def line_of(path: Path, text: str, occurrence: int = 1) -> int:
+    """The 1-based line of the ``occurrence``-th line of ``path`` containing ``text``."""
+    seen = 0
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            seen += 1
+            if seen == occurrence:
+                return n
+    raise AssertionError(f"{text!r} not in {path}")
 
 
 def _dump(data: Any) -> str:

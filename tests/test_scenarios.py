@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,17 +43,6 @@ def base() -> tuple[Pathway, Tariff]:
 @pytest.fixture(scope="module")
 def scenarios() -> ScenarioSet:
     return load_scenarios(CHANGES)
-
-
-def _line_of(path: Path, text: str, occurrence: int = 1) -> int:
-    """The 1-based line of the ``occurrence``-th line of ``path`` containing ``text``."""
-    seen = 0
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if text in line:
-            seen += 1
-            if seen == occurrence:
-                return n
-    raise AssertionError(f"{text!r} not in {path}")
 
 
 def _assert_same_costs(got: CostResult, expected: CostResult) -> None:
@@ -107,7 +97,7 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
     nurse, meds = new_tariff["nurse"], new_tariff["meds"]
     assert nurse.cost == pytest.approx(66.0)
     assert nurse.original_cost == 60.0
-    line = _line_of(CHANGES, "scale: tariff/nurse")
+    line = line_of(CHANGES, "scale: tariff/nurse")
     assert nurse.adjustments == (
         f"x1.1 by scenario scale-tariff (tests/data/scenarios/changes.yaml:{line})",
     )
@@ -145,7 +135,7 @@ def test_locations_trace_to_the_scenario(
     added = new.stage("late").service("night-sitting")
     assert (
         added.location
-        == f"tests/data/scenarios/changes.yaml:{_line_of(CHANGES, 'id: night-sitting')}"
+        == f"tests/data/scenarios/changes.yaml:{line_of(CHANGES, 'id: night-sitting')}"
     )
     assert added.staff[0].location.startswith("tests/data/scenarios/changes.yaml:")
     # untouched parts keep their own file and line
@@ -159,11 +149,11 @@ def test_locations_trace_to_the_scenario(
     nursing = changed.stage("early").service("nursing")
     assert (
         nursing.location
-        == f"tests/data/scenarios/changes.yaml:{_line_of(CHANGES, 'set: early/nursing/uptake')}"
+        == f"tests/data/scenarios/changes.yaml:{line_of(CHANGES, 'set: early/nursing/uptake')}"
     )
     lines = cost(changed, tariff).lines
     source = lines.loc[lines["address"] == "late/home-visits/staff/hca", "source"].item()
-    line = _line_of(CHANGES, "set: late/home-visits/staff/hca/share")
+    line = line_of(CHANGES, "set: late/home-visits/staff/hca/share")
     assert source == f"tests/data/scenarios/changes.yaml:{line}"
 
 
@@ -209,7 +199,7 @@ def test_changes_that_name_nothing_or_break_the_format(base: tuple[Pathway, Tari
     name = "tests/data/scenarios/broken.yaml"
 
     def at(fragment: str, occurrence: int = 1) -> str:
-        return f"{name}:{_line_of(broken, fragment, occurrence)}: scenario bad-addresses"
+        return f"{name}:{line_of(broken, fragment, occurrence)}: scenario bad-addresses"
 
     expected = [
         (at("eraly/nursing"), "no stage 'eraly'; did you mean 'early'?"),
@@ -244,19 +234,19 @@ def test_bad_scenario_file_reports_every_problem() -> None:
     text = str(info.value)
     name = "tests/data/scenarios/bad-file.yaml"
     assert (
-        f"{name}:{_line_of(path, 'base: tow')}: scenarios[0].base: no scenario 'tow' in this file"
+        f"{name}:{line_of(path, 'base: tow')}: scenarios[0].base: no scenario 'tow' in this file"
         in text
     )
     assert (
-        f"{name}:{_line_of(path, 'too: 0.5')}: scenarios[0].changes[0].too: unknown key 'too'"
+        f"{name}:{line_of(path, 'too: 0.5')}: scenarios[0].changes[0].too: unknown key 'too'"
         in text
     )
     assert "to does not go with 'remove'; 'to' goes with 'set'" in text
     assert "give one of set, scale, add or remove per change (found set and scale)" in text
-    assert f"{name}:{_line_of(path, 'by: -1')}: scenarios[0].changes[2].by: -1 is negative" in text
+    assert f"{name}:{line_of(path, 'by: -1')}: scenarios[0].changes[2].by: -1 is negative" in text
     assert "a service needs contacts (with staff) or items or both" in text
     assert (
-        f"{name}:{_line_of(path, 'id: one', 2)}: scenarios[1].id: duplicate scenario id 'one'"
+        f"{name}:{line_of(path, 'id: one', 2)}: scenarios[1].id: duplicate scenario id 'one'"
         in text
     )
     assert "the base chain loop-a -> loop-b -> loop-a is a cycle" in text
@@ -557,7 +547,7 @@ def test_cli_compare_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert out == ""
     assert "Traceback" not in err
-    assert f"tests/data/scenarios/broken.yaml:{_line_of(DATA / 'broken.yaml', 'eraly')}: " in err
+    assert f"tests/data/scenarios/broken.yaml:{line_of(DATA / 'broken.yaml', 'eraly')}: " in err
 
 
 def test_cli_cost_one_scenario(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
