@@ -9,7 +9,8 @@ Use them from any test module::
 ``write_pathway`` and ``write_tariff`` are plain functions (session-scoped fixtures),
 so hypothesis tests may use them too. ``make_stage`` and ``make_service`` build the
 dicts of a minimal valid stage and service; ``STAGE`` / ``SERVICE`` are those defaults.
-``line_of(path, text)`` finds the line an error message should name.
+``line_of(path, text)`` finds the line an error message should name; ``run_python``
+runs a fresh interpreter on this checkout.
 
 For activity records and audits: ``tiny`` and ``tariff`` are the tiny pathway and its
 tariff in :data:`ACTIVITY_DATA`; ``dask_client`` is a local Dask cluster for a module.
@@ -20,7 +21,10 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,6 +137,19 @@ def line_of(path: Path, text: str, occurrence: int = 1) -> int:
             if seen == occurrence:
                 return n
     raise AssertionError(f"{text!r} not in {path}")
+
+
+def run_python(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` in a fresh interpreter from ``cwd``, importing this checkout."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _dump(data: Any) -> str:

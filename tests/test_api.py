@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import careprofiles
+from conftest import run_python
 
-REPO = Path(__file__).resolve().parent.parent
+import careprofiles
 
 FOUNDATION = {
     # errors
@@ -135,15 +132,7 @@ def test_import_is_quiet_and_light(tmp_path: Path) -> None:
 
 def _run_python(code: str, cwd: Path) -> str:
     """Run ``code`` in a fresh interpreter (warnings are errors); its standard output."""
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python("-W", "error", "-c", code, cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     return done.stdout

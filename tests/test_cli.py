@@ -10,19 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_python
 
 from careprofiles.cli import main
 from careprofiles.errors import CareProfilesError
 
-REPO = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "data" / "broken"
 
 
@@ -35,16 +33,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def run_process(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m careprofiles`` in a subprocess, from ``cwd``."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "careprofiles", *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python("-m", "careprofiles", *argv, cwd=cwd)
 
 
 def assert_refused(status: int, out: str, err: str, *fragments: str) -> None:
