@@ -23,14 +23,17 @@ import datetime as dt
 import difflib
 import math
 import re
+import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import jinja2
+from jinja2 import nodes
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from pydantic import field_validator
@@ -50,6 +53,8 @@ __all__ = [
     "CONTEXT_NAMES",
     "DEFAULT_TEMPLATE",
     "FORMATS",
+    "TEMPLATE_MAX_CHARS",
+    "TEMPLATE_TIMEOUT",
     "SpecHeader",
     "list_templates",
     "load_header",
@@ -70,6 +75,10 @@ TO_BE_AGREED = "To be agreed"
 CONTEXT_NAMES = ("costing", "document", "outcomes", "pathway", "cohort", "settings", "spec",
                  "stages", "standards")
 """The names a specification template can use (see ``docs/templates.md``)."""
+TEMPLATE_TIMEOUT = 30.0
+"""Seconds a template may run before it is stopped (``timeout`` of :func:`render_spec`)."""
+TEMPLATE_MAX_CHARS = 10_000_000
+"""Characters a template may write before it is stopped (``max_chars`` of :func:`render_spec`)."""
 
 Format = Literal["md", "html", "docx"]
 
@@ -689,11 +698,141 @@ class _Undefined(jinja2.StrictUndefined):
         return f"{type(obj).__name__} value has no {name!r}"
 
 
-def _environment(template: _Template) -> SandboxedEnvironment:
+class _LimitError(Exception):
+    """A template ran too long or wrote too much (reported as a :class:`TemplateError`)."""
+
+
+_LOOPS = "look for a loop that runs far more often than meant"
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """How long a template may run and how much it may write (``None``: no limit)."""
+
+    timeout: float | None
+    max_chars: int | None
+    deadline: float
+    """``time.monotonic()`` when the time is up."""
+
+    @classmethod
+    def start(cls, timeout: float | None, max_chars: int | None) -> _Limits:
+        """The limits of a render starting now; refuses a limit that is not above 0."""
+        if timeout is not None and not timeout > 0:  # NaN too
+            raise ValueError(f"timeout must be a number of seconds above 0, or None; not {timeout}")
+        if max_chars is not None and (isinstance(max_chars, bool) or not max_chars > 0):
+            raise ValueError(f"max_chars must be a whole number above 0, or None; not {max_chars}")
+        deadline = math.inf if timeout is None else time.monotonic() + timeout
+        return cls(timeout, max_chars, deadline)
+
+    def overdue(self) -> _LimitError | None:
+        if time.monotonic() > self.deadline:
+            return _LimitError(
+                f"stopped after {self.timeout:g} seconds, the longest a template may run; "
+                f"{_LOOPS}, or a macro that calls itself"
+            )
+        return None
+
+    def check_time(self) -> None:
+        if (error := self.overdue()) is not None:
+            raise error
+
+    def too_much(self, chars: int) -> _LimitError | None:
+        if self.max_chars is not None and chars > self.max_chars:
+            return _LimitError(
+                f"stopped: the template wrote more than {self.max_chars:,} characters, the most "
+                f"a template may write; {_LOOPS}"
+            )
+        return None
+
+
+_LOOP_GUARD = "careprofiles loop guard"
+"""The filter every ``{% for %}`` loop's sequence passes through (no template can name it)."""
+_MAX_POWER_BITS = 100_000
+"""The largest whole number (in bits) ``**`` may make in a template."""
+
+
+@jinja2.pass_context  # never called at compile time (constant folding)
+def _guard_loop(context: Context, iterable: Any) -> Iterator[Any]:
+    """``iterable``, checking the time limit as each loop starts and every 256 items."""
+    env = context.environment
+    assert isinstance(env, _Sandbox)
+    limits = env.limits
+    limits.check_time()
+    items = iter(iterable)  # an undefined sequence fails here, at the loop's line
+
+    def guarded() -> Iterator[Any]:
+        for n, item in enumerate(items, 1):
+            if not n & 255:
+                limits.check_time()
+            yield item
+
+    return guarded()
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox with run-time limits: a time limit checked as loops go round and at
+    every call (so a recursive macro is caught too), and ``*`` and ``**`` refused when they
+    would make a value larger than a template could write. The limit on the length of the
+    output is checked as it is written (:func:`_render`)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, limits: _Limits, **options: Any) -> None:
+        super().__init__(**options)
+        self.limits = limits
+        self.filters[_LOOP_GUARD] = _guard_loop
+
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Compile with every ``{% for %}`` loop's sequence passed through the loop guard."""
+        tree = self.parse(source, name, filename) if isinstance(source, str) else source
+        for loop in list(tree.find_all(nodes.For)):
+            guard = nodes.Filter(loop.iter, _LOOP_GUARD, [], [], None, None, lineno=loop.lineno)
+            loop.iter = guard.set_environment(self)
+        if raw:
+            return super().compile(tree, name, filename, True, defer_init)
+        return super().compile(tree, name, filename, False, defer_init)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.limits.check_time()
+        return super().call(context, obj, *args, **kwargs)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for times, value in ((left, right), (right, left)):
+                if isinstance(times, int) and isinstance(value, str | list | tuple):
+                    size = len(value) * times
+                    if self.limits.too_much(size) is not None:
+                        raise _LimitError(
+                            f"refused: * would make a value {size:,} long, longer than the "
+                            f"{self.limits.max_chars:,} characters a template may write; "
+                            "check the numbers either side of *"
+                        )
+        elif (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * math.log2(abs(left)) > _MAX_POWER_BITS
+        ):
+            raise _LimitError(
+                f"refused: {left} ** {right} is too large a number for a template to make; "
+                "check the numbers either side of **"
+            )
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment(template: _Template, limits: _Limits) -> _Sandbox:
     search = [str(template.path.parent)]
     if template.path.parent != TEMPLATE_DIR:
         search.append(str(TEMPLATE_DIR))
-    return SandboxedEnvironment(
+    return _Sandbox(
+        limits,
         loader=jinja2.FileSystemLoader(search),
         undefined=_Undefined,
         autoescape=jinja2.select_autoescape(
@@ -723,19 +862,43 @@ def _problem(file: str | None, line: int | None, message: str) -> TemplateError:
     return TemplateError([Problem(name, line, "", message)])
 
 
-def render_template(template: str | Path | None, context: Mapping[str, Any]) -> tuple[str, bool]:
+def _render(compiled: jinja2.Template, context: dict[str, Any], limits: _Limits) -> str:
+    """``compiled`` rendered, the output's length and the time checked as it is written."""
+    parts: list[str] = []
+    chars = 0
+    chunks = cast(Generator[str, None, None], compiled.generate(context))
+    for chunk in chunks:
+        parts.append(chunk)
+        chars += len(chunk)
+        error = limits.too_much(chars) or limits.overdue()
+        if error is not None:
+            chunks.throw(error)  # raised where the template is, so its line is reported
+            raise error  # pragma: no cover - a template cannot catch it
+    return "".join(parts)
+
+
+def render_template(
+    template: str | Path | None,
+    context: Mapping[str, Any],
+    *,
+    timeout: float | None = TEMPLATE_TIMEOUT,
+    max_chars: int | None = TEMPLATE_MAX_CHARS,
+) -> tuple[str, bool]:
     """Render a template with ``context`` in the sandbox; returns the text and whether it is HTML.
 
     Raises :class:`TemplateError` (``template-file:line: what is wrong``) for a syntax
     error, an undefined name, a missing included template, an unsafe attribute (Python
-    internals) or any other error the template makes.
+    internals) or any other error the template makes, and when the template runs for more
+    than ``timeout`` seconds or writes more than ``max_chars`` characters (``None``: no
+    limit). Raises ``ValueError`` for a limit that is not above 0.
     """
     found = _find(template)
-    env = _environment(found)
+    limits = _Limits.start(timeout, max_chars)
+    env = _environment(found, limits)
     name = found.path.name
     try:
         compiled = env.get_template(name)
-        text = compiled.render(dict(context))
+        text = _render(compiled, dict(context), limits)
     except jinja2.TemplateSyntaxError as exc:
         raise _problem(
             exc.filename or str(found.path), exc.lineno,
@@ -758,6 +921,9 @@ def render_template(template: str | Path | None, context: Mapping[str, Any]) -> 
             f"template {exc.name!r} not found; templates are looked for beside this one "
             "and among the shipped templates",
         ) from None
+    except _LimitError as exc:
+        file, line = _template_frame(exc)
+        raise _problem(file or str(found.path), line, str(exc)) from None
     except (TemplateError, ValidationError):
         raise
     except Exception as exc:  # an error the template's own code makes
@@ -778,6 +944,9 @@ def render_spec(
     template: str | Path | None = ...,
     format: Literal["md", "html"] = ...,
     header: SpecHeader | Mapping[str, Any] | str | Path | None = ...,
+    *,
+    timeout: float | None = ...,
+    max_chars: int | None = ...,
 ) -> str: ...
 
 
@@ -788,6 +957,9 @@ def render_spec(
     template: str | Path | None,
     format: Literal["docx"],
     header: SpecHeader | Mapping[str, Any] | str | Path | None = ...,
+    *,
+    timeout: float | None = ...,
+    max_chars: int | None = ...,
 ) -> bytes: ...
 
 
@@ -799,6 +971,8 @@ def render_spec(
     *,
     format: Literal["docx"],
     header: SpecHeader | Mapping[str, Any] | str | Path | None = ...,
+    timeout: float | None = ...,
+    max_chars: int | None = ...,
 ) -> bytes: ...
 
 
@@ -809,6 +983,9 @@ def render_spec(
     template: str | Path | None = ...,
     format: str = ...,
     header: SpecHeader | Mapping[str, Any] | str | Path | None = ...,
+    *,
+    timeout: float | None = ...,
+    max_chars: int | None = ...,
 ) -> str | bytes: ...
 
 
@@ -818,6 +995,9 @@ def render_spec(
     template: str | Path | None = None,
     format: str = "md",
     header: SpecHeader | Mapping[str, Any] | str | Path | None = None,
+    *,
+    timeout: float | None = TEMPLATE_TIMEOUT,
+    max_chars: int | None = TEMPLATE_MAX_CHARS,
 ) -> str | bytes:
     """The service specification for ``pathway``, costed in ``result``.
 
@@ -825,6 +1005,10 @@ def render_spec(
     or a template file; ``format`` is ``md`` or ``html`` (text) or ``docx`` (the bytes
     of a Word file, which needs the ``docx`` extra). ``header`` is a
     :class:`SpecHeader`, a mapping of its keys, or a header YAML file.
+
+    A template that runs for more than ``timeout`` seconds (default 30) or writes more
+    than ``max_chars`` characters (default 10,000,000) is stopped with a
+    :class:`TemplateError` at its line; ``None`` lifts a limit.
     """
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
@@ -839,7 +1023,9 @@ def render_spec(
     context = spec_context(
         pathway, result, head, markdown=not found.html, template=found.path.name
     )
-    text, is_html = render_template(found.path, context)
+    text, is_html = render_template(
+        found.path, context, timeout=timeout, max_chars=max_chars
+    )
     title = f"Service specification: {head.service or pathway.name}"
     if is_html or format == "md":
         return text

@@ -1,0 +1,266 @@
+"""Run-time limits of specification templates: a runaway template is stopped at its line.
+
+The limits are made small here (a fraction of a second, a few thousand characters), so
+that every runaway template fails quickly.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2.sandbox import SandboxedEnvironment
+
+import careprofiles.cli.spec
+from careprofiles.cli import main
+from careprofiles.costing import CostResult
+from careprofiles.errors import TemplateError
+from careprofiles.models import Pathway
+from careprofiles.render import (
+    TEMPLATE_MAX_CHARS,
+    TEMPLATE_TIMEOUT,
+    render_spec,
+    render_template,
+)
+
+TIMEOUT = 0.3
+"""Seconds: the time limit the tests set."""
+
+LOOPS = "look for a loop that runs far more often than meant"
+STOPPED = (
+    f"stopped after {TIMEOUT:g} seconds, the longest a template may run; {LOOPS}, or a macro "
+    "that calls itself"
+)
+
+
+def _write(tmp_path: Path, text: str, name: str = "runaway.md.j2") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _fails(path: Path, context: dict[str, Any] | None = None, **limits: Any) -> str:
+    """The message of the TemplateError rendering ``path`` raises, which must come quickly."""
+    start = time.monotonic()
+    with pytest.raises(TemplateError) as caught:
+        render_template(path, context or {}, **limits)
+    assert time.monotonic() - start < TIMEOUT + 5
+    return str(caught.value)
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+NESTED_RANGES = _lines(
+    "# A specification",
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+)
+"""10^10 turns of an empty loop: hours."""
+
+TEN = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+NESTED_LISTS = _lines(
+    "{% for a in " + TEN + " %}{% for b in " + TEN + " %}{% for c in " + TEN + " %}",
+    "{% for d in " + TEN + " %}{% for e in " + TEN + " %}{% for f in " + TEN + " %}",
+    "{% for g in " + TEN + " %}{% for h in " + TEN + " %}{% for i in " + TEN + " %}",
+    "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+    "{% endfor %}{% endfor %}{% endfor %}",
+)
+"""10^9 turns over literal lists, no range() and no output."""
+
+CONTEXT_LOOPS = _lines(
+    "{% for a in stages %}{% for b in stages %}{% for c in stages %}{% for d in stages %}",
+    "{% for e in stages %}{% for f in stages %}{% for g in stages %}{% for h in stages %}",
+    "{{ a }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+    "{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+)
+"""40^8 turns over a list from the context."""
+
+RECURSION = _lines(
+    "Intro",
+    "{% macro halves(n) %}{% if n %}{{ halves(n - 1) }}{{ halves(n - 1) }}{% endif %}"
+    "{% endmacro %}",
+    "{{ halves(60) }}",
+)
+"""2^60 macro calls, no loop at all."""
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [(NESTED_RANGES, 2), (NESTED_LISTS, 3), (CONTEXT_LOOPS, 3), (RECURSION, 2)],
+    ids=["ranges", "literal-lists", "context-lists", "recursive-macro"],
+)
+def test_a_template_that_runs_too_long_is_stopped_at_its_line(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    path = _write(tmp_path, text)
+    context = {"stages": [str(n) for n in range(40)]}
+    message = _fails(path, context, timeout=TIMEOUT, max_chars=None)
+    assert message == f"{path}:{line}: {STOPPED}"
+
+
+def test_a_template_that_writes_too_much_is_stopped_at_its_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        _lines(
+            "# Title", "{% for i in range(100000) %}", "{{ i }}: {{ 'x' * 100 }}", "{% endfor %}"
+        ),
+    )
+    message = _fails(path, max_chars=10_000, timeout=None)
+    assert message == (
+        f"{path}:3: stopped: the template wrote more than 10,000 characters, the most a "
+        f"template may write; {LOOPS}"
+    )
+    text, _ = render_template(path, {}, max_chars=None, timeout=None)  # no limit
+    assert len(text) > 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "'x' * 10 ** 12",
+            "refused: * would make a value 1,000,000,000,000 long, longer than the "
+            "1,000 characters a template may write; check the numbers either side of *",
+        ),
+        (
+            "10 ** 12 * [0]",
+            "refused: * would make a value 1,000,000,000,000 long, longer than the "
+            "1,000 characters a template may write; check the numbers either side of *",
+        ),
+        (
+            "10 ** 1000000",
+            "refused: 10 ** 1000000 is too large a number for a template to make; check the "
+            "numbers either side of **",
+        ),
+    ],
+)
+def test_a_value_too_large_to_make_is_refused_before_it_is_made(
+    tmp_path: Path, expression: str, message: str
+) -> None:
+    # one operation in C, which no time limit could stop: it would fill the memory or
+    # run for hours
+    path = _write(tmp_path, _lines("Intro", "{{ " + expression + " }}"))
+    assert _fails(path, max_chars=1_000, timeout=None) == f"{path}:2: {message}"
+
+
+ORDINARY = _lines(
+    "{% for s in stages %}{{ loop.index }}/{{ loop.length }} {{ s }}"
+    "{% if loop.last %} (last){% endif %}{{ loop.cycle(',', ';') }}{% endfor %}",
+    "{% for s in [] %}never{% else %}empty{% endfor %}",
+    "{% for s in stages if s != 'b' %}{{ s }}{% endfor %}",
+    "{% for k, v in {'x': 1, 'y': 2}.items() %}{{ k }}={{ v }}{% if not loop.last %}, "
+    "{% endif %}{% endfor %}",
+    "{% for node in tree recursive %}{{ node.n }}{% if node.kids %}({{ loop(node.kids) }})"
+    "{% endif %}{% endfor %}",
+    "{{ 2 ** 10 }} {{ 2 ** -2 }} {{ 1.5 ** 2 }} {{ 'ab' * 3 }} {{ 3 * [1] }} {{ 6 * 7 }}",
+    "{% for c in 'xyz' %}{{ c }}{% endfor %} {{ range(5) | list | length }}",
+    "{% set ns = namespace(total=0) %}{% for i in range(300) %}{% set ns.total = ns.total + i %}"
+    "{% endfor %}{{ ns.total }}",
+)
+
+
+def test_the_limits_change_nothing_in_an_ordinary_template(tmp_path: Path) -> None:
+    path = _write(tmp_path, ORDINARY)
+    context = {
+        "stages": ["a", "b", "c"],
+        "tree": [{"n": 1, "kids": [{"n": 2, "kids": []}]}, {"n": 3, "kids": []}],
+    }
+    text, html = render_template(path, context, timeout=TIMEOUT, max_chars=10_000)
+    plain = SandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    ).from_string(ORDINARY)
+    assert text == plain.render(context)
+    assert text == (
+        "1/3 a,2/3 b;3/3 c (last),emptyacx=1, y=21(2)31024 0.25 2.25 ababab [1, 1, 1] 42\n"
+        "xyz 5\n44850\n"
+    )
+    assert not html
+
+
+def test_an_undefined_loop_sequence_is_still_reported_at_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, _lines("Intro", "{% for s in stagez %}{{ s }}{% endfor %}"))
+    assert _fails(path).startswith(f"{path}:2: 'stagez' is undefined; did you mean 'stages'?")
+
+
+def test_the_default_limits_are_documented_and_render_spec_passes_them_on(
+    tmp_path: Path, default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    assert TEMPLATE_TIMEOUT == 30
+    assert TEMPLATE_MAX_CHARS == 10_000_000
+    for function in (render_spec, render_template):
+        parameters = inspect.signature(function).parameters
+        assert parameters["timeout"].default == TEMPLATE_TIMEOUT
+        assert parameters["max_chars"].default == TEMPLATE_MAX_CHARS
+        assert parameters["timeout"].kind is inspect.Parameter.KEYWORD_ONLY
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "templates.md").read_text("utf-8")
+    assert "30 seconds" in docs
+    assert "10,000,000 characters" in docs
+    path = _write(tmp_path, NESTED_RANGES)
+    with pytest.raises(TemplateError, match=r"runaway\.md\.j2:2: stopped after 0\.3 seconds"):
+        render_spec(default_pathway, default_cost, path, timeout=TIMEOUT)
+    with pytest.raises(TemplateError, match="wrote more than 1,000 characters"):
+        render_spec(default_pathway, default_cost, format="docx", max_chars=1_000)
+    spec = render_spec(default_pathway, default_cost, timeout=None, max_chars=None)
+    assert spec == render_spec(default_pathway, default_cost)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a number of seconds above 0, or None; not 0"),
+        ({"timeout": -1.5}, "timeout must be a number of seconds above 0, or None; not -1.5"),
+        ({"timeout": math.nan}, "timeout must be a number of seconds above 0, or None; not nan"),
+        ({"max_chars": 0}, "max_chars must be a whole number above 0, or None; not 0"),
+        ({"max_chars": True}, "max_chars must be a whole number above 0, or None; not True"),
+    ],
+)
+def test_a_limit_that_is_not_above_zero_is_refused(
+    tmp_path: Path, limits: dict[str, Any], message: str
+) -> None:
+    path = _write(tmp_path, "Intro\n")
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        render_template(path, {}, **limits)
+
+
+WRITES_TOO_MUCH = _lines(
+    "# {{ document.title }}",
+    "{% for i in range(100000) %}",
+    "{{ 'x' * 200 }}",
+    "{% endfor %}",
+)
+"""20,000,000 characters: over the default limit of 10,000,000, in well under a second."""
+
+
+@pytest.mark.parametrize("ext", ["md", "docx"])
+def test_cli_stops_a_runaway_template_without_traceback_or_output(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    ext: str,
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    big = _write(templates, WRITES_TOO_MUCH, "big.md.j2")
+    slow = _write(templates, NESTED_RANGES, "slow.md.j2")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"spec.{ext}"
+    assert main(["spec", "--template", str(big), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "big.md.j2:3: stopped: the template wrote more than 10,000,000 characters" in err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []  # no output, no temporary file left behind
+    # the command line has no option for the time limit: the default, made small here
+    quick = functools.partial(render_spec, timeout=TIMEOUT)
+    monkeypatch.setattr(careprofiles.cli.spec, "render_spec", quick)
+    assert main(["spec", "--template", str(slow), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert f"slow.md.j2:2: {STOPPED}" in err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []
