@@ -9,7 +9,9 @@ import pydantic
 from pydantic import BaseModel
 
 from careprofiles._yaml import line_of
+from careprofiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
 from careprofiles.errors import Problem
+from careprofiles.models import _Model, remember_sources
 
 __all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
 
@@ -113,7 +115,15 @@ def problems_from(
 ) -> list[Problem]:
     """One problem per pydantic error, with the line of the value in ``raw``."""
     problems = []
-    errors = exc.errors(include_url=False)
+    errors = []
+    for err in exc.errors(include_url=False):
+        # an uncertain number is checked in two branches (distributions._UncertainSchema):
+        # the fast one's error adds nothing; the full check's says how to fix it
+        if NUMBER_BRANCH in err["loc"]:
+            continue
+        if VALUE_BRANCH in err["loc"]:
+            err = {**err, "loc": tuple(p for p in err["loc"] if p != VALUE_BRANCH)}
+        errors.append(err)
     for err in errors:
         loc = tuple(err["loc"])
         if err["type"] == "too_short" and any(
@@ -137,7 +147,10 @@ def validate_model(
 ) -> M | None:
     """Validate ``raw`` as ``cls``; on failure append the problems and return ``None``."""
     try:
-        return cls.model_validate(raw, context={"file": file, **context})
+        model = cls.model_validate(raw, context={"file": file, **context})
     except pydantic.ValidationError as exc:
         problems.extend(problems_from(exc, raw, file, cls))
         return None
+    if isinstance(model, _Model):
+        remember_sources(model, raw, file)
+    return model

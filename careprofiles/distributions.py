@@ -29,10 +29,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, WithJsonSchema
+from pydantic_core import core_schema
 
 __all__ = [
     "DISTRIBUTIONS",
+    "NUMBER_BRANCH",
+    "VALUE_BRANCH",
     "Beta",
     "Distribution",
     "Fixed",
@@ -549,17 +552,45 @@ def _json_schema(kind: Kind) -> dict[str, Any]:
 
 
 def _validator(kind: Kind) -> Callable[[Any], Uncertain]:
-    low, high, above = (0.0, 1.0, False) if kind == "share" else (0.0, math.inf, kind == "positive")
-
     def validate(raw: Any) -> Uncertain:
-        # fast path for the common case, a plain number in range (bool is not a number)
-        if type(raw) is float or (type(raw) is int and -(2**53) <= raw <= 2**53):
-            x = float(raw)
-            if (x > low if above else x >= low) and (x <= high if kind == "share" else x < high):
-                return x
         return check_range(parse_uncertain(raw), kind)
 
     return validate
+
+
+NUMBER_BRANCH = "\x00number"
+"""The tag of an uncertain field's fast branch (a plain number in range, checked by
+pydantic-core). When a value fails both branches, this branch's error is dropped (see
+:func:`careprofiles._validate.problems_from`): the other branch's says how to fix it."""
+VALUE_BRANCH = "\x00value"
+"""The tag of an uncertain field's full check (:func:`parse_uncertain` then
+:func:`check_range`); removed from the location of its errors."""
+
+
+class _UncertainSchema:
+    """The core schema of an uncertain number of ``kind``.
+
+    A plain number in range (the common case, tens of thousands in a large pathway) is
+    checked by pydantic-core without calling Python; anything else (a distribution,
+    text, a number out of range) goes to the full check, whose errors say how to fix it.
+    """
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        bounds: dict[str, float] = {"ge": 0.0}
+        if self.kind == "share":
+            bounds["le"] = 1.0
+        elif self.kind == "positive":
+            bounds = {"gt": 0.0}
+        number = core_schema.float_schema(strict=True, allow_inf_nan=False, **bounds)  # type: ignore[arg-type]
+        full = core_schema.no_info_plain_validator_function(_validator(self.kind))
+        return core_schema.union_schema(
+            [(number, NUMBER_BRANCH), (full, VALUE_BRANCH)],
+            mode="left_to_right",
+            serialization=core_schema.plain_serializer_function_ser_schema(_serialise),
+        )
 
 
 def _serialise(x: Uncertain) -> Any:
@@ -568,24 +599,13 @@ def _serialise(x: Uncertain) -> Any:
     return x
 
 
-Share = Annotated[
-    Uncertain,
-    PlainValidator(_validator("share")),
-    PlainSerializer(_serialise),
-    WithJsonSchema(_json_schema("share")),
-]
+Share = Annotated[Uncertain, _UncertainSchema("share"), WithJsonSchema(_json_schema("share"))]
 """A share between 0 and 1, as a number or a distribution that stays within 0..1."""
 NonNegative = Annotated[
-    Uncertain,
-    PlainValidator(_validator("nonnegative")),
-    PlainSerializer(_serialise),
-    WithJsonSchema(_json_schema("nonnegative")),
+    Uncertain, _UncertainSchema("nonnegative"), WithJsonSchema(_json_schema("nonnegative"))
 ]
 """A number >= 0, or a distribution (a normal may draw negatives: reported when drawn)."""
 Positive = Annotated[
-    Uncertain,
-    PlainValidator(_validator("positive")),
-    PlainSerializer(_serialise),
-    WithJsonSchema(_json_schema("positive")),
+    Uncertain, _UncertainSchema("positive"), WithJsonSchema(_json_schema("positive"))
 ]
 """A number > 0, or a distribution whose base value is above 0."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -19,8 +20,6 @@ from pydantic import (
     Field,
     PlainValidator,
     PrivateAttr,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
     WithJsonSchema,
     model_validator,
 )
@@ -117,7 +116,9 @@ class _Model(BaseModel):
     # ``_line`` but not declared as pydantic private attributes: pydantic initialises
     # declared private attributes model by model (copying each default), which was a
     # third of the time taken to validate a large pathway. ``_file`` and ``_line`` read
-    # and set them like attributes (also on frozen models, as before).
+    # and set them like attributes (also on frozen models, as before). They are set
+    # after validation, by :func:`remember_sources`, for a whole tree of models at once
+    # (a validator on every model, called by pydantic, cost a quarter of validation).
 
     @property
     def _file(self) -> str | None:
@@ -157,26 +158,6 @@ class _Model(BaseModel):
             else:
                 super().__setattr__(name, value)
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_source(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-    ) -> Any:
-        model = handler(data)
-        if model is data:
-            # an already-built model passed on (e.g. a Stage into a Pathway): it keeps
-            # the file and line it was read from
-            return model
-        context = info.context
-        file = context.get("file") if context else None
-        line = data.line if type(data) is LineDict else getattr(data, "line", None)
-        private = model.__pydantic_private__
-        if private is None:
-            object.__setattr__(model, "__pydantic_private__", {"_file": file, "_line": line})
-        else:  # a model with private attributes of its own (Pathway's _folder)
-            private["_file"], private["_line"] = file, line
-        return model
-
     @property
     def location(self) -> str:
         """Where this was written, as ``file:line`` (empty when built in memory)."""
@@ -193,6 +174,82 @@ class _Model(BaseModel):
         copy = self.model_copy()
         copy._file, copy._line = file, line
         return copy
+
+
+_Shape = Literal["one", "sequence", "mapping"]
+_NESTED: dict[type[BaseModel], tuple[tuple[str, str, _Shape], ...]] = {}
+
+
+def _shape(annotation: Any) -> _Shape | None:
+    """How a field holds models: one (or None), a tuple or list of them, a mapping to them."""
+    if isinstance(annotation, type) and issubclass(annotation, _Model):
+        return "one"
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Union or origin is UnionType:
+        shapes = {_shape(a) for a in args if a is not type(None)}
+        return shapes.pop() if len(shapes) == 1 else None
+    if origin in (tuple, list) and any(_shape(a) == "one" for a in args if a is not Ellipsis):
+        return "sequence"
+    if origin is dict and len(args) == 2 and _shape(args[1]) == "one":
+        return "mapping"
+    return None
+
+
+def _nested_fields(cls: type[BaseModel]) -> tuple[tuple[str, str, _Shape], ...]:
+    """``(field, key in the input, shape)`` of each of ``cls``'s fields that hold models."""
+    found = _NESTED.get(cls)
+    if found is None:
+        found = tuple(
+            (name, info.alias or name, shape)
+            for name, info in cls.__pydantic_fields__.items()
+            if (shape := _shape(info.annotation)) is not None
+        )
+        _NESTED[cls] = found
+    return found
+
+
+def remember_sources(model: _Model, raw: Any, file: str | None) -> None:
+    """Record ``file`` and the line each model of ``model``'s tree was read from.
+
+    ``raw`` is what ``model`` was validated from: :class:`LineDict` values from a YAML
+    file carry their lines. A model whose input was already a model (a validated stage
+    passed into a pathway) keeps its own source. A model whose input was not a mapping
+    (a shorthand such as ``met`` for a claim) gets the file and no line.
+    """
+    todo: list[tuple[_Model, Any]] = [(model, raw)]
+    while todo:
+        current, data = todo.pop()
+        line = data.line if type(data) is LineDict else None
+        private = current.__pydantic_private__
+        if private is None:
+            object.__setattr__(current, "__pydantic_private__", {"_file": file, "_line": line})
+        else:  # a model with private attributes of its own (Pathway's _folder)
+            private["_file"], private["_line"] = file, line
+        fields = _nested_fields(type(current))
+        if not fields:
+            continue
+        values = current.__dict__
+        given = data if isinstance(data, dict) else {}
+        for name, key, shape in fields:
+            value = values[name]
+            if value is None:
+                continue
+            sub = given.get(key)
+            if shape == "one":
+                if isinstance(value, _Model) and value is not sub:
+                    todo.append((value, sub))
+            elif shape == "sequence":
+                subs = sub if isinstance(sub, list) and len(sub) == len(value) else None
+                for i, item in enumerate(value):
+                    item_raw = None if subs is None else subs[i]
+                    if isinstance(item, _Model) and item is not item_raw:
+                        todo.append((item, item_raw))
+            else:
+                subs_by_key = sub if isinstance(sub, dict) else {}
+                for k, item in value.items():
+                    item_raw = subs_by_key.get(k)
+                    if isinstance(item, _Model) and item is not item_raw:
+                        todo.append((item, item_raw))
 
 
 class Contacts(_Model):

@@ -8,6 +8,7 @@ import pydantic
 import pytest
 
 from careprofiles.distributions import Triangular
+from careprofiles.errors import Problem
 from careprofiles.models import (
     FORMAT,
     SETTINGS,
@@ -217,20 +218,35 @@ def test_with_source() -> None:
     assert StaffLine(role="nurse").with_source("f.yaml", None).location == "f.yaml"
 
 
-def test_locations_from_a_validation_context() -> None:
-    from careprofiles._yaml import LineDict
+def test_locations_from_validation() -> None:
+    from careprofiles._validate import validate_model
+    from careprofiles._yaml import LineDict, LineList
 
     raw = LineDict(7)
     raw.update({"role": "nurse"})
     raw.key_lines["role"] = 7
-    line = StaffLine.model_validate(raw, context={"file": "stage.yaml"})
+    problems: list[Problem] = []
+    line = validate_model(StaffLine, raw, "stage.yaml", problems)
+    assert line is not None
     assert line.location == "stage.yaml:7"
-    # a model passed on keeps where it came from
-    service = Service.model_validate(
-        {"id": "v", "setting": "home", "contacts": {"per_week": 1, "minutes": 1}, "staff": [line]},
-        context={"file": "other.yaml"},
-    )
+    # a model passed on keeps where it came from; the others get the new file's lines
+    contacts = LineDict(3)
+    contacts.update({"per_week": 1, "minutes": 1})
+    staff = LineList(4)
+    staff.extend([line, {"role": "gp"}])
+    service_raw = LineDict(2)
+    service_raw.update({"id": "v", "setting": "home", "contacts": contacts, "staff": staff})
+    service = validate_model(Service, service_raw, "other.yaml", problems)
+    assert not problems
+    assert service is not None
+    assert service.location == "other.yaml:2"
+    assert service.contacts is not None
+    assert service.contacts.location == "other.yaml:3"
+    assert service.staff[0] is line
     assert service.staff[0].location == "stage.yaml:7"
+    assert service.staff[1].location == "other.yaml"  # a plain dict: the file, no line
+    # validated without the loaders, a model has no source
+    assert StaffLine.model_validate(raw).location == ""
 
 
 def test_source_is_kept_through_copies_and_pickling() -> None:
@@ -259,7 +275,11 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
     for model in (Stage, Service, StaffLine, Contacts, Item, Cohort, PathwayFile):
         assert model.__private_attributes__ == {}, model
     assert set(Pathway.__private_attributes__) == {"_folder"}
-    pathway = Pathway.model_validate(
+    from careprofiles._validate import validate_model
+
+    problems: list[Problem] = []
+    pathway = validate_model(
+        Pathway,
         {
             "id": "p",
             "name": "P",
@@ -275,8 +295,10 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
                 }
             ],
         },
-        context={"file": "pathway.yaml"},
+        "pathway.yaml",
+        problems,
     )
+    assert pathway is not None
     assert pathway.folder is None
     assert pathway.location == "pathway.yaml"
     assert pathway.stages[0].services[0].items[0]._file == "pathway.yaml"
