@@ -28,9 +28,11 @@ For stage *s* (duration D weeks, reach R), service *v* (uptake U):
 
 from __future__ import annotations
 
+import collections
 import html
 import itertools
 import math
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
@@ -1281,5 +1283,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 for v in series.to_numpy(dtype=object).tolist()
             ]
         columns.append(values)
-    # every column has one value a row, so zip needs no strict check
-    return [dict(zip(names, row)) for row in zip(*columns)]  # noqa: B905
+    # each record starts as a copy of one with every key (so it is never resized), then
+    # each column's values are set in it, in C (map), not a Python loop a record
+    rows = len(frame)
+    records = list(map(dict.copy, itertools.repeat(dict.fromkeys(names), rows)))
+    for name, values in zip(names, columns, strict=True):
+        collections.deque(
+            map(operator.setitem, records, itertools.repeat(name, rows), values), maxlen=0
+        )
+    return records

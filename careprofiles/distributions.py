@@ -416,6 +416,37 @@ def _number(raw: Any, what: str = "") -> float:
     raise ValueError(f"{label}is a {type(raw).__name__}, not a number; write a number")
 
 
+def _plain_distribution(cls: type[Distribution], raw: dict[str, Any]) -> Distribution | None:
+    """The common case, quickly: exactly the keys ``cls`` takes (and perhaps ``value``),
+    each a plain finite number, and parameters that pass its checks. ``None`` for
+    anything else, which :func:`parse_uncertain` then reads with full messages."""
+    params = cls.params
+    if len(raw) - 1 not in (len(params), len(params) + 1):
+        return None
+    values: dict[str, float] = {}
+    for key in params:
+        x = raw.get(key)
+        if type(x) is not float and (type(x) is not int or not -(2**53) <= x <= 2**53):
+            return None
+        values[key] = float(x)
+    if len(raw) - 1 > len(params):
+        x = raw.get("value")
+        if type(x) is not float and (type(x) is not int or not -(2**53) <= x <= 2**53):
+            return None
+        values["value"] = float(x)
+    if not all(math.isfinite(x) for x in values.values()):
+        return None
+    # every field is a checked float: constructing skips pydantic's second look at them
+    dist = cls.model_construct(**values)  # type: ignore[arg-type,unused-ignore]
+    if dist.check():
+        return None
+    if dist.value is not None and not isinstance(dist, Fixed):
+        low, high = dist.support
+        if not low <= dist.value <= high:
+            return None
+    return dist
+
+
 def parse_uncertain(raw: Any) -> Uncertain:
     """Read a number or a distribution mapping; raise ``ValueError`` saying how to fix it."""
     if isinstance(raw, Distribution):
@@ -433,6 +464,9 @@ def parse_uncertain(raw: Any) -> Uncertain:
     cls = DISTRIBUTIONS.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"unknown distribution {name!r}; use one of {', '.join(DISTRIBUTIONS)}")
+    dist = _plain_distribution(cls, raw)
+    if dist is not None:
+        return dist
     allowed = {"dist", "value", *cls.params}
     takes = ", ".join(cls.params) + ("" if "value" in cls.params else " (and optionally value)")
     problems = [
@@ -485,12 +519,15 @@ def check_range(x: Uncertain, kind: Kind) -> Uncertain:
     """Check a number's base value and a distribution's range; raise ``ValueError``."""
     base = base_value(x)
     dist = x if isinstance(x, Distribution) else None
-    label = f"base value {_fmt(base)}" if dist is not None else _fmt(base)
+
+    def label() -> str:
+        return f"base value {_fmt(base)}" if dist is not None else _fmt(base)
+
     if kind == "share":
         if base < 0:
-            raise ValueError(f"{label} is negative; a share is between 0 and 1")
+            raise ValueError(f"{label()} is negative; a share is between 0 and 1")
         if base > 1:
-            raise ValueError(f"{label} is above 1; a share is between 0 and 1")
+            raise ValueError(f"{label()} is above 1; a share is between 0 and 1")
         if dist is not None:
             low, high = dist.support
             if low < 0 or high > 1:
@@ -500,9 +537,9 @@ def check_range(x: Uncertain, kind: Kind) -> Uncertain:
                 )
         return x
     if kind == "positive" and base <= 0:
-        raise ValueError(f"{label} must be above 0")
+        raise ValueError(f"{label()} must be above 0")
     if base < 0:
-        raise ValueError(f"{label} is negative; it must be 0 or more")
+        raise ValueError(f"{label()} is negative; it must be 0 or more")
     if dist is not None and not isinstance(dist, Normal) and dist.support[0] < 0:
         raise ValueError(
             f"a {dist.describe()} distribution can give negative values; keep low >= 0"

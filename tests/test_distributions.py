@@ -233,3 +233,57 @@ def test_every_valid_beta_stays_in_zero_one(mean: float, fraction: float) -> Non
     assert np.all((draws >= 0) & (draws <= 1))
     a, b = dist._ab()
     assert a / (a + b) == pytest.approx(mean)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(DISTRIBUTIONS)))
+def test_the_fast_path_reads_plain_distributions_as_the_full_check_does(
+    data: st.DataObject, name: str
+) -> None:
+    # plain numbers under exactly the keys a distribution takes are read without the
+    # full check's bookkeeping; the result, or the refusal, must be the same
+    from unittest import mock
+
+    import careprofiles.distributions as distributions
+
+    cls = DISTRIBUTIONS[name]
+    keys = list(cls.params)
+    if "value" not in keys and data.draw(st.booleans()):
+        keys.append("value")
+    number = st.floats(-0.5, 1.5) | st.floats(-5, 120) | st.integers(-5, 120)
+    raw = {"dist": name, **{k: data.draw(number, label=k) for k in keys}}
+    try:
+        fast: Any = parse_uncertain(raw)
+    except ValueError as exc:
+        fast = str(exc)
+    with mock.patch.object(distributions, "_plain_distribution", return_value=None):
+        try:
+            full: Any = parse_uncertain(raw)
+        except ValueError as exc:
+            full = str(exc)
+    assert fast == full
+    assert type(fast) is type(full)
+
+
+def test_the_fast_path_is_taken_for_plain_distributions() -> None:
+    from careprofiles.distributions import _plain_distribution
+
+    for raw in (
+        {"dist": "beta", "mean": 0.6, "sd": 0.1},
+        {"dist": "pert", "low": 20, "mode": 30, "high": 60},
+        {"dist": "triangular", "low": 1, "mode": 2, "high": 4, "value": 3},
+        {"dist": "fixed", "value": 3},
+    ):
+        dist = _plain_distribution(DISTRIBUTIONS[str(raw["dist"])], raw)
+        assert dist is not None
+        assert dist == parse_uncertain(raw)
+    # anything unusual is left to the full check
+    for raw in (
+        {"dist": "beta", "mean": 0.6, "sd": "0.1"},
+        {"dist": "beta", "mean": 0.6, "sd": 0.1, "extra": 1},
+        {"dist": "beta", "mean": 0.6},
+        {"dist": "beta", "mean": 1.5, "sd": 0.1},
+        {"dist": "beta", "mean": True, "sd": 0.1},
+        {"dist": "triangular", "low": 1, "mode": 2, "high": 4, "value": 9},
+    ):
+        assert _plain_distribution(DISTRIBUTIONS[str(raw["dist"])], raw) is None
