@@ -1144,19 +1144,16 @@ class CostResult:
     def by_role(self) -> pd.DataFrame:
         """Per staff role: hours a year, whole-time equivalents and cost a year."""
         staff = self.lines[self.lines["kind"] == "staff"]
-        g = staff.groupby("code", sort=False)
-        out = (
-            g.agg(
-                description=("description", "first"),
-                unit=("unit", "first"),
-                hours_per_wte=("hours_per_wte", "first"),
-                hours=("hours_population", "sum"),
-                cost=("cost_population", "sum"),
-                per_patient=("cost_per_patient", "sum"),
-            )
-            .reset_index()
-            .rename(columns={"code": "role"})
-        )
+        out = _first_and_sums(
+            staff,
+            "code",
+            first=["description", "unit", "hours_per_wte"],
+            sums={
+                "hours_population": "hours",
+                "cost_population": "cost",
+                "cost_per_patient": "per_patient",
+            },
+        ).rename(columns={"code": "role"})
         out["wte"] = out["hours"] / out["hours_per_wte"]
         return out[
             ["role", "description", "unit", "hours", "hours_per_wte", "wte", "cost", "per_patient"]
@@ -1167,23 +1164,25 @@ class CostResult:
         items = self.lines[self.lines["kind"] == "item"].assign(
             units=lambda d: d["quantity"] * d["patients"]
         )
-        out = items.groupby("code", sort=False).agg(
-            description=("description", "first"),
-            unit=("unit", "first"),
-            units=("units", "sum"),
-            cost=("cost_population", "sum"),
-            per_patient=("cost_per_patient", "sum"),
+        return _first_and_sums(
+            items,
+            "code",
+            first=["description", "unit"],
+            sums={"units": "units", "cost_population": "cost", "cost_per_patient": "per_patient"},
         )
-        return out.reset_index()
 
     def by_setting(self) -> pd.DataFrame:
         """Per setting: cost per cohort patient, total and share of the total."""
-        g = self.lines.groupby("setting", sort=False)
-        out = g.agg(
-            per_patient=("cost_per_patient", "sum"),
-            total=("cost_population", "sum"),
-            hours=("hours_population", "sum"),
-        ).reset_index()
+        out = _first_and_sums(
+            self.lines,
+            "setting",
+            first=[],
+            sums={
+                "cost_per_patient": "per_patient",
+                "cost_population": "total",
+                "hours_population": "hours",
+            },
+        )
         out["share_of_total"] = _share(out["per_patient"])
         return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -1248,6 +1247,18 @@ class CostResult:
             parts.append(f"<h5>{title}</h5>")
             parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
         return "\n".join(parts)
+
+
+def _first_and_sums(
+    frame: pd.DataFrame, key: str, *, first: list[str], sums: dict[str, str]
+) -> pd.DataFrame:
+    """Per value of ``key`` (in order of first appearance): the ``first`` columns' first
+    values and the sums of the ``sums`` columns (renamed as the mapping says). The same
+    figures as a named ``agg``, through pandas' faster ``first()`` and ``sum()``."""
+    g = frame.groupby(key, sort=False)
+    parts = [g[first].first()] if first else []
+    parts.append(g[list(sums)].sum().rename(columns=sums))
+    return pd.concat(parts, axis=1).reset_index()
 
 
 def _share(values: pd.Series) -> pd.Series:
