@@ -436,8 +436,7 @@ def _plain_distribution(cls: type[Distribution], raw: dict[str, Any]) -> Distrib
         values["value"] = float(x)
     if not all(math.isfinite(x) for x in values.values()):
         return None
-    # every field is a checked float: constructing skips pydantic's second look at them
-    dist = cls.model_construct(**values)  # type: ignore[arg-type,unused-ignore]
+    dist = cls(**values)  # type: ignore[arg-type,unused-ignore]
     if dist.check():
         return None
     if dist.value is not None and not isinstance(dist, Fixed):
