@@ -1211,6 +1211,10 @@ class CostResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain Python values (numbers unrounded), for JSON."""
+        with paused_gc():  # tens of thousands of new objects, none of them garbage
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "pathway": self.pathway.id,
             "name": self.pathway.name,
