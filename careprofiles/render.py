@@ -191,11 +191,17 @@ def _num(x: float, places: int = 2) -> str:
 
 
 def _pct(x: float) -> str:
-    """A share as a percentage: ``65%``, ``12.5%``."""
+    """An input share as a percentage: ``65%``, ``12.5%``."""
     if not math.isfinite(x):
         return "-"
     p = x * 100
     return f"{p:.0f}%" if abs(p - round(p)) < 0.05 else f"{p:.1f}%"
+
+
+def _share_of_total(x: float) -> str:
+    """A share of a total, always to one decimal (``4.0%``, ``12.5%``), so that a column
+    of them lines up and none looks rounded differently from its neighbours."""
+    return f"{x * 100:.1f}%" if math.isfinite(x) else "-"
 
 
 def _money(x: float, pence: bool = False) -> str:
@@ -393,7 +399,7 @@ class _Context:
             "per_patient": _money(float(row["per_patient"])),
             "total": _money(float(row["total"])),
             "hours": f"{float(row['hours']):,.0f}",
-            "share_of_total": _pct(float(row["share_of_total"])),
+            "share_of_total": _share_of_total(float(row["share_of_total"])),
         }
 
     def service(self, stage: Stage, service: Service) -> dict[str, Any]:
@@ -405,7 +411,7 @@ class _Context:
                 "role": text(str(r["code"])),
                 "name": text(_short(str(r["description"]), str(r["code"]))),
                 "description": text(str(r["description"])),
-                "count": _num(float(r["count"])),
+                "count": _num(float(r["count"]), 3),
                 "share": _pct(float(r["share"])),
                 "priced_per": str(r["unit"]),
                 "hours_per_patient_receiving": _num(float(r["hours"])),
@@ -471,7 +477,7 @@ class _Context:
             "per_patient_reached": _money(float(row["cost_per_patient_reached"])),
             "per_patient": _money(float(row["per_patient"])),
             "total": _money(float(row["total"])),
-            "share_of_total": _pct(float(row["share_of_total"])),
+            "share_of_total": _share_of_total(float(row["share_of_total"])),
         }
 
     def outcome(self, stage: Stage, outcome: Outcome) -> dict[str, Any]:
@@ -513,7 +519,7 @@ class _Context:
                 "per_patient": _money(float(r["per_patient"])),
                 "total": _money(float(r["total"])),
                 "hours": f"{float(r['hours']):,.0f}",
-                "share_of_total": _pct(float(r["share_of_total"])),
+                "share_of_total": _share_of_total(float(r["share_of_total"])),
             }
             for r in _records(self.result.by_setting())
         ]

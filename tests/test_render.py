@@ -616,6 +616,41 @@ def test_context_keys_do_not_hide_behind_dict_methods(
     walk(spec_context(default_pathway, default_cost))
 
 
+def test_shares_of_the_total_keep_one_decimal_and_counts_keep_their_digits(
+    default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    # a column of shares must not mix "4%" with "4.6%"; a skill-mix count of 0.125
+    # (one member of staff for a group of eight) must not show as 0.12
+    shares: list[str] = []
+    counts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "share_of_total":
+                    shares.append(inner)
+                elif key == "count":
+                    counts.append(inner)
+                else:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(spec_context(default_pathway, default_cost))
+    assert shares
+    assert all(re.fullmatch(r"\d+\.\d%", s) for s in shares), shares
+    fractional = {
+        line.count
+        for stage in default_pathway.stages
+        for service in stage.services
+        for line in service.staff
+        if line.count != int(line.count)
+    }
+    for count in fractional:
+        assert f"{count:g}" in counts, count
+
+
 def test_a_result_from_another_pathway_is_refused(
     tmp_path: Path,
     write_pathway: Callable[..., Path],
