@@ -77,6 +77,11 @@ _EXPORTS: dict[str, str] = {
     "spec_context": "render",
     "markdown_to_docx": "documents",
     "markdown_to_html": "documents",
+    # charts (matplotlib is imported when a chart is drawn)
+    "compare_plot": "plots",
+    "cost_plot": "plots",
+    "distribution_plot": "plots",
+    "tornado_plot": "plots",
     # standards
     "Assessment": "standards",
     "Criterion": "standards",
@@ -156,9 +161,12 @@ __all__ = [
     "check_activity",
     "check_outcomes",
     "compare",
+    "compare_plot",
     "compile_model",
     "cost",
     "cost_activity",
+    "cost_plot",
+    "distribution_plot",
     "funnel_plot",
     "json_schema",
     "load_assessments",
@@ -180,6 +188,7 @@ __all__ = [
     "sensitivity",
     "simulate",
     "spec_context",
+    "tornado_plot",
 ]
 
 
@@ -241,6 +250,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         StaffLine,
         Stage,
     )
+    from careprofiles.plots import compare_plot, cost_plot, distribution_plot, tornado_plot
     from careprofiles.render import SpecHeader, load_header, render_spec, spec_context
     from careprofiles.scenarios import (
         Comparison,

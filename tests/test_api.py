@@ -53,6 +53,11 @@ FOUNDATION = {
     "audit",
     "benchmark_areas",
     "funnel_plot",
+    # charts of costs, comparisons and uncertainty
+    "cost_plot",
+    "compare_plot",
+    "distribution_plot",
+    "tornado_plot",
 }
 
 
@@ -101,6 +106,11 @@ def test_the_names_are_the_modules_own() -> None:
     assert careprofiles.check_activity is activity.check_activity
     assert careprofiles.check_outcomes is activity.check_outcomes
     assert careprofiles.funnel_plot is audit_plots.funnel_plot
+
+    from careprofiles import plots
+
+    for name in ("cost_plot", "compare_plot", "distribution_plot", "tornado_plot"):
+        assert getattr(careprofiles, name) is getattr(plots, name)
 
 
 def test_error_tree() -> None:
