@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -416,25 +417,15 @@ def _shown(path: Path) -> str:
     return display_path(path)
 
 
-def _line_of(path: Path, fragment: str, nth: int = 1) -> int:
-    found = 0
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if fragment in text:
-            found += 1
-            if found == nth:
-                return number
-    raise AssertionError(f"{fragment!r} not in {path}")
-
-
 def test_lines_name_yaml_and_tariff_lines(hand: CostResult, hand_files: tuple[Path, Path]) -> None:
     folder, national = hand_files
     lines = hand.lines.set_index("address")
     early = folder / "early.yaml"
     assert lines.loc["early/visits/staff/hca", "source"] == (
-        f"{_shown(early)}:{_line_of(early, 'role: hca')}"
+        f"{_shown(early)}:{line_of(early, 'role: hca')}"
     )
     assert lines.loc["early/kit/items/pump", "source"] == (
-        f"{_shown(early)}:{_line_of(early, 'code: pump')}"
+        f"{_shown(early)}:{line_of(early, 'code: pump')}"
     )
     assert lines.loc["early/visits/staff/hca", "tariff_source"] == f"{_shown(national)}:4"
     assert lines.loc["late/beds/items/bed", "tariff_source"] == f"{_shown(national)}:7"
@@ -530,8 +521,8 @@ def test_missing_code_names_yaml_line_and_code(
     assert isinstance(info.value, TariffError)
     early, late = folder / "early.yaml", folder / "late.yaml"
     text = str(info.value)
-    assert f"{_shown(early)}:{_line_of(early, 'role: hca')}:" in text
-    assert f"{_shown(late)}:{_line_of(late, 'code: bed')}:" in text
+    assert f"{_shown(early)}:{line_of(early, 'role: hca')}:" in text
+    assert f"{_shown(late)}:{line_of(late, 'code: bed')}:" in text
     assert "'hca'" in text
     assert "'bed'" in text
     assert len(info.value.problems) == 2
@@ -580,7 +571,7 @@ def test_role_priced_in_non_staff_unit(
     assert not isinstance(info.value, MissingCodeError)
     late = folder / "late.yaml"
     text = str(info.value)
-    assert f"{_shown(late)}:{_line_of(late, 'role: gp')}:" in text
+    assert f"{_shown(late)}:{line_of(late, 'role: gp')}:" in text
     assert f"'gp' is priced per {unit}" in text
     assert f"{_shown(tariff_file)}:3" in text
 
@@ -593,7 +584,7 @@ def test_item_priced_per_hour(
     with pytest.raises(TariffError) as info:
         cost(load_pathway(folder), load_tariff(write_tariff(tmp_path, rows)))
     early = folder / "early.yaml"
-    assert f"{_shown(early)}:{_line_of(early, 'code: pack')}:" in str(info.value)
+    assert f"{_shown(early)}:{line_of(early, 'code: pack')}:" in str(info.value)
     assert "item 'pack' is priced per hour" in str(info.value)
 
 
