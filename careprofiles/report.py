@@ -186,11 +186,54 @@ def _default(o: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
-    """JSON text, numbers unrounded; NaN becomes null."""
+    """JSON text, numbers unrounded; NaN becomes null.
+
+    Indented two spaces, except that a list of flat records (mappings of plain values,
+    such as a cost result's ``lines``) has one record a line: as readable, a line per
+    record, and written by the json module's C encoder (its indenting encoder is pure
+    Python: about 2 s for the 14,000 lines of a 5,000-service pathway).
+    """
     try:  # most data hold no NaN: skip the walk that replaces it
-        return json.dumps(data, indent=2, default=_default, allow_nan=False) + "\n"
+        parts = _json_parts(data, "")
     except ValueError:
-        return json.dumps(_nan_to_none(data), indent=2, default=_default, allow_nan=False) + "\n"
+        parts = _json_parts(_nan_to_none(data), "")
+    return "".join(parts) + "\n"
+
+
+_ENCODE = json.JSONEncoder(default=_default, allow_nan=False, separators=(", ", ": ")).encode
+
+
+def _json_key(key: Any) -> str:
+    """A mapping key as the json module writes it (keys that are not text become text)."""
+    if isinstance(key, str):
+        return _ENCODE(key)
+    if key is True or key is False or key is None:
+        return f'"{json.dumps(key)}"'
+    return _ENCODE(str(_ENCODE(key)))
+
+
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def _is_record(value: Any) -> bool:
+    """A mapping of plain values (checked in C: records are many)."""
+    return type(value) is dict and _CONTAINERS.isdisjoint(map(type, value.values()))
+
+
+def _json_parts(data: Any, indent: str, item: bool = False) -> list[str]:
+    """``data`` as indented JSON, in pieces; an ``item`` of a list that is a flat
+    record is written on one line."""
+    inner = indent + "  "
+    if isinstance(data, dict) and data and not (item and _is_record(data)):
+        items = [
+            f"{inner}{_json_key(key)}: {''.join(_json_parts(value, inner))}"
+            for key, value in data.items()
+        ]
+        return ["{\n", ",\n".join(items), f"\n{indent}}}"]
+    if isinstance(data, list | tuple) and data:
+        items = [inner + "".join(_json_parts(value, inner, True)) for value in data]
+        return ["[\n", ",\n".join(items), f"\n{indent}]"]
+    return [_ENCODE(data)]
 
 
 def _nan_to_none(data: Any) -> Any:
