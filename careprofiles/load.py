@@ -19,6 +19,7 @@ from careprofiles.resources import bundled_pathway
 __all__ = ["load_pathway", "load_stage", "pathway_file"]
 
 PATHWAY_FILE = "pathway.yaml"
+_GIVE_PATHWAY = "give a pathway folder (holding pathway.yaml) or its pathway.yaml"
 
 
 def pathway_file(path: str | Path | None = None) -> Path:
@@ -30,10 +31,30 @@ def pathway_file(path: str | Path | None = None) -> Path:
 def load_stage(path: str | Path) -> Stage:
     """Load one stage's care profile from a YAML file."""
     problems: list[Problem] = []
-    stage, _ = _read_stage(Path(path), problems)
+    stage, raw = _read_stage(Path(path), problems)
     if problems or stage is None:
+        if raw is not None and (key := _only_key(raw, ("stages", "cohort"), "services")):
+            raise ProfileError.one(
+                path,
+                raw.key_lines.get(key, raw.line),
+                "",
+                f"this looks like a pathway file (it has '{key}:' and no 'services:'), not a "
+                "stage's care profile; load it with load_pathway, or give one of the stage "
+                "files it lists",
+            )
         raise ProfileError(problems)
     return stage
+
+
+def _only_key(raw: LineDict, keys: tuple[str, ...], absent: str) -> str | None:
+    """The first of ``keys`` that ``raw`` has, if it has no ``absent`` key (else None).
+
+    A file with one of ``keys`` and without ``absent`` is the other kind of file: a stage's
+    care profile given as a pathway, or a pathway file given as a stage.
+    """
+    if absent in raw:
+        return None
+    return next((key for key in keys if key in raw), None)
 
 
 def _read_stage(path: Path, problems: list[Problem]) -> tuple[Stage | None, LineDict | None]:
@@ -145,7 +166,28 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
 def _load_pathway(path: str | Path | None) -> Pathway:
     file = pathway_file(path)
     name = display_path(file)
+    if path is not None and not file.exists():
+        given = Path(path)
+        if not given.exists():
+            raise ProfileError.one(given, None, "", f"no such file or folder; {_GIVE_PATHWAY}")
+        raise ProfileError.one(file, None, "", f"no such file; {_GIVE_PATHWAY}")
     raw, problems = read_yaml(file, error=ProfileError, what="pathway file")
+    key = _only_key(raw, ("services", "duration_weeks"), "stages")
+    if key is not None:
+        beside = file.parent / PATHWAY_FILE
+        give = (
+            f"give the pathway folder or its pathway.yaml (next to this file: "
+            f"{display_path(beside)})"
+            if beside.is_file() and not beside.samefile(file)
+            else _GIVE_PATHWAY
+        )
+        raise ProfileError.one(
+            file,
+            raw.key_lines.get(key, raw.line),
+            "",
+            f"this looks like a stage's care profile (it has '{key}:' and no 'stages:'), "
+            f"not a pathway file; {give}",
+        )
     header = validate_model(PathwayFile, raw, name, problems)
     folder = file.parent.resolve()
     stage_names = raw.get("stages")

@@ -125,6 +125,96 @@ def test_missing_pathway_and_folder(tmp_path: Path) -> None:
         load_stage(tmp_path)
 
 
+GIVE = "give a pathway folder (holding pathway.yaml) or its pathway.yaml"
+
+
+def test_a_missing_pathway_says_folder_or_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for missing in ("nope/", "nope", "nope.yaml", tmp_path / "nope"):
+        with pytest.raises(ProfileError) as info:
+            load_pathway(missing)
+        (problem,) = info.value.problems
+        assert str(problem) == f"{Path(missing).name}: no such file or folder; {GIVE}"
+    with pytest.raises(ProfileError) as info:
+        load_pathway(tmp_path)  # a folder without pathway.yaml
+    assert str(info.value) == f"pathway.yaml: no such file; {GIVE}"
+
+
+def _only_problem(call: Callable[[], object]) -> Problem:
+    with pytest.raises(ProfileError) as info:
+        call()
+    (problem,) = info.value.problems
+    return problem
+
+
+def _line(problem: Problem, folder: Path) -> str:
+    assert problem.file is not None
+    assert problem.line is not None
+    return (folder / problem.file).read_text(encoding="utf-8").splitlines()[problem.line - 1]
+
+
+def test_a_stage_file_given_as_the_pathway(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = bundled_pathway()
+    monkeypatch.chdir(folder.parent)  # so that files display relative to it
+    stage = f"{folder.name}/last-days.yaml"
+    problem = _only_problem(lambda: load_pathway(stage))
+    assert problem.file == stage
+    assert _line(problem, folder.parent).startswith("services:")
+    assert problem.where == ""
+    assert problem.message == (
+        "this looks like a stage's care profile (it has 'services:' and no 'stages:'), "
+        "not a pathway file; give the pathway folder or its pathway.yaml "
+        f"(next to this file: {folder.name}/pathway.yaml)"
+    )
+
+
+def test_a_stage_without_services_given_as_the_pathway(tmp_path: Path) -> None:
+    (tmp_path / "stage.yaml").write_text(
+        "id: last-days\nname: Last days\nduration_weeks: 1\n", encoding="utf-8"
+    )
+    problem = _only_problem(lambda: load_pathway(tmp_path / "stage.yaml"))
+    assert problem.line == 3  # duration_weeks
+    assert problem.message.startswith(
+        "this looks like a stage's care profile (it has 'duration_weeks:' and no 'stages:')"
+    )
+    assert problem.message.endswith(f"not a pathway file; {GIVE}")  # no pathway.yaml beside it
+
+
+def test_a_pathway_file_given_as_a_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = bundled_pathway()
+    monkeypatch.chdir(folder.parent)
+    problem = _only_problem(lambda: load_stage(f"{folder.name}/pathway.yaml"))
+    assert problem.file == f"{folder.name}/pathway.yaml"
+    assert _line(problem, folder.parent).startswith("stages:")
+    assert problem.message == (
+        "this looks like a pathway file (it has 'stages:' and no 'services:'), not a stage's "
+        "care profile; load it with load_pathway, or give one of the stage files it lists"
+    )
+
+
+def test_a_pathway_file_without_stages_given_as_a_stage(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("id: p\ncohort: {patients: 5}\n", encoding="utf-8")
+    problem = _only_problem(lambda: load_stage(tmp_path / "p.yaml"))
+    assert problem.line == 2
+    assert problem.message.startswith("this looks like a pathway file (it has 'cohort:'")
+
+
+def test_a_file_with_stages_and_services_gets_the_ordinary_problems(
+    tmp_path: Path, write_pathway: Callable[..., Path]
+) -> None:
+    folder = write_pathway(tmp_path, header={"services": []})
+    with pytest.raises(ProfileError, match="unknown key 'services'") as info:
+        load_pathway(folder)
+    assert "looks like" not in str(info.value)
+    both = (folder / "pathway.yaml").read_text(encoding="utf-8")
+    (folder / "both.yaml").write_text(both, encoding="utf-8")
+    with pytest.raises(ProfileError, match="unknown key 'stages'") as info:
+        load_stage(folder / "both.yaml")
+    assert "looks like" not in str(info.value)
+
+
 # --------------------------------------------------------------------------------------
 # Good files
 # --------------------------------------------------------------------------------------
