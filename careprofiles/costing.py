@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from careprofiles._gc import paused_gc
 from careprofiles.distributions import Distribution, Uncertain, base_value
 from careprofiles.errors import MissingCodeError, Problem, TariffError
-from careprofiles.models import Pathway
+from careprofiles.models import Pathway, _Model
 from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = [
@@ -597,9 +597,11 @@ class Parameters(Sequence[Parameter]):
         self,
         addresses: Sequence[str],
         values: Sequence[Uncertain],
-        locations: Sequence[str],
+        locations: Sequence[str | tuple[_Model, str]],
         factors: Sequence[float],
     ) -> None:
+        """``locations`` are ``file:line`` texts, or ``(model, field)`` pairs whose
+        ``model.location_of(field)`` is looked up when the parameter is built."""
         if not len(addresses) == len(values) == len(locations) == len(factors):
             raise ValueError("addresses, values, locations and factors differ in length")
         self._addresses = tuple(addresses)
@@ -623,28 +625,23 @@ class Parameters(Sequence[Parameter]):
                     Parameter,
                     self._addresses[index],
                     self._values[index],
-                    self._locations[index],
+                    map(_where, self._locations[index]),
                     self._factors[index],
                 )
             )
         return Parameter(
             self._addresses[index],
             self._values[index],
-            self._locations[index],
+            _where(self._locations[index]),
             self._factors[index],
         )
 
     def __iter__(self) -> Iterator[Parameter]:
-        return map(Parameter, self._addresses, self._values, self._locations, self._factors)
+        return map(
+            Parameter, self._addresses, self._values, map(_where, self._locations), self._factors
+        )
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Parameters):
-            return (self._addresses, self._values, self._locations, self._factors) == (
-                other._addresses,
-                other._values,
-                other._locations,
-                other._factors,
-            )
         if isinstance(other, Sequence):
             return tuple(self) == tuple(other)
         return NotImplemented
@@ -660,6 +657,14 @@ class Parameters(Sequence[Parameter]):
         return self._addresses
 
 
+def _where(location: str | tuple[_Model, str]) -> str:
+    """``file:line`` from a text, or from a ``(model, field)`` pair."""
+    if isinstance(location, str):
+        return location
+    model, name = location
+    return model.location_of(name)
+
+
 class _Builder:
     """Collects the parameters of a cost model as columns.
 
@@ -671,13 +676,15 @@ class _Builder:
     def __init__(self) -> None:
         self.addresses: list[str] = ["1", "0"]
         self.values: list[Uncertain] = [1.0, 0.0]
-        self.locations: list[str] = ["", ""]
+        self.locations: list[str | tuple[_Model, str]] = ["", ""]
         self.factors: dict[int, float] = {}
         addresses, values, locations = self.addresses, self.values, self.locations
         add_address, add_value, add_location = addresses.append, values.append, locations.append
         factors = self.factors
 
-        def add(address: str, value: Uncertain, location: str, factor: float = 1.0) -> int:
+        def add(
+            address: str, value: Uncertain, location: str | tuple[_Model, str], factor: float = 1.0
+        ) -> int:
             """Add a parameter (the compiler gives each address once); its index."""
             add_address(address)
             add_value(value)
@@ -730,19 +737,20 @@ def compile_model(
     b = _Builder()
     add_param = b.add
     cohort = pathway.cohort
-    cohort_loc = cohort.location
     if cohort.patients is not None:
         cohort_params: tuple[int, ...] = (
-            add_param("cohort/patients", cohort.patients, cohort_loc),
+            add_param("cohort/patients", cohort.patients, (cohort, "patients")),
         )
     else:
         assert cohort.population is not None
         assert cohort.deaths_per_1000 is not None
         assert cohort.eligible_share is not None
         cohort_params = (
-            add_param("cohort/population", cohort.population, cohort_loc),
-            add_param("cohort/deaths_per_1000", cohort.deaths_per_1000, cohort_loc),
-            add_param("cohort/eligible_share", cohort.eligible_share, cohort_loc),
+            add_param("cohort/population", cohort.population, (cohort, "population")),
+            add_param(
+                "cohort/deaths_per_1000", cohort.deaths_per_1000, (cohort, "deaths_per_1000")
+            ),
+            add_param("cohort/eligible_share", cohort.eligible_share, (cohort, "eligible_share")),
         )
 
     # each code is priced once: its parameter and row, or None when it cannot be used
@@ -822,23 +830,23 @@ def compile_model(
     service_columns: dict[str, list[Any]] = {name: [] for name in _SERVICE_COLUMNS}
     for stage in pathway.stages:
         s_addr = stage.id
-        stage_loc = stage.location
         stage_label = stage.label
-        stage_dur = add_param(f"{s_addr}/duration_weeks", stage.duration_weeks, stage_loc)
-        stage_reach = add_param(f"{s_addr}/reach", stage.reach, stage_loc)
+        stage_dur = add_param(
+            f"{s_addr}/duration_weeks", stage.duration_weeks, (stage, "duration_weeks")
+        )
+        stage_reach = add_param(f"{s_addr}/reach", stage.reach, (stage, "reach"))
         for vi, service in enumerate(stage.services):
             v_addr = f"{s_addr}/{service.id}"
             service_loc = service.location
-            service_uptake = add_param(f"{v_addr}/uptake", service.uptake, service_loc)
+            service_uptake = add_param(f"{v_addr}/uptake", service.uptake, (service, "uptake"))
             lines_before = len(row_of_line)
             if service.contacts is not None:
                 c = service.contacts
-                contacts_loc = c.location
                 kind, fvalue = c.frequency
-                c_freq = add_param(f"{v_addr}/contacts/{kind}", fvalue, contacts_loc)
-                c_minutes = add_param(f"{v_addr}/contacts/minutes", c.minutes, contacts_loc)
+                c_freq = add_param(f"{v_addr}/contacts/{kind}", fvalue, (c, kind))
+                c_minutes = add_param(f"{v_addr}/contacts/minutes", c.minutes, (c, "minutes"))
                 c_travel = add_param(
-                    f"{v_addr}/contacts/travel_minutes", c.travel_minutes, contacts_loc
+                    f"{v_addr}/contacts/travel_minutes", c.travel_minutes, (c, "travel_minutes")
                 )
                 line_dur = _ONE if kind == "per_stage" else stage_dur
                 line_mult = 7.0 if kind == "per_day" else 1.0
@@ -859,8 +867,8 @@ def compile_model(
                     mult.append(line_mult)
                     minutes.append(c_minutes)
                     travel.append(c_travel)
-                    count.append(add_param(f"{l_addr}/count", line.count, line_loc))
-                    share.append(add_param(f"{l_addr}/share", line.share, line_loc))
+                    count.append(add_param(f"{l_addr}/count", line.count, (line, "count")))
+                    share.append(add_param(f"{l_addr}/share", line.share, (line, "share")))
                     unit_cost.append(found[0])
                     row_of_line.append(found[1])
                     kinds.append("staff")
@@ -881,12 +889,12 @@ def compile_model(
                 n = seen_items[code] = seen_items.get(code, 0) + 1
                 i_addr = f"{v_addr}/items/{code}" if n == 1 else f"{v_addr}/items/{code}#{n}"
                 if item.quantity is not None:
-                    freq.append(add_param(f"{i_addr}/quantity", item.quantity, item_loc))
+                    freq.append(add_param(f"{i_addr}/quantity", item.quantity, (item, "quantity")))
                     dur.append(_ONE)
                     frequencies.append("quantity")
                 else:
                     assert item.per_week is not None
-                    freq.append(add_param(f"{i_addr}/per_week", item.per_week, item_loc))
+                    freq.append(add_param(f"{i_addr}/per_week", item.per_week, (item, "per_week")))
                     dur.append(stage_dur)
                     frequencies.append("per_week")
                 mult.append(1.0)

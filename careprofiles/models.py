@@ -147,6 +147,8 @@ class _Model(BaseModel):
             private = self.__pydantic_private__
             assert private is not None
         private[name] = value
+        # the lines of the keys belong to the source they were read from
+        private.pop("_keys", None)
 
     if not TYPE_CHECKING:
 
@@ -168,6 +170,17 @@ class _Model(BaseModel):
         if file is None:
             return ""
         return file if line is None else f"{file}:{line}"
+
+    def location_of(self, field: str) -> str:
+        """Where ``field`` was written, as ``file:line`` of its key; the model's own
+        :attr:`location` when the key was not written (a default) or is not known."""
+        private = self.__pydantic_private__ or {}
+        keys = private.get("_keys")
+        line = keys.get(field) if keys else None
+        file = private.get("_file")
+        if line is None or file is None:
+            return self.location
+        return f"{file}:{line}"
 
     def with_source(self, file: str | None, line: int | None) -> Any:
         """A copy that remembers another ``file:line`` (for scenario changes)."""
@@ -212,19 +225,25 @@ def remember_sources(model: _Model, raw: Any, file: str | None) -> None:
     """Record ``file`` and the line each model of ``model``'s tree was read from.
 
     ``raw`` is what ``model`` was validated from: :class:`LineDict` values from a YAML
-    file carry their lines. A model whose input was already a model (a validated stage
+    file carry their lines, and the lines of their keys (kept for
+    :meth:`_Model.location_of`). A model whose input was already a model (a validated stage
     passed into a pathway) keeps its own source. A model whose input was not a mapping
     (a shorthand such as ``met`` for a claim) gets the file and no line.
     """
     todo: list[tuple[_Model, Any]] = [(model, raw)]
     while todo:
         current, data = todo.pop()
-        line = data.line if type(data) is LineDict else None
+        if type(data) is LineDict:
+            line, keys = data.line, data.key_lines
+        else:
+            line, keys = None, None
         private = current.__pydantic_private__
         if private is None:
-            object.__setattr__(current, "__pydantic_private__", {"_file": file, "_line": line})
+            object.__setattr__(
+                current, "__pydantic_private__", {"_file": file, "_line": line, "_keys": keys}
+            )
         else:  # a model with private attributes of its own (Pathway's _folder)
-            private["_file"], private["_line"] = file, line
+            private["_file"], private["_line"], private["_keys"] = file, line, keys
         fields = _nested_fields(type(current))
         if not fields:
             continue

@@ -458,6 +458,36 @@ def test_parameters_are_addressed_and_located(hand_files: tuple[Path, Path]) -> 
     assert by_address["tariff/gp"].location == f"{_shown(national)}:3"
 
 
+def test_each_parameter_is_located_at_the_line_of_its_own_number(
+    bundled_pathway_dir: Path,
+) -> None:
+    # sensitivity and simulate report parameters by location: it must lead to the number
+    model = compile_model(load_pathway(), load_tariff())
+    located = {p.address: p.location for p in model.parameters}
+
+    def at(file: str, text: str, nth: int = 1) -> str:
+        path = bundled_pathway_dir / file
+        return f"{_shown(path)}:{line_of(path, text, nth)}"
+
+    assert located["last-days/duration_weeks"] == at("last-days.yaml", "duration_weeks:")
+    assert located["last-days/reach"] == at("last-days.yaml", "reach: {dist")
+    assert located["cohort/deaths_per_1000"] == at("pathway.yaml", "deaths_per_1000:")
+    assert located["cohort/eligible_share"] == at("pathway.yaml", "eligible_share:")
+    # a number left to its default is located at the mapping that would hold it
+    pathway = load_pathway()
+    for stage in pathway.stages:
+        for v in stage.services:
+            if v.contacts is not None and "travel_minutes" not in v.contacts.model_fields_set:
+                address = f"{stage.id}/{v.id}/contacts/travel_minutes"
+                assert located[address] == v.contacts.location
+    # a model moved to another source forgets the old key lines
+    moved = pathway.stages[0].with_source("scenario.yaml", 3)
+    assert moved.location_of("duration_weeks") == "scenario.yaml:3"
+    assert pathway.stages[0].location_of("duration_weeks") == located[
+        f"{pathway.stages[0].id}/duration_weeks"
+    ]
+
+
 def test_parameters_behave_as_a_read_only_tuple(hand_files: tuple[Path, Path]) -> None:
     folder, national = hand_files
     model = compile_model(load_pathway(folder), load_tariff(national))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from conftest import line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -297,9 +298,14 @@ def test_negative_normal_draw_names_the_parameter_and_line(
     with pytest.raises(ProfileError) as info:
         simulate(pathway, tariff, 1000, 1, chunk_size=100)
     text = str(info.value)
-    location = pathway.stages[0].services[0].contacts.location  # type: ignore[union-attr]
+    # the line of the number itself (the minutes: key), not of the contacts mapping
+    contacts = pathway.stages[0].services[0].contacts
+    assert contacts is not None
+    file = contacts.location.rpartition(":")[0]
+    line = line_of(folder / "s.yaml", "minutes:")
+    assert line != int(contacts.location.rpartition(":")[2])
     assert text.startswith(
-        f"{location}: s/v/contacts/minutes: normal(10, 10) drew values below 0 in "
+        f"{file}:{line}: s/v/contacts/minutes: normal(10, 10) drew values below 0 in "
     )
     assert "of 1,000 draws" in text
     assert "use a gamma or lognormal" in text
