@@ -24,7 +24,9 @@ beta       mean, sd            beta on [0, 1] with this mean and sd (for shares)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -412,6 +414,11 @@ def _number(raw: Any, what: str = "") -> float:
                 hint = "YAML reads a number like 1e3 as text: write 1000 or 1.0e+3"
         except ValueError:
             hint = "write a number"
+            percent = re.fullmatch(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*", raw)
+            if percent:
+                number = percent.group(1)
+                share = format((Decimal(number) / 100).normalize(), "f")
+                hint = f"write a percentage as a number: {share} for {number}%"
         raise ValueError(f"{label}{raw!r} is text, not a number; {hint}")
     raise ValueError(f"{label}is a {type(raw).__name__}, not a number; write a number")
 
