@@ -12,7 +12,8 @@ also the builtin exception that matches it, so callers may catch either::
     │   ├── ActivityError                    activity or outcome records
     │   └── TemplateError                    a specification template
     │       └── MissingCodeError (+ LookupError)  a profile names a code no tariff has
-    ├── OutputExistsError (+ FileExistsError) refusing to overwrite without --force
+    ├── OutputError (+ OSError)              an output file cannot be written
+    │   └── OutputExistsError (+ FileExistsError)  it exists already and force is not given
     └── MissingDependencyError (+ ImportError) an optional extra is not installed
 
 Validation errors carry every :class:`Problem` found, each with the file and line
@@ -23,6 +24,7 @@ it concerns, and print as one line per problem::
 
 from __future__ import annotations
 
+import errno as _errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ __all__ = [
     "CareProfilesError",
     "MissingCodeError",
     "MissingDependencyError",
+    "OutputError",
     "OutputExistsError",
     "Problem",
     "ProfileError",
@@ -134,8 +137,24 @@ class MissingCodeError(TariffError, LookupError):
     """A profile (or activity record) names a tariff code that no tariff file defines."""
 
 
-class OutputExistsError(CareProfilesError, FileExistsError):
+class OutputError(CareProfilesError, OSError):
+    """An output file cannot be written: its folder is missing or is a file, permission is
+    denied, the disk is full, ... :attr:`errno` is the operating system's code, if any."""
+
+    def __init__(self, path: str | Path, message: str, errno: int | None = None) -> None:
+        self.path = display_path(path)
+        """The output file, as users should read it."""
+        super().__init__(f"{self.path}: {message}")
+        self.errno = errno
+
+
+class OutputExistsError(OutputError, FileExistsError):
     """An output file exists already and ``force`` was not given."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(
+            path, "the file exists already; pass force=True to overwrite it", _errno.EEXIST
+        )
 
 
 class MissingDependencyError(CareProfilesError, ImportError):

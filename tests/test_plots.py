@@ -134,7 +134,7 @@ def test_distribution_plot(
     total = distribution_plot(result, measure="total")
     assert total.axes[0].get_xlabel() == "Population cost a year"
     write_png(figure, tmp_path / "d.png")
-    with pytest.raises(OutputExistsError, match="use --force"):
+    with pytest.raises(OutputExistsError, match="exists already; pass force=True"):
         write_png(figure, tmp_path / "d.png")
     write_png(figure, tmp_path / "d.png", force=True)
     assert (tmp_path / "d.png").read_bytes()[:8] == PNG

@@ -814,7 +814,7 @@ def test_progression_chart(examples_result: Any, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = write_progression_chart(examples_result, tmp_path / "p.svg")
     assert b"<svg" in svg.read_bytes()
-    with pytest.raises(OutputExistsError, match="--force"):
+    with pytest.raises(OutputExistsError, match="exists already; pass force=True"):
         write_progression_chart(examples_result, png)
     write_progression_chart(examples_result, png, force=True)
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):

@@ -1,19 +1,21 @@
 """The ``careprofiles`` command line: a thin layer over the public Python API.
 
 Each sub-command lives in its own module here with a ``register(subparsers, common)``
-function; errors on bad input print as ``path:line: ...`` lines on standard error with
-exit status 1 and no traceback (``--debug`` shows one).
+function; errors on bad input, and any operating-system error, print as ``path:line: ...``
+lines on standard error with exit status 1 and no traceback (``--debug``, before or after
+the command, shows one).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from careprofiles import __version__
-from careprofiles.errors import CareProfilesError
+from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
 
 __all__ = ["COMMANDS", "main"]
 
@@ -31,23 +33,45 @@ COMMANDS = (
 )
 """Sub-commands, in the order ``--help`` lists them."""
 
+_EXISTS = "the file exists already; use --force to overwrite it"
+"""What the command line says of an existing output file (Python says force=True)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--debug", action="store_true", help="show a traceback on errors (for bug reports)"
-    )
     parser = argparse.ArgumentParser(
         prog="careprofiles",
         description="Specify and cost end-of-life care from YAML care profiles and tariffs.",
-        parents=[common],
+        parents=[_common_options(default=False)],
     )
     parser.add_argument("--version", action="version", version=f"careprofiles {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # the sub-commands' --debug sets nothing unless given: a sub-command's default would
+    # overwrite the top level's value (careprofiles --debug COMMAND)
+    common = _common_options(default=argparse.SUPPRESS)
     for name in COMMANDS:
         importlib.import_module(f"careprofiles.cli.{name}").register(sub, common)
     return parser
+
+
+def _common_options(default: object) -> argparse.ArgumentParser:
+    """The options every sub-command takes, and the top level too."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show a traceback on errors (for bug reports)",
+    )
+    return common
+
+
+def _os_error_text(exc: OSError) -> str:
+    """An operating-system error no check caught, as ``path: what is wrong; how to fix``
+    (the last resort: an error writing output is an OutputError, with its own words)."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    head = f"{display_path(os.fsdecode(exc.filename))}: " if exc.filename else ""
+    return f"{head}{what}; check the file and try again (--debug shows where it happened)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,13 +83,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CareProfilesError as exc:
         if args.debug:
             raise
-        print(str(exc), file=sys.stderr)
+        if isinstance(exc, OutputExistsError):  # the library's words are for Python
+            print(f"{exc.path}: {_EXISTS}", file=sys.stderr)
+        else:
+            print(str(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(_os_error_text(exc), file=sys.stderr)
+        return 1
     return status or 0
 
 
