@@ -40,6 +40,8 @@ __all__ = [
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _GREY = "#555555"
 _DPI = 150
+_FOOTER = 0.035
+"""The height of the strip at the bottom of a chart for its footer, a share of the figure."""
 
 
 def require_matplotlib() -> None:
@@ -93,7 +95,7 @@ def _pounds(axis: Any, largest: float) -> None:
     axis.set_major_formatter(FuncFormatter(tick))
 
 
-def _new_figure(width: float, height: float, footer: float = 0.035) -> Figure:
+def _new_figure(width: float, height: float, footer: float = _FOOTER) -> Figure:
     figure = _figure_class()(figsize=(width, height), dpi=_DPI, layout="constrained")
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -160,10 +162,11 @@ def cost_plot(result: CostResult) -> Figure:
 
 def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     """Per-patient cost by stage and staff cost a year by role: baseline and each scenario."""
-    figure = _new_figure(13, 6.5)
-    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     results = [("Baseline", comparison.baseline), *((s.name, r) for s, r in comparison.scenarios)]
     k = len(results)
+    inches = 6.2 + 0.15 * -(-k // 2)  # tall, with room for each row of the legend
+    figure = _new_figure(13, inches)
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
     width = 0.8 / k
     stage_frame = comparison.baseline.by_stage()
     stage_ids = list(stage_frame["stage"])
@@ -212,9 +215,22 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     right.set_title(f"Staff cost a year ({shown})", fontsize=11, loc="left")
     _pounds(right.xaxis, largest)
     right.grid(axis="x", alpha=0.3)
-    # the smallest roles are at the bottom: room there for the legend of both panels
-    right.legend(*handles, loc="lower right", fontsize=8, framealpha=0.9)
     _style(right)
+    # one legend for both panels, below them (constrained layout makes room for an
+    # "outside" legend), so that it hides no bars however many scenarios there are; its
+    # gap from the bottom edge (in font sizes) is the footer's strip, so that it sits just
+    # above the footer; long labels are broken before the figures, so that two columns fit
+    bars, labels = handles
+    legend_points = 8
+    figure.legend(
+        bars,
+        [_break_before_figures(text, 95) for text in labels],
+        loc="outside lower center",
+        borderaxespad=_FOOTER * inches * 72 / legend_points,
+        ncol=min(2, k),
+        fontsize=legend_points,
+        frameon=False,
+    )
     b = comparison.baseline
     figure.suptitle(
         f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)",
@@ -316,6 +332,15 @@ def _wrap(labels: Sequence[str], width: int) -> list[str]:
     import textwrap
 
     return ["\n".join(textwrap.wrap(label, width)) or label for label in labels]
+
+
+def _break_before_figures(label: str, width: int) -> str:
+    """``name: figures`` on one line if it fits in ``width`` characters, else the name
+    (wrapped) on the lines above its figures, which stay together."""
+    if len(label) <= width or ": " not in label:
+        return label
+    name, figures = label.rsplit(": ", 1)
+    return f"{_wrap([name + ':'], width)[0]}\n{figures}"
 
 
 def png_writer(figure: Figure) -> Callable[[Path], None]:

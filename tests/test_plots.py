@@ -92,14 +92,43 @@ def test_compare_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
     assert "scenarios compared with the baseline" in figure.get_suptitle()
     assert left.get_ylabel() == "Cost per cohort patient"
     assert right.get_xlabel() == "Staff cost a year"
-    box = right.get_legend()
-    assert box is not None
+    (box,) = figure.legends  # one legend for both panels, below them
     legend = [t.get_text() for t in box.get_texts()]
     assert legend[0].startswith("Baseline: £8,816 per patient")
     assert any(t.startswith("Night sitting for half") for t in legend)
     stages = len(default_pathway.stages)
     assert len(left.patches) == 3 * stages
     assert all(t.startswith("£") for t in _tick_labels(left.yaxis))
+
+
+def test_compare_plot_legend_hides_nothing(
+    default_pathway: Pathway, default_tariff: Tariff
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    comparison = compare(default_pathway, default_tariff, SERVICE_MODELS)  # seven entries
+    figure = compare_plot(comparison)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legends = [*figure.legends, *(ax.get_legend() for ax in figure.axes)]
+    (legend,) = (legend for legend in legends if legend is not None)
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == len(comparison.scenarios) + 1
+    assert all(len(line) <= 95 for text in texts for line in text.splitlines())  # two columns
+    box = legend.get_window_extent(renderer)
+    # inside the figure, clear of both panels (with their ticks, labels and titles) and of
+    # the footer
+    page = figure.bbox
+    assert page.x0 <= box.x0
+    assert box.x1 <= page.x1
+    assert page.y0 <= box.y0
+    assert box.y1 <= page.y1
+    for ax in figure.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title(loc="left")
+        assert not box.overlaps(ax.get_tightbbox(renderer)), ax.get_title(loc="left")
+    for text in figure.texts:
+        assert not box.overlaps(text.get_window_extent(renderer)), text.get_text()
 
 
 def test_tornado_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
