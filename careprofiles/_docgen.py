@@ -380,6 +380,7 @@ _TARIFF = """\
 ```
 code,description,unit,cost,price_year,source,hours_per_wte
 district-nurse,District nurse (Band 6),hour,58,2024/25,PSSRU Unit Costs 2024,1545
+healthcare-assistant,Healthcare assistant (Band 3),hour,34,2024/25,Estimate: from PSSRU 2024,1545
 anticipatory-medicines,Anticipatory medicines pack,item,45,2024/25,Estimate: local formulary,
 hospice-bed-day,Hospice inpatient bed day,day,500,2024/25,Estimate: local contract,
 ```

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import SupportsFloat, cast
 
 import pytest
+import yaml
 
 from careprofiles._docgen import DOC, format_reference, main
 from careprofiles.costing import CostResult, cost
 from careprofiles.load import load_pathway
 from careprofiles.models import Contacts, Item, Outcome, Service, StaffLine, Stage
+from careprofiles.standards import assess_standards, load_assessments, load_framework
+from careprofiles.standards_report import render_standards
 from careprofiles.tariff import load_price_index, load_tariff
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -40,6 +44,31 @@ def test_every_key_is_documented(model: type[Stage]) -> None:
     for name, field in model.model_fields.items():
         assert f"| `{name}` |" in text, name
         assert field.description, f"{model.__name__}.{name} needs a docstring"
+
+
+def _block(text: str, after: str) -> str:
+    """The body of the first fenced block after the line ``after``."""
+    rest = text.split(f"\n{after}\n", 1)[1]
+    return rest.split("```", 2)[1].split("\n", 1)[1]
+
+
+def test_format_md_samples_cost_together(tmp_path: Path) -> None:
+    """The page's sample stage, in its sample pathway.yaml, costs with its sample tariff."""
+    text = (DOCS / "format.md").read_text(encoding="utf-8")
+    stage = _block(text, "A small but complete stage file:")
+    pathway = _block(text, "## pathway.yaml")
+    tariff = _block(text, "## Tariff CSV")
+    stage_id = yaml.safe_load(stage)["id"]
+    pathway = re.sub(r"(?m)^stages: .*$", f"stages: [{stage_id}.yaml]", pathway)
+    (tmp_path / f"{stage_id}.yaml").write_text(stage, encoding="utf-8")
+    (tmp_path / "pathway.yaml").write_text(pathway, encoding="utf-8")
+    (tmp_path / "tariff.csv").write_text(tariff, encoding="utf-8")
+    loaded = load_pathway(tmp_path)
+    result = cost(loaded, load_tariff(tmp_path / "tariff.csv"))
+    staff = {line.role for service in loaded.stages[0].services for line in service.staff}
+    assert staff == {"district-nurse", "healthcare-assistant"}
+    assert set(result.by_role()["role"]) == staff
+    assert result.per_patient > 0
 
 
 # --------------------------------------------------------------------------------------
@@ -159,6 +188,26 @@ def test_worked_example_prose_agrees(tmp_path: Path) -> None:
     text = COSTING.read_text(encoding="utf-8")
     assert f"**£{result.per_patient:,.2f} per patient**" in text
     assert f"**£{result.total:,.0f} a year**" in text
+
+
+# --------------------------------------------------------------------------------------
+# standards.md: what the JSON report and to_dict() hold
+# --------------------------------------------------------------------------------------
+
+
+def test_standards_md_says_what_to_dict_and_the_json_hold() -> None:
+    text = (DOCS / "standards.md").read_text(encoding="utf-8")
+    framework = load_framework()
+    practices = load_assessments(DOCS.parent / "examples" / "standards", framework=framework)
+    result = assess_standards(practices, framework)
+    report = json.loads(render_standards(result, "json"))
+    assert list(report) == ["framework", "summary", "practices", "warnings"]
+    assert "`practices` and\n`warnings`" in text
+    assert report["warnings"] == [str(p) for p in result.warnings]
+    assert report["warnings"], "the examples show a warning"
+    assert list(result.to_dict()) == ["framework", "summary", "practices"]
+    assert "result.to_dict()     # framework, summary, practices: the JSON report but for" in text
+    assert "`result.to_dict()` holds the rest (`framework`, `summary`, `practices`)" in text
 
 
 # --------------------------------------------------------------------------------------
