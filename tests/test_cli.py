@@ -7,6 +7,7 @@ tracebacks and that the bundled files are found from anywhere.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -367,3 +368,308 @@ def test_process_debug_shows_a_traceback(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "Traceback" in done.stderr
     assert "ProfileError" in done.stderr
+
+
+# --------------------------------------------------------------------------------------
+# Output that cannot be written, and errors no check foresaw
+# --------------------------------------------------------------------------------------
+
+
+def test_cost_to_a_path_under_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").touch()
+    status, out, err = run(["cost", "-o", "afile/x.csv"], capsys)
+    assert_refused(status, out, err)
+    assert err == "afile/x.csv: afile is not a folder; give a path in an existing folder\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_cost_to_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    for force in ([], ["--force"]):
+        status, out, err = run(["cost", "-o", "adir", "--format", "csv", *force], capsys)
+        assert_refused(status, out, err)
+        assert err == "adir: is a folder; give a file name\n"
+    assert list((tmp_path / "adir").iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_process_cost_to_a_folder_that_takes_no_files(tmp_path: Path) -> None:
+    done = run_process(["cost", "-o", "/proc/x.csv"], tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("/proc/x.csv: cannot create a file in /proc")
+    assert done.stdout == ""
+
+
+def test_an_os_error_while_writing_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import careprofiles.cli.cost as cost_command
+
+    def full_disk(result: Any) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            path.write_bytes(b"half a workbook")
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+        return write
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cost_command, "cost_workbook", full_disk)
+    status, out, err = run(["cost", "-o", "cost.xlsx"], capsys)
+    assert_refused(status, out, err)
+    assert err == "cost.xlsx: no space left on the device; free some space or write elsewhere\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_any_other_os_error_is_a_message_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import careprofiles.cli.cost as cost_command
+
+    def unreadable(args: Any) -> Any:
+        raise OSError(errno.EIO, "Input/output error", str(tmp_path / "somewhere.csv"))
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cost_command, "cost_from_args", unreadable)
+    status, out, err = run(["cost"], capsys)
+    assert_refused(status, out, err)
+    assert err == (
+        "somewhere.csv: Input/output error; check the file and try again "
+        "(--debug shows where it happened)\n"
+    )
+    with pytest.raises(OSError, match="Input/output error"):
+        main(["--debug", "cost"])
+
+
+def test_the_command_line_says_use_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library says ``force=True``; the command line says ``--force``, also when the
+    file appears while the command works (after its check)."""
+    import careprofiles.cli.cost as cost_command
+
+    monkeypatch.chdir(tmp_path)
+    real = cost_command.cost_from_args
+
+    def meanwhile(args: Any) -> Any:
+        (tmp_path / "cost.json").write_text("theirs", encoding="utf-8")
+        return real(args)
+
+    monkeypatch.setattr(cost_command, "cost_from_args", meanwhile)
+    status, out, err = run(["cost", "-o", "cost.json"], capsys)
+    assert_refused(status, out, err)
+    assert err == "cost.json: the file exists already; use --force to overwrite it\n"
+    assert (tmp_path / "cost.json").read_text(encoding="utf-8") == "theirs"
+
+
+# --------------------------------------------------------------------------------------
+# --debug, help texts, argument errors
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_the_command(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nowhere = str(tmp_path / "nowhere")
+    argv = (
+        ["--debug", "validate", nowhere] if where == "before" else ["validate", nowhere, "--debug"]
+    )
+    with pytest.raises(CareProfilesError, match="no such file"):
+        main(argv)
+
+
+def test_process_debug_before_the_command_shows_a_traceback(tmp_path: Path) -> None:
+    done = run_process(["--debug", "validate", str(tmp_path / "nowhere")], tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" in done.stderr
+
+
+def _helps() -> list[tuple[str, str]]:
+    from careprofiles.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = [("careprofiles", parser.format_help())]
+    helps.extend((name, sub.choices[name].format_help()) for name in COMMANDS)
+    return helps
+
+
+def test_help_texts_have_no_doubled_percent_signs() -> None:
+    for name, text in _helps():
+        assert "%%" not in text, name
+    simulate = dict(_helps())["simulate"]
+    assert "95% interval" in " ".join(simulate.split())
+
+
+def test_help_texts_say_things_once() -> None:
+    for name, text in _helps():
+        words = " ".join(text.split())
+        assert "chart as a PNG chart" not in words, name
+    sensitivity = " ".join(dict(_helps())["sensitivity"].split())
+    assert "also draw a tornado chart in a PNG file" in sensitivity
+
+
+def test_schema_names_its_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["schema", "bogus"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument SCHEMA: invalid choice: 'bogus'" in err
+    assert "which" not in err
+
+
+# --------------------------------------------------------------------------------------
+# Formats from the -o extension: .txt is the table
+# --------------------------------------------------------------------------------------
+
+_REQUIRED = {
+    "cost": [],
+    "compare": ["--scenarios", "s.yaml"],
+    "simulate": ["--draws", "1", "--seed", "0"],
+    "sensitivity": [],
+    "standards": ["a.yaml"],
+    "audit": ["--activity", "a.csv"],
+    "benchmark": ["--activity", "a.csv", "--populations", "p.csv"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(_REQUIRED))
+def test_txt_is_the_table_format(command: str, tmp_path: Path) -> None:
+    from careprofiles.cli import build_parser
+    from careprofiles.cli._common import output_format
+
+    for name in ("cost.txt", "COST.TXT"):
+        args = build_parser().parse_args([command, *_REQUIRED[command], "-o", str(tmp_path / name)])
+        assert "table" in args.formats
+        assert output_format(args) == "table"
+
+
+def test_cost_to_a_txt_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, table, _ = run(["cost"], capsys)
+    status, out, err = run(["cost", "-o", str(tmp_path / "cost.txt")], capsys)
+    assert status == 0, err
+    assert out == ""
+    assert (tmp_path / "cost.txt").read_text(encoding="utf-8") == table
+
+
+def test_txt_is_refused_where_there_is_no_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(["schema", "-o", str(tmp_path / "schema.txt")], capsys)
+    assert_refused(status, out, err, "cannot tell the format from the extension 'txt'")
+
+
+# --------------------------------------------------------------------------------------
+# spec: the format follows an HTML template
+# --------------------------------------------------------------------------------------
+
+
+def test_spec_html_template_to_the_screen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "t.html.j2"
+    template.write_text("<h1>{{ pathway.name }}</h1>\n", encoding="utf-8")
+    status, out, err = run(["spec", "--template", str(template)], capsys)
+    assert status == 0, err
+    assert out == "<h1>Adult end of life care</h1>\n"
+    # a format given is still obeyed, and still refused when an HTML template cannot give it
+    status, out, err = run(["spec", "--template", str(template), "--format", "md"], capsys)
+    assert_refused(status, out, err, "an HTML template gives HTML only, not md")
+
+
+def test_spec_markdown_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["spec"], capsys)
+    assert status == 0
+    assert out.startswith("# Service specification")
+
+
+# --------------------------------------------------------------------------------------
+# --tariff bundled, --index bundled
+# --------------------------------------------------------------------------------------
+
+
+def test_tariff_bundled_layers_local_rows_over_the_bundled_tariff(
+    tmp_path: Path,
+    write_tariff: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    default_pathway: Any,
+    bundled_tariff_file: Path,
+) -> None:
+    from careprofiles.costing import cost
+    from careprofiles.tariff import load_tariff
+
+    local = write_tariff(tmp_path, [{"code": "gp", "unit": "hour", "cost": 300}], "local.csv")
+    _, plain, _ = run(["cost", "--format", "json"], capsys)
+    status, bundled, err = run(["cost", "--format", "json", "--tariff", "bundled"], capsys)
+    assert status == 0, err
+    assert json.loads(bundled)["per_patient"] == json.loads(plain)["per_patient"]
+    status, out, err = run(
+        ["cost", "--format", "json", "--tariff", "bundled", "--tariff", str(local)], capsys
+    )
+    assert status == 0, err
+    expected = cost(default_pathway, load_tariff(bundled_tariff_file, local))
+    assert json.loads(out)["per_patient"] == expected.per_patient
+    assert expected.per_patient > json.loads(plain)["per_patient"]  # gp dearer
+
+
+def test_index_bundled(
+    tmp_path: Path,
+    write_pathway: Callable[..., Path],
+    write_tariff: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    bundled_index_file: Path,
+) -> None:
+    from careprofiles.tariff import load_price_index
+
+    folder = write_pathway(tmp_path / "p")
+    old = write_tariff(
+        tmp_path, [{"code": "nurse", "unit": "hour", "cost": 48, "price_year": "2023/24"}]
+    )
+    base = ["cost", str(folder), "--format", "json", "--tariff", str(old)]
+    status, out, err = run([*base, "--index", "bundled"], capsys)
+    assert status == 0, err
+    _, same, _ = run([*base, "--index", str(bundled_index_file)], capsys)
+    assert json.loads(out)["per_patient"] == json.loads(same)["per_patient"]
+    assert json.loads(out)["per_patient"] == pytest.approx(
+        48 * load_price_index(bundled_index_file).factor("2023/24", "2024/25")
+    )
+
+
+def test_a_file_named_bundled_wins(
+    tmp_path: Path,
+    write_tariff: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_tariff(tmp_path, [{"code": "gp", "unit": "hour", "cost": 1}], "bundled")
+    status, out, err = run(["cost", "--tariff", "bundled"], capsys)
+    assert_refused(status, out, err, "no tariff row for")  # only gp: this file, not ours
+
+
+# --------------------------------------------------------------------------------------
+# docs/cli.md shows what the commands print
+# --------------------------------------------------------------------------------------
+
+
+def test_docs_validate_output_is_real(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    docs = (repo / "docs" / "cli.md").read_text(encoding="utf-8")
+    shown = docs.split("prints a short summary:\n\n```\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(repo)
+    status, out, _ = run(["validate"], capsys)
+    assert status == 0
+    assert shown == out

@@ -62,7 +62,7 @@ def add_plot(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--plot",
         metavar="FILE.png",
-        help=f"also draw {what} as a PNG chart (needs the 'plot' extra: matplotlib)",
+        help=f"also draw {what} in a PNG file (needs the 'plot' extra: matplotlib)",
     )
 
 

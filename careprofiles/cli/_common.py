@@ -12,12 +12,15 @@ from careprofiles._output import check_writable, write_atomic
 from careprofiles.errors import CareProfilesError
 from careprofiles.load import load_pathway
 from careprofiles.models import Pathway
+from careprofiles.resources import bundled_index, bundled_tariff
 from careprofiles.tariff import PriceIndex, Tariff, load_price_index, load_tariff
 
 __all__ = [
+    "BUNDLED",
     "add_output",
     "add_pathway",
     "add_tariff",
+    "bundled_or",
     "emit",
     "inputs_from_args",
     "output_format",
@@ -49,17 +52,20 @@ def add_pathway(p: argparse.ArgumentParser) -> None:
 
 
 def add_tariff(p: argparse.ArgumentParser) -> None:
-    """--tariff (repeatable, later files win), --index and --market-forces."""
+    """--tariff (repeatable, later files win), --index and --market-forces; ``bundled``
+    names the bundled tariff or index (see :func:`bundled_or`)."""
     p.add_argument(
         "--tariff",
         action="append",
         metavar="FILE",
-        help="a tariff CSV; repeat to layer files, later ones win (default: the bundled tariff)",
+        help="a tariff CSV; repeat to layer files, later ones win; 'bundled' is the bundled "
+        "tariff, e.g. --tariff bundled --tariff local.csv (default: the bundled tariff)",
     )
     p.add_argument(
         "--index",
         metavar="FILE",
-        help="a price index CSV (price_year,index) to uplift rows from other price years",
+        help="a price index CSV (price_year,index) to uplift rows from other price years; "
+        "'bundled' is the bundled index",
     )
     p.add_argument(
         "--market-forces",
@@ -83,13 +89,25 @@ def add_output(
     p.set_defaults(default_format=default, formats=formats)
 
 
+BUNDLED = "bundled"
+"""``--tariff bundled`` and ``--index bundled`` name the bundled files (unless a file of
+that name is in the working folder: a file given always wins)."""
+
+
+def bundled_or(path: str, bundled: Callable[[], Path]) -> str | Path:
+    """``path``, or the bundled file when it is ``bundled`` and no such file exists."""
+    if path == BUNDLED and not Path(path).exists():
+        return bundled()
+    return path
+
+
 def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
     """The pathway, tariff and price index the options name, with any --scenario applied."""
     pathway = load_pathway(args.pathway)
-    tariff = load_tariff(*(args.tariff or []))
+    tariff = load_tariff(*(bundled_or(t, bundled_tariff) for t in args.tariff or []))
     if args.market_forces is not None:
         tariff = tariff.with_market_forces(args.market_forces)
-    index = load_price_index(args.index) if args.index else None
+    index = load_price_index(bundled_or(args.index, bundled_index)) if args.index else None
     if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
         from careprofiles.scenarios import apply_scenario_args
 
@@ -101,13 +119,16 @@ BINARY = frozenset({"xlsx", "docx", "png"})
 
 
 def output_format(args: argparse.Namespace) -> str:
-    """The format asked for: --format, else the -o extension, else the default."""
+    """The format asked for: --format, else the -o extension (``.txt`` is ``table``),
+    else the default."""
     formats: tuple[str, ...] = args.formats
     if args.format:
         fmt: str = args.format
     elif args.output:
         ext = Path(args.output).suffix.lower().lstrip(".")
         ext = {"htm": "html", "markdown": "md", "yml": "yaml"}.get(ext, ext)
+        if ext == "txt" and "table" in formats:  # the table is plain text
+            ext = "table"
         if ext not in formats:
             raise CareProfilesError(
                 f"{args.output}: cannot tell the format from the extension {ext!r}; "

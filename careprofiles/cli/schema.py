@@ -21,7 +21,8 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         nargs="?",
         choices=("stage", "pathway", "all"),
         default="all",
-        help="one format's schema, or both (default)",
+        metavar="SCHEMA",  # what argparse's errors call it: "argument SCHEMA: invalid choice"
+        help="stage (a stage file's schema), pathway (pathway.yaml's) or all (either; the default)",
     )
     add_output(p, ("json",), default="json")
     p.set_defaults(run=run)

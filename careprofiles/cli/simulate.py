@@ -41,7 +41,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         description=(
             "Draw every uncertain number of the pathway (and, with --uncertainty, of the "
             "tariff) --draws times and summarise the cost per patient, the population "
-            "cost and each stage: mean, sd, median and 95%% interval. The same --seed "
+            "cost and each stage: mean, sd, median and 95% interval. The same --seed "
             "gives the same figures to the last digit. --format csv writes the draws."
         ),
         uncertainty=True,

@@ -49,8 +49,9 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         description=(
             "Write the service specification for a costed pathway (NHS Standard Contract, "
             "Schedule 2 Part A), with its costing annex. The format follows the -o file's "
-            "extension (.md, .html, .docx) or --format; Markdown goes to the screen when "
-            "there is no -o. With no PATHWAY: the bundled adult end-of-life pathway."
+            "extension (.md, .html, .docx) or --format; with no -o it goes to the screen, "
+            "as Markdown (as HTML for an HTML template). With no PATHWAY: the bundled adult "
+            "end-of-life pathway."
         ),
     )
     add_pathway(p)
@@ -104,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_templates:
         sys.stdout.write("".join(f"{name}\n" for name in list_templates()))
         return 0
+    if args.template and not args.format and not args.output and _html_template(args.template):
+        args.default_format = "html"  # on the screen, an HTML template's own format
     fmt = output_format(args)  # refuses to overwrite before any work is done
     if fmt == "docx" and importlib.util.find_spec("docx") is None:
         raise MissingDependencyError("python-docx", "docx", "Word (.docx) output")
@@ -112,3 +115,10 @@ def run(args: argparse.Namespace) -> int:
     content = render_spec(result.pathway, result, args.template, fmt, header)
     emit(args, content)
     return 0
+
+
+def _html_template(template: str) -> bool:
+    """Whether ``--template`` names an HTML template (``.html.j2``), which gives HTML only."""
+    from careprofiles.render import _find  # the same lookup render_spec makes
+
+    return _find(template).html
