@@ -33,6 +33,7 @@ import html
 import itertools
 import math
 import operator
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
@@ -916,6 +917,8 @@ def compile_model(
                 for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
                     service_columns[name].extend([value] * added)
     if problems:
+        if missing:
+            problems = _with_layering_hint(problems, tariff)
         raise (MissingCodeError if missing else TariffError)(problems)
 
     def idx(column: list[int]) -> IndexArray:
@@ -945,6 +948,26 @@ def compile_model(
     )
     model.__dict__["_base"] = b.bases()
     return model
+
+
+def _with_layering_hint(problems: list[Problem], tariff: Tariff) -> list[Problem]:
+    """``problems`` with a hint on the first missing code when the tariff does not
+    include the bundled one: a local tariff given alone replaces it."""
+    from careprofiles.errors import display_path
+    from careprofiles.resources import bundled_tariff
+
+    if display_path(bundled_tariff()) in tariff.files or not tariff.files:
+        return problems
+    for i, problem in enumerate(problems):
+        if problem.message.startswith("no tariff row for "):
+            hint = (
+                f" (the tariff is {', '.join(tariff.files)} alone: to add rows to the bundled "
+                "tariff, give it first: --tariff bundled --tariff FILE, or in Python "
+                "load_tariff(careprofiles.resources.bundled_tariff(), FILE))"
+            )
+            first = replace(problem, message=problem.message + hint)
+            return [*problems[:i], first, *problems[i + 1 :]]
+    return problems
 
 
 _SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting")
@@ -1012,18 +1035,45 @@ _DESCRIPTIVE = [
 ]
 
 
-def cost(pathway: Pathway, tariff: Tariff, *, index: PriceIndex | None = None) -> CostResult:
+def cost(
+    pathway: Pathway | str | os.PathLike[str],
+    tariff: Tariff | str | os.PathLike[str],
+    *,
+    index: PriceIndex | None = None,
+) -> CostResult:
     """Cost ``pathway`` with ``tariff``: per patient, per stage, per population, workforce.
 
-    Rows of ``tariff`` in another price year than the pathway's are uplifted with
-    ``index``; without one they are an error.
+    ``pathway`` is a loaded :class:`~careprofiles.models.Pathway` or the path of a
+    pathway folder (or its ``pathway.yaml``); ``tariff`` a loaded
+    :class:`~careprofiles.tariff.Tariff` or the path of one tariff CSV (to layer several,
+    load them with :func:`~careprofiles.tariff.load_tariff`). Rows of ``tariff`` in
+    another price year than the pathway's are uplifted with ``index``; without one they
+    are an error.
     """
+    if isinstance(pathway, str | os.PathLike):
+        from careprofiles.load import load_pathway
+
+        pathway = load_pathway(os.fspath(pathway))
+    elif not isinstance(pathway, Pathway):
+        raise TypeError(
+            f"pathway must be a Pathway or the path of a pathway folder, not "
+            f"{type(pathway).__name__}; load one with careprofiles.load_pathway(...)"
+        )
+    if isinstance(tariff, str | os.PathLike):
+        from careprofiles.tariff import load_tariff
+
+        tariff = load_tariff(os.fspath(tariff))
+    elif not isinstance(tariff, Tariff):
+        raise TypeError(
+            f"tariff must be a Tariff or the path of a tariff CSV, not "
+            f"{type(tariff).__name__}; load one with careprofiles.load_tariff(...)"
+        )
     with paused_gc():
         model = compile_model(pathway, tariff, index=index)
         return CostResult.from_model(model)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CostResult:
     """The costed pathway. Every figure is a sum over :attr:`lines`."""
 
@@ -1251,6 +1301,13 @@ class CostResult:
             "settings": _records(self.by_setting()),
             "lines": _records(self.lines),
         }
+
+    def __repr__(self) -> str:
+        return (
+            f"<CostResult {self.pathway.id!r} ({self.price_year} prices): "
+            f"{len(self.pathway.stages)} stages, {len(self.lines):,} lines; cohort "
+            f"{self.cohort:,.2f}; {self.per_patient:,.2f} a patient; {self.total:,.2f} a year>"
+        )
 
     def summary(self) -> str:
         """A plain-text summary: stages, roles with WTE, settings, totals."""

@@ -549,6 +549,11 @@ class Pathway(_Model):
         """The folder the pathway was loaded from, if any."""
         return self._folder
 
+    def __repr__(self) -> str:
+        # the whole model is tens of thousands of characters: name it and its stages
+        stages = ", ".join(s.id for s in self.stages)
+        return f"<Pathway {self.id!r} {self.name!r} ({self.price_year} prices): {stages}>"
+
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id (``KeyError`` if there is none)."""
         for s in self.stages:

@@ -1075,3 +1075,41 @@ def test_cost_result_adds_lines_then_stages_in_order() -> None:
         _bits(lines["cost_per_patient"].to_numpy()),
         _bits(result.model.evaluate(result.model.base_values()).cost_per_patient[0]),
     )
+
+
+def test_cost_takes_paths_and_refuses_other_things(
+    bundled_pathway_dir: Path, bundled_tariff_file: Path
+) -> None:
+    by_path = cost(bundled_pathway_dir, bundled_tariff_file)
+    loaded = cost(load_pathway(), load_tariff())
+    assert by_path.per_patient == loaded.per_patient
+    assert cost(str(bundled_pathway_dir), str(bundled_tariff_file)).total == loaded.total
+    with pytest.raises(TypeError, match=r"load one with careprofiles\.load_tariff"):
+        cost(loaded.pathway, 3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"load one with careprofiles\.load_pathway"):
+        cost({"id": "p"}, loaded.tariff)  # type: ignore[arg-type]
+
+
+def test_reprs_are_short() -> None:
+    result = cost(load_pathway(), load_tariff())
+    text = repr(result)
+    assert len(text) < 200
+    assert text.startswith("<CostResult 'eol-adult' (2024/25 prices): 4 stages,")
+    assert f"{result.per_patient:,.2f} a patient" in text
+    assert len(repr(result.pathway)) < 200
+    assert "last-days" in repr(result.pathway)
+
+
+def test_a_local_tariff_alone_gets_a_hint_about_layering(
+    tmp_path: Path, write_tariff: Callable[..., Path]
+) -> None:
+    local = write_tariff(tmp_path, "code,unit,cost,price_year\ngp,hour,250,2024/25\n")
+    with pytest.raises(MissingCodeError) as info:
+        cost(load_pathway(), load_tariff(local))
+    hinted = [p for p in info.value.problems if "--tariff bundled --tariff FILE" in p.message]
+    assert len(hinted) == 1  # once, not on every missing code
+    # layered over the bundled tariff, the same file costs
+    from careprofiles.resources import bundled_tariff
+
+    layered = cost(load_pathway(), load_tariff(bundled_tariff(), local))
+    assert layered.tariff["gp"].cost == 250
