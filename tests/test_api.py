@@ -16,6 +16,7 @@ FOUNDATION = {
     "TariffError",
     "MissingCodeError",
     "MissingDependencyError",
+    "OutputError",
     "OutputExistsError",
     "Problem",
     # the format
