@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import os
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -498,16 +499,85 @@ def _small_int(size: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
+_PARALLEL_ROWS = 1_000_000
+"""Arrow-backed text columns of at least this many rows are factorized in threads."""
+
+
+def _text_slices(rows: int) -> int:
+    """Slices to factorize an Arrow-backed text column in: one per CPU for a long column."""
+    return (os.cpu_count() or 1) if rows >= _PARALLEL_ROWS else 1
+
+
+def _arrow_text(column: pd.Series) -> Any:
+    """The column's Arrow data if it is Arrow-backed text (so pyarrow is installed), else None."""
+    array = column.array
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        return None
+    import pyarrow as pa
+
+    data = array.__arrow_array__()
+    if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
+        return data
+    return None
+
+
+def _factor_text(column: pd.Series, data: Any, slices: int) -> tuple[IntArray, pd.Index]:
+    """``pd.factorize(column)`` of Arrow text, hashing ``slices`` slices of it in threads.
+
+    Each slice is dictionary-encoded in a thread of its own (pyarrow releases the GIL);
+    unifying the dictionaries appends each slice's new values in slice order, so the
+    codes follow first appearance, as ``pd.factorize`` gives them (-1: missing). The codes
+    are int32, as Arrow gives them, rather than a row-sized int64 copy. The memory the
+    threads' hash tables and indices took is handed back to the system at the end (Arrow's
+    allocator keeps it otherwise, and the costing that follows allocates with numpy).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(data)
+    step = max(-(-n // slices), 1)
+    starts = range(0, n, step)
+    codes = np.empty(n, dtype=np.int32)
+
+    def encode(start: int) -> Any:
+        encoded = pc.dictionary_encode(data.slice(start, step))
+        return encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
+
+    def copy(start: int, chunk: Any) -> None:
+        indices = chunk.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        codes[start : start + len(indices)] = indices.to_numpy()
+
+    with ThreadPoolExecutor(max(len(starts), 1)) as pool:
+        encoded = list(pool.map(encode, starts))
+    if not encoded:
+        return codes, pd.Index(column.array[:0])
+    unified = pa.chunked_array(encoded).unify_dictionaries()
+    del encoded
+    for start, chunk in zip(starts, unified.chunks, strict=True):
+        copy(start, chunk)
+    uniques = pd.Index(pd.array(unified.chunk(0).dictionary, dtype=column.dtype))
+    del unified
+    pa.default_memory_pool().release_unused()
+    return codes, uniques
+
+
 def _factor(column: pd.Series) -> tuple[IntArray, pd.Index]:
     """Integer codes (-1: missing or blank) and the distinct values they index.
 
     Categorical codes are used as they are (int8 for a few categories), so that no
-    row-sized copy is made; other columns are factorized once.
+    row-sized copy is made; other columns are factorized once (long Arrow-backed text
+    columns in slices, one thread per CPU).
     """
     codes: IntArray
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = cast(IntArray, column.cat.codes.to_numpy())
         uniques = pd.Index(column.cat.categories)
+    elif (slices := _text_slices(len(column))) > 1 and (data := _arrow_text(column)) is not None:
+        codes, uniques = _factor_text(column, data, slices)
     else:
         raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=True)
         codes = np.asarray(raw_codes)

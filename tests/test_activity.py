@@ -8,6 +8,7 @@ partitions, and that string, categorical, Parquet and Dask input agree.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -426,6 +427,117 @@ def test_pandas_and_dask_agree(
     pd.testing.assert_frame_equal(
         _by_key(cost_activity(lazy, tariff)), expected, rtol=1e-12, atol=1e-9
     )
+
+
+# ----------------------------------------------------------------- long text columns
+
+TEXT_DTYPES = ["str", "string[pyarrow]", "string-arrow", "large-string-arrow"]
+
+
+def _text_series(values: list[str | None], dtype: str, pieces: int = 1) -> pd.Series:
+    """Arrow-backed text, its Arrow data in ``pieces`` chunks (as from pd.concat or Parquet)."""
+    pa = pytest.importorskip("pyarrow")
+    kind = {"string-arrow": pa.string(), "large-string-arrow": pa.large_string()}
+    as_dtype: Any = pd.ArrowDtype(kind[dtype]) if dtype in kind else dtype
+    step = -(-len(values) // pieces)
+    parts = [pd.Series(values[i : i + step], dtype=as_dtype) for i in range(0, len(values), step)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _sliced(slices: int) -> Any:
+    """``_text_slices`` that always slices (small frames stand in for long ones)."""
+    return lambda rows: slices
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_text_factorized_in_slices_as_pandas_does(dtype: str) -> None:
+    from careprofiles.activity import _arrow_text, _factor_text
+
+    # repeats across slices, new values in later slices, missing and blank values
+    values = ["p2", "p1", None, "p2", "", "p3", "p1", "p4", None, " ", "p3", "p5", "p2", "p4"]
+    for pieces in (1, 3):
+        column = _text_series(values, dtype, pieces)
+        expected_codes, expected_uniques = pd.factorize(column, use_na_sentinel=True)
+        data = _arrow_text(column)
+        assert data is not None
+        for slices in range(1, len(values) + 2):
+            codes, uniques = _factor_text(column, data, slices)
+            assert codes.dtype == np.int32
+            np.testing.assert_array_equal(codes, expected_codes)
+            pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques), exact=True)
+
+
+def test_only_arrow_text_is_factorized_in_slices() -> None:
+    from careprofiles.activity import _PARALLEL_ROWS, _arrow_text, _text_slices
+
+    assert _text_slices(_PARALLEL_ROWS - 1) == 1
+    assert _text_slices(_PARALLEL_ROWS) == (os.cpu_count() or 1)
+    assert _arrow_text(pd.Series(["a", "b"], dtype=object)) is None
+    assert _arrow_text(pd.Series(["a", "b"], dtype="category")) is None
+    assert _arrow_text(pd.Series([1, 2])) is None
+    pytest.importorskip("pyarrow")
+    assert _arrow_text(pd.Series(["a", "b"], dtype="string[pyarrow]")) is not None
+    assert _arrow_text(pd.Series([1, 2], dtype="int64[pyarrow]")) is None
+
+
+def _costed(frame: pd.DataFrame, tariff: Tariff, slices: int) -> Any:
+    """cost_activity's result, or the message of the error it raises."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("careprofiles.activity._text_slices", _sliced(slices))
+        try:
+            return cost_activity(frame, tariff)
+        except ActivityError as exc:
+            return str(exc)
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_text_ids_in_slices_cost_as_before(tariff: Tariff, dtype: str) -> None:
+    base = read_activity(ACTIVITY)
+    frame = base.assign(
+        patient_id=_text_series(base["patient_id"].astype(object).tolist(), dtype, pieces=2)
+    )
+    expected = _costed(frame, tariff, 1)  # one slice: pd.factorize, as before
+    assert isinstance(expected, pd.DataFrame)
+    for slices in (2, 3, 7):
+        pd.testing.assert_frame_equal(_costed(frame, tariff, slices), expected, check_exact=True)
+
+
+@st.composite
+def text_id_frames(draw: st.DrawFn) -> pd.DataFrame:
+    """Activity frames with Arrow text columns; ids drawn from a few, so they repeat."""
+    frame = draw(activity_frames(max_rows=60))
+    pool = draw(st.lists(st.text(max_size=4), min_size=1, max_size=8, unique=True))
+    ids = draw(
+        st.lists(
+            st.one_of(st.sampled_from(pool), st.none())
+            if draw(st.booleans())
+            else st.sampled_from(pool),
+            min_size=len(frame),
+            max_size=len(frame),
+        )
+    )
+    dtype = draw(st.sampled_from(TEXT_DTYPES))
+    pieces = draw(st.integers(1, 3))
+    out = frame.assign(patient_id=_text_series(ids, dtype, pieces))
+    if draw(st.booleans()):  # the other text columns too
+        for column in ("stage", "code"):
+            out[column] = _text_series(frame[column].tolist(), dtype, pieces)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(text_id_frames(), prices_strategy, st.integers(2, 6))
+def test_text_ids_in_slices_match_one_pass(
+    frame: pd.DataFrame, prices: dict[str, float], slices: int
+) -> None:
+    """Factorized in slices (threads), the result is the same frame: values, order, dtypes."""
+    tariff = _tariff({c: (CODES[c], p) for c, p in prices.items()})
+    expected = _costed(frame, tariff, 1)
+    result = _costed(frame, tariff, slices)
+    if isinstance(expected, str):
+        assert result == expected  # the same problems (blank or missing ids), the same rows
+    else:
+        pd.testing.assert_frame_equal(result, expected, check_exact=True)
 
 
 # ----------------------------------------------------------------- Dask
