@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from careprofiles.costing import cost
-from careprofiles.load import load_pathway
+from careprofiles.costing.engine import cost
+from careprofiles.profiles.load import load_pathway
 from careprofiles.resources import bundled_tariff
-from careprofiles.tariff import load_tariff
+from careprofiles.tariffs.tables import load_tariff
 
 ROLES = ("district-nurse", "healthcare-assistant", "gp", "palliative-cns", "staff-nurse")
 ITEMS = ("anticipatory-medicines", "syringe-pump-week", "hospice-bed-day")

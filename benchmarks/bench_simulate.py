@@ -217,9 +217,9 @@ def hand_written(folder: Path, tariff_csv: Path, draws: int, seed: int) -> dict[
 
 
 def careprofiles_api(folder: Path, tariff_csv: Path, draws: int, seed: int) -> dict[str, Any]:
-    from careprofiles.load import load_pathway
-    from careprofiles.tariff import load_tariff
-    from careprofiles.uncertainty import simulate
+    from careprofiles.costing.uncertainty import simulate
+    from careprofiles.profiles.load import load_pathway
+    from careprofiles.tariffs.tables import load_tariff
 
     result = simulate(load_pathway(folder), load_tariff(tariff_csv), draws, seed, progress=False)
     data = result.to_dict()

@@ -32,11 +32,11 @@ from typing import Any
 import pytest
 import yaml
 
-from careprofiles.costing import CostResult, cost
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
+from careprofiles.costing.engine import CostResult, cost
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_pathway, bundled_tariff
-from careprofiles.tariff import Tariff, load_tariff
+from careprofiles.tariffs.tables import Tariff, load_tariff
 
 REPO = Path(__file__).resolve().parent.parent
 """The repository's root folder."""

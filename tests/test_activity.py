@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careprofiles.activity import (
+from careprofiles.activity.records import (
     MAX_LISTED,
     ActivityCodeError,
     check_activity,
@@ -29,9 +29,9 @@ from careprofiles.activity import (
     summarise_activity,
 )
 from careprofiles.errors import ActivityError, MissingCodeError, MissingDependencyError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.tariff import Tariff, TariffRow, load_tariff
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff, TariffRow, load_tariff
 
 DATA = Path(__file__).resolve().parent / "data" / "activity"
 ACTIVITY = DATA / "activity.csv"
@@ -265,7 +265,7 @@ def test_parquet_needs_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 def test_outcomes_bad_rows(tiny: Pathway) -> None:
-    from careprofiles.activity import check_outcomes
+    from careprofiles.activity.records import check_outcomes
 
     with pytest.raises(ActivityError) as info:
         check_outcomes(DATA / "bad-outcomes.csv", tiny)
@@ -451,7 +451,7 @@ def _sliced(slices: int) -> Any:
 
 @pytest.mark.parametrize("dtype", TEXT_DTYPES)
 def test_text_factorized_in_slices_as_pandas_does(dtype: str) -> None:
-    from careprofiles.activity import _arrow_text, _factor_text
+    from careprofiles.activity.records import _arrow_text, _factor_text
 
     # repeats across slices, new values in later slices, missing and blank values
     values = ["p2", "p1", None, "p2", "", "p3", "p1", "p4", None, " ", "p3", "p5", "p2", "p4"]
@@ -468,7 +468,7 @@ def test_text_factorized_in_slices_as_pandas_does(dtype: str) -> None:
 
 
 def test_only_arrow_text_is_factorized_in_slices() -> None:
-    from careprofiles.activity import _PARALLEL_ROWS, _arrow_text, _text_slices
+    from careprofiles.activity.records import _PARALLEL_ROWS, _arrow_text, _text_slices
 
     assert _text_slices(_PARALLEL_ROWS - 1) == 1
     assert _text_slices(_PARALLEL_ROWS) == (os.cpu_count() or 1)
@@ -483,7 +483,7 @@ def test_only_arrow_text_is_factorized_in_slices() -> None:
 def _costed(frame: pd.DataFrame, tariff: Tariff, slices: int) -> Any:
     """cost_activity's result, or the message of the error it raises."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("careprofiles.activity._text_slices", _sliced(slices))
+        patch.setattr("careprofiles.activity.records._text_slices", _sliced(slices))
         try:
             return cost_activity(frame, tariff)
         except ActivityError as exc:
@@ -639,7 +639,7 @@ def test_fast_check_never_hides_a_problem(
     frame: pd.DataFrame, with_pathway: bool, need_area: bool
 ) -> None:
     """Whole-column reductions may pass rows on only if the row-level checks find nothing."""
-    from careprofiles.activity import _clean, _findings, _Prices, _Rows
+    from careprofiles.activity.records import _clean, _findings, _Prices, _Rows
 
     pathway = load_pathway(DATA / "pathway") if with_pathway else None
     tariff = _tariff({**{c: (u, 1.0) for c, u in CODES.items()}, "meds-pack": ("item", 4.0)})

@@ -22,14 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careprofiles.activity import read_activity
-from careprofiles.audit_report import (
-    audit_markdown,
-    audit_table,
-    benchmark_markdown,
-    benchmark_table,
-)
-from careprofiles.auditing import (
+from careprofiles.activity.audit import (
     Z95,
     Z998,
     AuditResult,
@@ -38,11 +31,18 @@ from careprofiles.auditing import (
     funnel_limits,
     read_populations,
 )
+from careprofiles.activity.records import read_activity
 from careprofiles.cli import main
-from careprofiles.costing import cost
+from careprofiles.costing.engine import cost
 from careprofiles.errors import ActivityError, TariffError
-from careprofiles.models import Pathway
-from careprofiles.tariff import PriceIndex, Tariff, TariffRow, load_tariff
+from careprofiles.outputs.audit import (
+    audit_markdown,
+    audit_table,
+    benchmark_markdown,
+    benchmark_table,
+)
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow, load_tariff
 
 DATA = Path(__file__).resolve().parent / "data" / "activity"
 NURSE, HCA, GP, MEDS, NIGHT, CNS = 60.0, 30.0, 240.0, 40.0, 200.0, 50.0
@@ -532,7 +532,7 @@ def test_populations_file(tmp_path: Path) -> None:
 
 def test_funnel_plot(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from careprofiles.audit_plots import funnel_plot, write_funnel_plot
+    from careprofiles.outputs.audit_charts import funnel_plot, write_funnel_plot
 
     result = benchmark_areas(
         tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"

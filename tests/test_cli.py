@@ -151,7 +151,7 @@ def test_schema_accepts_the_bundled_files_and_rejects_a_typo(
 
 
 def test_schema_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "careprofiles.schema.json"
+    target = tmp_path / "careprofiles.profiles.schema.json"
     status, out, err = run(["schema", "-o", str(target)], capsys)
     assert status == 0
     assert out == ""
@@ -606,8 +606,8 @@ def test_tariff_bundled_layers_local_rows_over_the_bundled_tariff(
     default_pathway: Any,
     bundled_tariff_file: Path,
 ) -> None:
-    from careprofiles.costing import cost
-    from careprofiles.tariff import load_tariff
+    from careprofiles.costing.engine import cost
+    from careprofiles.tariffs.tables import load_tariff
 
     local = write_tariff(tmp_path, [{"code": "gp", "unit": "hour", "cost": 300}], "local.csv")
     _, plain, _ = run(["cost", "--format", "json"], capsys)
@@ -630,7 +630,7 @@ def test_index_bundled(
     capsys: pytest.CaptureFixture[str],
     bundled_index_file: Path,
 ) -> None:
-    from careprofiles.tariff import load_price_index
+    from careprofiles.tariffs.tables import load_price_index
 
     folder = write_pathway(tmp_path / "p")
     old = write_tariff(

@@ -18,11 +18,11 @@ from conftest import line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careprofiles.costing import CostResult, Parameter, Parameters, compile_model, cost
+from careprofiles.costing.engine import CostResult, Parameter, Parameters, compile_model, cost
 from careprofiles.errors import MissingCodeError, TariffError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.tariff import Tariff, TariffRow, load_price_index, load_tariff
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff, TariffRow, load_price_index, load_tariff
 
 PENNY = 0.005
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from careprofiles.distributions import (
+from careprofiles.profiles.distributions import (
     DISTRIBUTIONS,
     Beta,
     Distribution,
@@ -253,7 +253,7 @@ def test_the_fast_path_reads_plain_distributions_as_the_full_check_does(
     # full check's bookkeeping; the result, or the refusal, must be the same
     from unittest import mock
 
-    import careprofiles.distributions as distributions
+    import careprofiles.profiles.distributions as distributions
 
     cls = DISTRIBUTIONS[name]
     keys = list(cls.params)
@@ -275,7 +275,7 @@ def test_the_fast_path_reads_plain_distributions_as_the_full_check_does(
 
 
 def test_the_fast_path_is_taken_for_plain_distributions() -> None:
-    from careprofiles.distributions import _plain_distribution
+    from careprofiles.profiles.distributions import _plain_distribution
 
     for raw in (
         {"dist": "beta", "mean": 0.6, "sd": 0.1},

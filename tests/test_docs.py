@@ -11,13 +11,13 @@ from typing import SupportsFloat, cast
 import pytest
 import yaml
 
-from careprofiles._docgen import DOC, format_reference, main
-from careprofiles.costing import CostResult, cost
-from careprofiles.load import load_pathway
-from careprofiles.models import Contacts, Item, Outcome, Service, StaffLine, Stage
-from careprofiles.standards import assess_standards, load_assessments, load_framework
-from careprofiles.standards_report import render_standards
-from careprofiles.tariff import load_price_index, load_tariff
+from careprofiles.costing.engine import CostResult, cost
+from careprofiles.outputs.standards import render_standards
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Contacts, Item, Outcome, Service, StaffLine, Stage
+from careprofiles.profiles.reference import DOC, format_reference, main
+from careprofiles.standards.framework import assess_standards, load_assessments, load_framework
+from careprofiles.tariffs.tables import load_price_index, load_tariff
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -25,7 +25,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def test_format_md_is_up_to_date() -> None:
     assert DOC == DOCS / "format.md"
     assert DOC.read_text(encoding="utf-8") == format_reference(), (
-        "docs/format.md is stale: run python -m careprofiles._docgen"
+        "docs/format.md is stale: run python -m careprofiles.profiles.reference"
     )
 
 

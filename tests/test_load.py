@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careprofiles._yaml import MAX_ALIASES, MAX_BYTES
 from careprofiles.errors import CareProfilesError, Problem, ProfileError
-from careprofiles.load import load_pathway, load_stage, pathway_file
-from careprofiles.models import Pathway
+from careprofiles.profiles.load import load_pathway, load_stage, pathway_file
+from careprofiles.profiles.models import Pathway
+from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
 from careprofiles.resources import bundled_pathway
 
 BROKEN = Path(__file__).parent / "data" / "broken"

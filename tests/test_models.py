@@ -7,9 +7,9 @@ from typing import Any
 import pydantic
 import pytest
 
-from careprofiles.distributions import Triangular
 from careprofiles.errors import Problem
-from careprofiles.models import (
+from careprofiles.profiles.distributions import Triangular
+from careprofiles.profiles.models import (
     FORMAT,
     SETTINGS,
     Cohort,
@@ -219,8 +219,8 @@ def test_with_source() -> None:
 
 
 def test_locations_from_validation() -> None:
-    from careprofiles._validate import validate_model
-    from careprofiles._yaml import LineDict, LineList
+    from careprofiles.profiles.reader import LineDict, LineList
+    from careprofiles.profiles.validation import validate_model
 
     raw = LineDict(7)
     raw.update({"role": "nurse"})
@@ -275,7 +275,7 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
     for model in (Stage, Service, StaffLine, Contacts, Item, Cohort, PathwayFile):
         assert model.__private_attributes__ == {}, model
     assert set(Pathway.__private_attributes__) == {"_folder"}
-    from careprofiles._validate import validate_model
+    from careprofiles.profiles.validation import validate_model
 
     problems: list[Problem] = []
     pathway = validate_model(

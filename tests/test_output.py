@@ -1,4 +1,4 @@
-"""Writing output files (``careprofiles._output``): atomically, never over a file without
+"""Writing output files (``careprofiles.outputs.files``): atomically, never over a file without
 ``force``, and every operating-system error turned into a readable :class:`OutputError`."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles._output import check_writable, write_atomic
 from careprofiles.errors import CareProfilesError, OutputError, OutputExistsError
+from careprofiles.outputs.files import check_writable, write_atomic
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_every_os_error_reads_well_and_leaves_nothing(
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code), "a.csv")
 
-    import careprofiles._output as output
+    import careprofiles.outputs.files as output
 
     real_mkstemp = output.tempfile.mkstemp
     calls = []

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.costing import CostResult
+from careprofiles.costing.engine import CostResult
+from careprofiles.costing.scenarios import compare
+from careprofiles.costing.uncertainty import sensitivity, simulate
 from careprofiles.errors import MissingDependencyError, OutputExistsError
-from careprofiles.models import Pathway
-from careprofiles.plots import (
+from careprofiles.outputs.charts import (
     compare_plot,
     cost_plot,
     distribution_plot,
@@ -19,9 +20,8 @@ from careprofiles.plots import (
     tornado_plot,
     write_png,
 )
-from careprofiles.scenarios import compare
-from careprofiles.tariff import Tariff
-from careprofiles.uncertainty import sensitivity, simulate
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff
 
 SERVICE_MODELS = (
     Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "service-models.yaml"

@@ -18,12 +18,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.cli import main
-from careprofiles.costing import CostResult, cost
-from careprofiles.documents import markdown_to_docx, markdown_to_html, markdown_to_html_fragment
+from careprofiles.costing.engine import CostResult, cost
 from careprofiles.errors import CareProfilesError, TemplateError, ValidationError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.render import (
+from careprofiles.outputs.documents import (
+    markdown_to_docx,
+    markdown_to_html,
+    markdown_to_html_fragment,
+)
+from careprofiles.outputs.tables import format_money
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
+from careprofiles.specification.render import (
     DEFAULT_TEMPLATE,
     SpecHeader,
     _frequency_words,
@@ -34,8 +39,7 @@ from careprofiles.render import (
     render_template,
     spec_context,
 )
-from careprofiles.report import format_money
-from careprofiles.tariff import load_tariff
+from careprofiles.tariffs.tables import load_tariff
 
 docx = pytest.importorskip("docx")
 

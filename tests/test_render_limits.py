@@ -18,10 +18,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 import careprofiles.cli.spec
 from careprofiles.cli import main
-from careprofiles.costing import CostResult
+from careprofiles.costing.engine import CostResult
 from careprofiles.errors import TemplateError
-from careprofiles.models import Pathway
-from careprofiles.render import (
+from careprofiles.profiles.models import Pathway
+from careprofiles.specification.render import (
     TEMPLATE_MAX_CHARS,
     TEMPLATE_TIMEOUT,
     render_spec,

@@ -1,4 +1,4 @@
-"""The shared formatters of careprofiles.report: money, plain-text and Markdown tables."""
+"""The shared formatters of careprofiles.outputs.tables: money, plain-text and Markdown tables."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from careprofiles.report import _markdown_table, format_money, text_table, to_json
+from careprofiles.outputs.tables import _markdown_table, format_money, text_table, to_json
 
 
 def test_format_money_whole_pounds_pence_negative_and_missing() -> None:

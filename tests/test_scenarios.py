@@ -13,19 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.cli import main
-from careprofiles.costing import CostResult, cost
-from careprofiles.distributions import Triangular
-from careprofiles.errors import CareProfilesError, MissingCodeError, ScenarioError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.scenarios import (
+from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.scenarios import (
     ScenarioSet,
     addresses,
     apply_scenario,
     compare,
     load_scenarios,
 )
-from careprofiles.tariff import Tariff, load_tariff
+from careprofiles.errors import CareProfilesError, MissingCodeError, ScenarioError
+from careprofiles.profiles.distributions import Triangular
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff, load_tariff
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 CHANGES = DATA / "changes.yaml"
@@ -597,7 +597,7 @@ def test_apply_scenario_args_needs_a_file() -> None:
     import argparse
 
     args = argparse.Namespace(scenarios=None, scenario="x")
-    from careprofiles.scenarios import apply_scenario_args
+    from careprofiles.costing.scenarios import apply_scenario_args
 
     with pytest.raises(CareProfilesError):
         apply_scenario_args(_BASE_PATHWAY, _BASE_TARIFF, args)

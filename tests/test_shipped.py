@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.costing import compile_model, cost
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
+from careprofiles.costing.engine import compile_model, cost
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_profiles, bundled_tariff
-from careprofiles.tariff import STAFF_UNITS, Tariff, load_price_index, load_tariff
+from careprofiles.tariffs.tables import STAFF_UNITS, Tariff, load_price_index, load_tariff
 
 PROFILES = bundled_profiles()
 PATHWAYS = sorted(p.parent for p in PROFILES.rglob("pathway.yaml"))

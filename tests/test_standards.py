@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 from careprofiles.cli import main
 from careprofiles.errors import MissingDependencyError, OutputExistsError, StandardsError
-from careprofiles.standards import (
+from careprofiles.outputs.standards import (
+    progression_chart,
+    render_standards,
+    write_progression_chart,
+    write_standards_docx,
+)
+from careprofiles.standards.framework import (
     STANDARD_STATUSES,
     Assessment,
     CriterionAssessment,
@@ -29,12 +35,6 @@ from careprofiles.standards import (
     bundled_framework,
     load_assessments,
     load_framework,
-)
-from careprofiles.standards_report import (
-    progression_chart,
-    render_standards,
-    write_progression_chart,
-    write_standards_docx,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -975,9 +975,9 @@ def test_docs_worked_example(mini: Framework) -> None:
 
 def test_docs_describe_every_key() -> None:
     """The key tables in docs/standards.md carry the models' attribute docstrings."""
-    from careprofiles.standards import AssessmentFile, Criterion, Standard
-    from careprofiles.standards import _AssessmentEntry as AssessmentEntry
-    from careprofiles.standards import _ClaimEntry as ClaimEntry
+    from careprofiles.standards.framework import AssessmentFile, Criterion, Standard
+    from careprofiles.standards.framework import _AssessmentEntry as AssessmentEntry
+    from careprofiles.standards.framework import _ClaimEntry as ClaimEntry
 
     docs = (ROOT / "docs" / "standards.md").read_text(encoding="utf-8")
     for model in (Framework, Standard, Criterion, AssessmentFile, AssessmentEntry, ClaimEntry):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careprofiles.errors import CareProfilesError, TariffError, display_path
-from careprofiles.tariff import (
+from careprofiles.tariffs.tables import (
     DEFAULT_HOURS_PER_WTE,
     PriceIndex,
     Tariff,

@@ -17,21 +17,21 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from careprofiles.cli import main
-from careprofiles.costing import compile_model, cost
-from careprofiles.distributions import base_value, parse_uncertain
-from careprofiles.errors import MissingDependencyError, ProfileError, TariffError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
-from careprofiles.report import to_json
-from careprofiles.resources import bundled_pathway
-from careprofiles.tariff import Tariff, TariffRow, load_price_index, load_tariff
-from careprofiles.uncertainty import (
+from careprofiles.costing.engine import compile_model, cost
+from careprofiles.costing.uncertainty import (
     apply_tariff_uncertainty,
     load_tariff_uncertainty,
     sample_parameters,
     sensitivity,
     simulate,
 )
+from careprofiles.errors import MissingDependencyError, ProfileError, TariffError
+from careprofiles.outputs.tables import to_json
+from careprofiles.profiles.distributions import base_value, parse_uncertain
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
+from careprofiles.resources import bundled_pathway
+from careprofiles.tariffs.tables import Tariff, TariffRow, load_price_index, load_tariff
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_UNCERTAINTY = REPO / "examples" / "scenarios" / "tariff-uncertainty.csv"

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import careprofiles._yaml as yaml_module
-from careprofiles._yaml import LineDict, LineList, line_of, read_yaml
+import careprofiles.profiles.reader as yaml_module
 from careprofiles.errors import ProfileError, ValidationError
+from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
 
 
 def _read(tmp_path: Path, text: str, name: str = "f.yaml") -> tuple[LineDict, list[Any]]:

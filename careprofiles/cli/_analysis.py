@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from careprofiles._output import check_writable
 from careprofiles.cli._common import Subparsers, add_output, add_tariff, pathway_command
 from careprofiles.errors import CareProfilesError, display_path
+from careprofiles.outputs.files import check_writable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from careprofiles.uncertainty import TariffUncertainty
+    from careprofiles.costing.uncertainty import TariffUncertainty
 
 __all__ = [
     "add_output_and_plot",
@@ -93,14 +93,14 @@ def check_plot(args: argparse.Namespace) -> None:
     if output and Path(output).resolve() == Path(plot).resolve():
         raise CareProfilesError(f"{plot}: --plot and -o name the same file; give two names")
     check_writable(plot, getattr(args, "force", False))
-    from careprofiles.plots import require_matplotlib
+    from careprofiles.outputs.charts import require_matplotlib
 
     require_matplotlib()
 
 
 def write_plot(args: argparse.Namespace, figure: Figure) -> None:
     """Write the chart to --plot atomically and say so on standard error."""
-    from careprofiles.plots import write_png
+    from careprofiles.outputs.charts import write_png
 
     path = write_png(figure, args.plot, force=getattr(args, "force", False))
     print(f"wrote {display_path(path)}", file=sys.stderr)
@@ -111,6 +111,6 @@ def uncertainty_from_args(args: argparse.Namespace) -> TariffUncertainty | None:
     path: Any = getattr(args, "uncertainty", None)
     if not path:
         return None
-    from careprofiles.uncertainty import load_tariff_uncertainty
+    from careprofiles.costing.uncertainty import load_tariff_uncertainty
 
     return load_tariff_uncertainty(path)

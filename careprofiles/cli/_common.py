@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from careprofiles._output import check_writable, write_atomic
 from careprofiles.errors import CareProfilesError
-from careprofiles.load import load_pathway
-from careprofiles.models import Pathway
+from careprofiles.outputs.files import check_writable, write_atomic
+from careprofiles.profiles.load import load_pathway
+from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_tariff
-from careprofiles.tariff import PriceIndex, Tariff, load_price_index, load_tariff
+from careprofiles.tariffs.tables import PriceIndex, Tariff, load_price_index, load_tariff
 
 __all__ = [
     "BUNDLED",
@@ -109,7 +109,7 @@ def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIn
         tariff = tariff.with_market_forces(args.market_forces)
     index = load_price_index(bundled_or(args.index, bundled_index)) if args.index else None
     if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
-        from careprofiles.scenarios import apply_scenario_args
+        from careprofiles.costing.scenarios import apply_scenario_args
 
         pathway, tariff = apply_scenario_args(pathway, tariff, args)
     return pathway, tariff, index

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from careprofiles.activity import read_activity
-from careprofiles.audit_report import AUDIT_FORMATS, render_audit
-from careprofiles.auditing import audit
+from careprofiles.activity.audit import audit
+from careprofiles.activity.records import read_activity
 from careprofiles.cli._activity import activity_command, dask_client
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
+from careprofiles.outputs.audit import AUDIT_FORMATS, render_audit
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from careprofiles._output import check_writable
-from careprofiles.activity import read_activity
-from careprofiles.audit_report import BENCHMARK_FORMATS, render_benchmark
-from careprofiles.auditing import benchmark_areas
+from careprofiles.activity.audit import benchmark_areas
+from careprofiles.activity.records import read_activity
 from careprofiles.cli._activity import activity_command, dask_client
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.errors import CareProfilesError
+from careprofiles.outputs.audit import BENCHMARK_FORMATS, render_benchmark
+from careprofiles.outputs.files import check_writable
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output and Path(args.plot).resolve() == Path(args.output).resolve():
             raise CareProfilesError("--plot and -o name the same file; give two names")
         check_writable(args.plot, args.force)
-        from careprofiles.audit_plots import _figure_class
+        from careprofiles.outputs.audit_charts import _figure_class
 
         _figure_class()  # fail now, before the work, if matplotlib is missing
     pathway, tariff, index = inputs_from_args(args)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         )
     emit(args, render_benchmark(result, fmt))
     if args.plot:
-        from careprofiles.audit_plots import write_funnel_plot
+        from careprofiles.outputs.audit_charts import write_funnel_plot
 
         path = write_funnel_plot(result, args.plot, force=args.force)
         print(f"wrote {path}", file=sys.stderr)

@@ -16,8 +16,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.report import format_money, text_table, to_json, write_xlsx
-from careprofiles.scenarios import Comparison, compare, load_scenarios
+from careprofiles.costing.scenarios import Comparison, compare, load_scenarios
+from careprofiles.outputs.tables import format_money, text_table, to_json, write_xlsx
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(args, comparison_table(comparison))
     if args.plot:
-        from careprofiles.plots import compare_plot
+        from careprofiles.outputs.charts import compare_plot
 
         write_plot(args, compare_plot(comparison))
     return 0

@@ -11,8 +11,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing import CostResult, cost
-from careprofiles.report import cost_json, cost_table, cost_workbook
+from careprofiles.costing.engine import CostResult, cost
+from careprofiles.outputs.tables import cost_json, cost_table, cost_workbook
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(args, cost_workbook(result))
     if args.plot:
-        from careprofiles.plots import cost_plot
+        from careprofiles.outputs.charts import cost_plot
 
         write_plot(args, cost_plot(result))
     return 0

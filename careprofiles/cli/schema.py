@@ -6,7 +6,7 @@ import argparse
 import json
 
 from careprofiles.cli._common import Subparsers, add_output, emit, output_format
-from careprofiles.schema import json_schema
+from careprofiles.profiles.schema import json_schema
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

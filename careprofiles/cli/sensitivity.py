@@ -13,8 +13,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.report import format_money, text_table, to_json
-from careprofiles.uncertainty import SensitivityResult, sensitivity
+from careprofiles.costing.uncertainty import SensitivityResult, sensitivity
+from careprofiles.outputs.tables import format_money, text_table, to_json
 
 FORMATS = ("table", "json", "csv")
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(args, sensitivity_table(result, args.top))
     if args.plot:
-        from careprofiles.plots import tornado_plot
+        from careprofiles.outputs.charts import tornado_plot
 
         write_plot(args, tornado_plot(result, top=args.top or 15))
     return 0

@@ -13,8 +13,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.report import format_money, text_table, to_json
-from careprofiles.uncertainty import SimulationResult, simulate
+from careprofiles.costing.uncertainty import SimulationResult, simulate
+from careprofiles.outputs.tables import format_money, text_table, to_json
 
 FORMATS = ("table", "json", "csv")
 
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(args, simulation_table(result, ", ".join(tariff.files)))
     if args.plot:
-        from careprofiles.plots import distribution_plot
+        from careprofiles.outputs.charts import distribution_plot
 
         write_plot(args, distribution_plot(result))
     return 0

@@ -6,7 +6,6 @@ import argparse
 import importlib.util
 import sys
 
-from careprofiles._validate import validate_model
 from careprofiles.cli._analysis import add_scenario
 from careprofiles.cli._common import (
     Subparsers,
@@ -18,7 +17,8 @@ from careprofiles.cli._common import (
 )
 from careprofiles.cli.cost import cost_from_args
 from careprofiles.errors import MissingDependencyError, Problem, ValidationError
-from careprofiles.render import (
+from careprofiles.profiles.validation import validate_model
+from careprofiles.specification.render import (
     DEFAULT_TEMPLATE,
     FORMATS,
     HEADER_KEYS,
@@ -119,6 +119,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _html_template(template: str) -> bool:
     """Whether ``--template`` names an HTML template (``.html.j2``), which gives HTML only."""
-    from careprofiles.render import _find  # the same lookup render_spec makes
+    from careprofiles.specification.render import _find  # the same lookup render_spec makes
 
     return _find(template).html

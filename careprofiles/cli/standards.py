@@ -8,17 +8,17 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from careprofiles._output import check_writable
 from careprofiles.cli._common import Subparsers, add_output, emit, output_format
 from careprofiles.errors import CareProfilesError, MissingDependencyError, StandardsError
-from careprofiles.standards import assess_standards, load_assessments, load_framework
-from careprofiles.standards_report import (
+from careprofiles.outputs.files import check_writable
+from careprofiles.outputs.standards import (
     STANDARDS_FORMATS,
     TextFormat,
     render_standards,
     standards_docx_writer,
     write_progression_chart,
 )
+from careprofiles.standards.framework import assess_standards, load_assessments, load_framework
 
 _PLOT_FORMATS = (".png", ".svg", ".pdf")
 

@@ -6,7 +6,7 @@ import argparse
 
 from careprofiles.cli._common import Subparsers, add_pathway
 from careprofiles.errors import display_path
-from careprofiles.load import load_pathway, pathway_file
+from careprofiles.profiles.load import load_pathway, pathway_file
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -24,8 +24,15 @@ from pydantic import (
     model_validator,
 )
 
-from careprofiles._yaml import LineDict
-from careprofiles.distributions import NonNegative, Positive, Share, Uncertain, _number, base_value
+from careprofiles.profiles.distributions import (
+    NonNegative,
+    Positive,
+    Share,
+    Uncertain,
+    _number,
+    base_value,
+)
+from careprofiles.profiles.reader import LineDict
 
 __all__ = [
     "FORMAT",

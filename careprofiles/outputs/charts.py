@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from careprofiles._output import write_atomic
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.files import write_atomic
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from careprofiles.costing import CostResult
-    from careprofiles.scenarios import Comparison
-    from careprofiles.uncertainty import SensitivityResult, SimulationResult
+    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.scenarios import Comparison
+    from careprofiles.costing.uncertainty import SensitivityResult, SimulationResult
 
 __all__ = [
     "compare_plot",

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from careprofiles.distributions import Distribution
 from careprofiles.errors import MissingDependencyError
+from careprofiles.profiles.distributions import Distribution
 
 if TYPE_CHECKING:
-    from careprofiles.costing import CostResult
+    from careprofiles.costing.engine import CostResult
 
 __all__ = [
     "cost_json",
@@ -63,9 +63,9 @@ def _markdown_table(
     rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
 ) -> str:
     """A Markdown (GitHub pipe) table of ``rows``, every cell escaped with
-    :func:`~careprofiles.render.markdown_escape`; ``align`` as in :func:`text_table`
+    :func:`~careprofiles.specification.render.markdown_escape`; ``align`` as in :func:`text_table`
     ('r' columns get ``--:``, so figures line up in HTML and Word too)."""
-    from careprofiles.render import markdown_escape
+    from careprofiles.specification.render import markdown_escape
 
     if align is None:
         align = _alignment(rows, len(headers))
@@ -166,7 +166,7 @@ def cost_table(result: CostResult) -> str:
 
 def _cohort_text(result: CostResult) -> str:
     c = result.pathway.cohort
-    from careprofiles.distributions import base_value
+    from careprofiles.profiles.distributions import base_value
 
     assert c.population is not None
     assert c.deaths_per_1000 is not None

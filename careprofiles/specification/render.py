@@ -1,6 +1,6 @@
 """Commissioning specifications from Jinja templates, as Markdown, HTML or Word.
 
-:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.CostResult`
+:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.engine.CostResult`
 into the service specification a commissioner puts in a contract (NHS Standard
 Contract, Schedule 2 Part A). Every figure in the document is taken from the cost
 result, already formatted, so the specification and the budget cannot disagree.
@@ -12,7 +12,7 @@ undefined name is an error, never an empty string. Problems are reported as
 :class:`~careprofiles.errors.TemplateError` lines ``template-file:line: what is wrong``.
 
 A Markdown template (``*.md.j2``) gives all three formats: Markdown directly, HTML and
-Word through :mod:`careprofiles.documents`. Free text from the profiles is escaped for
+Word through :mod:`careprofiles.outputs.documents`. Free text from the profiles is escaped for
 Markdown in its context, so a ``|`` or ``*`` in a service's name shows as written. An
 HTML template (``*.html.j2``) is autoescaped and gives HTML only.
 """
@@ -38,16 +38,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from pydantic import field_validator
 
-from careprofiles._validate import sort_problems, validate_model
-from careprofiles._yaml import read_yaml
 from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
-from careprofiles.models import _Model
+from careprofiles.profiles.models import _Model
+from careprofiles.profiles.reader import read_yaml
+from careprofiles.profiles.validation import sort_problems, validate_model
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from careprofiles.costing import CostResult
-    from careprofiles.models import Outcome, Pathway, Service, Stage
+    from careprofiles.costing.engine import CostResult
+    from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
 
 __all__ = [
     "CONTEXT_NAMES",
@@ -66,7 +66,7 @@ __all__ = [
 
 FORMATS = ("md", "html", "docx")
 """Formats :func:`render_spec` writes."""
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "spec"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 """The shipped specification templates."""
 DEFAULT_TEMPLATE = "nhs-service-specification"
 """The template used when none is named: NHS Standard Contract, Schedule 2 Part A."""
@@ -205,7 +205,7 @@ def _share_of_total(x: float) -> str:
 
 
 def _money(x: float, pence: bool = False) -> str:
-    from careprofiles.report import format_money
+    from careprofiles.outputs.tables import format_money
 
     return format_money(x, pence=pence)
 
@@ -303,7 +303,7 @@ def spec_context(
     if result.pathway.model_dump() != pathway.model_dump():
         raise ValueError(
             "the cost result was computed from another pathway; cost this pathway "
-            "(careprofiles.costing.cost) and pass that result, so that the specification "
+            "(careprofiles.costing.engine.cost) and pass that result, so that the specification "
             "and the budget agree"
         )
     from careprofiles import __version__
@@ -1035,7 +1035,7 @@ def render_spec(
     title = f"Service specification: {head.service or pathway.name}"
     if is_html or format == "md":
         return text
-    from careprofiles.documents import markdown_to_docx, markdown_to_html
+    from careprofiles.outputs.documents import markdown_to_docx, markdown_to_html
 
     if format == "html":
         return markdown_to_html(text, title=title)

@@ -17,7 +17,7 @@ A scenario file (``format: careprofiles/1``) holds scenarios, each a list of cha
 
 Each scenario is applied to the *baseline* on its own (scenarios stack only through
 ``base``). Applying one builds a new pathway, re-validated through the same models as
-a loaded one, and a new :class:`~careprofiles.tariff.Tariff` whose changed rows record
+a loaded one, and a new :class:`~careprofiles.tariffs.tables.Tariff` whose changed rows record
 the change in their ``adjustments``. An address that names nothing, or a result that
 breaks the format (a share above 1, both cohort forms), is a :class:`ScenarioError`
 naming the scenario ``file:line`` of the change. The rules are in ``docs/scenarios.md``.
@@ -38,16 +38,7 @@ import pandas as pd
 import pydantic
 from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 
-from careprofiles._validate import problems_from, sort_problems, validate_model
-from careprofiles._yaml import LineList, line_of, read_yaml
-from careprofiles.costing import CostResult, cost
-from careprofiles.distributions import (
-    Distribution,
-    Uncertain,
-    _number,
-    parse_uncertain,
-    scale_uncertain,
-)
+from careprofiles.costing.engine import CostResult, cost
 from careprofiles.errors import (
     CareProfilesError,
     Problem,
@@ -55,7 +46,14 @@ from careprofiles.errors import (
     ValidationError,
     display_path,
 )
-from careprofiles.models import (
+from careprofiles.profiles.distributions import (
+    Distribution,
+    Uncertain,
+    _number,
+    parse_uncertain,
+    scale_uncertain,
+)
+from careprofiles.profiles.models import (
     Cohort,
     Contacts,
     Format,
@@ -67,7 +65,9 @@ from careprofiles.models import (
     Stage,
     _Model,
 )
-from careprofiles.tariff import PriceIndex, Tariff, TariffRow
+from careprofiles.profiles.reader import LineList, line_of, read_yaml
+from careprofiles.profiles.validation import problems_from, sort_problems, validate_model
+from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow
 
 __all__ = [
     "ADDRESS_FORMS",

@@ -43,10 +43,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles._gc import paused_gc
-from careprofiles.distributions import Distribution, Uncertain, base_value
 from careprofiles.errors import MissingCodeError, Problem, TariffError
-from careprofiles.models import Pathway, _Model
-from careprofiles.tariff import STAFF_UNITS, PriceIndex, Tariff, TariffRow
+from careprofiles.profiles.distributions import Distribution, Uncertain, base_value
+from careprofiles.profiles.models import Pathway, _Model
+from careprofiles.tariffs.tables import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = [
     "CostModel",
@@ -227,8 +227,8 @@ class CostModel:
         """Each stage's sum of lines, shape ``(stages, sets)``, from ``(lines, sets)``.
 
         Every figure that adds lines up (:class:`CostResult`, :func:`simulate
-        <careprofiles.uncertainty.simulate>`, :func:`sensitivity
-        <careprofiles.uncertainty.sensitivity>`) uses this one function, so that a
+        <careprofiles.costing.uncertainty.simulate>`, :func:`sensitivity
+        <careprofiles.costing.uncertainty.sensitivity>`) uses this one function, so that a
         pathway with nothing uncertain simulates to exactly the deterministic figures.
         Each set's lines are added one after another, in line order, independently of
         the other sets (so the result does not depend on how many sets are summed at
@@ -1043,15 +1043,15 @@ def cost(
 ) -> CostResult:
     """Cost ``pathway`` with ``tariff``: per patient, per stage, per population, workforce.
 
-    ``pathway`` is a loaded :class:`~careprofiles.models.Pathway` or the path of a
+    ``pathway`` is a loaded :class:`~careprofiles.profiles.models.Pathway` or the path of a
     pathway folder (or its ``pathway.yaml``); ``tariff`` a loaded
-    :class:`~careprofiles.tariff.Tariff` or the path of one tariff CSV (to layer several,
-    load them with :func:`~careprofiles.tariff.load_tariff`). Rows of ``tariff`` in
+    :class:`~careprofiles.tariffs.tables.Tariff` or the path of one tariff CSV (to layer several,
+    load them with :func:`~careprofiles.tariffs.tables.load_tariff`). Rows of ``tariff`` in
     another price year than the pathway's are uplifted with ``index``; without one they
     are an error.
     """
     if isinstance(pathway, str | os.PathLike):
-        from careprofiles.load import load_pathway
+        from careprofiles.profiles.load import load_pathway
 
         pathway = load_pathway(os.fspath(pathway))
     elif not isinstance(pathway, Pathway):
@@ -1060,7 +1060,7 @@ def cost(
             f"{type(pathway).__name__}; load one with careprofiles.load_pathway(...)"
         )
     if isinstance(tariff, str | os.PathLike):
-        from careprofiles.tariff import load_tariff
+        from careprofiles.tariffs.tables import load_tariff
 
         tariff = load_tariff(os.fspath(tariff))
     elif not isinstance(tariff, Tariff):
@@ -1311,7 +1311,7 @@ class CostResult:
 
     def summary(self) -> str:
         """A plain-text summary: stages, roles with WTE, settings, totals."""
-        from careprofiles.report import cost_table
+        from careprofiles.outputs.tables import cost_table
 
         return cost_table(self)
 

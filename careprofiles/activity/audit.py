@@ -19,7 +19,7 @@ population, and each outcome's achievement by area with funnel-plot limits aroun
 all-area rate (95% and 99.8%: ``p +/- z sqrt(p(1-p)/n)`` for yes/no outcomes, clipped to
 0..1; ``mean +/- z sd/sqrt(n)`` for other numbers, with z = 1.96 and 3.09).
 
-Both accept pandas or Dask activity (see :mod:`careprofiles.activity`).
+Both accept pandas or Dask activity (see :mod:`careprofiles.activity.records`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from careprofiles.activity import (
+from careprofiles.activity.records import (
     MAX_LISTED,
     Frame,
     Outcomes,
@@ -42,10 +42,10 @@ from careprofiles.activity import (
     check_outcomes,
     reduce_activity,
 )
-from careprofiles.costing import CostResult, cost
+from careprofiles.costing.engine import CostResult, cost
 from careprofiles.errors import ActivityError, Problem
-from careprofiles.models import Pathway
-from careprofiles.tariff import PriceIndex, Tariff, _parse_number, read_csv_rows
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import PriceIndex, Tariff, _parse_number, read_csv_rows
 
 __all__ = [
     "Z95",
@@ -156,7 +156,7 @@ class AuditResult:
 
     def summary(self) -> str:
         """A plain-text report (what ``careprofiles audit`` prints)."""
-        from careprofiles.audit_report import audit_table
+        from careprofiles.outputs.audit import audit_table
 
         return audit_table(self)
 
@@ -688,7 +688,7 @@ class BenchmarkResult:
 
     def summary(self) -> str:
         """A plain-text report (what ``careprofiles benchmark`` prints)."""
-        from careprofiles.audit_report import benchmark_table
+        from careprofiles.outputs.audit import benchmark_table
 
         return benchmark_table(self)
 

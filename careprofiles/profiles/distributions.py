@@ -604,7 +604,7 @@ def _validator(kind: Kind) -> Callable[[Any], Uncertain]:
 NUMBER_BRANCH = "\x00number"
 """The tag of an uncertain field's fast branch (a plain number in range, checked by
 pydantic-core). When a value fails both branches, this branch's error is dropped (see
-:func:`careprofiles._validate.problems_from`): the other branch's says how to fix it."""
+:func:`careprofiles.profiles.validation.problems_from`): the other branch's says how to fix it."""
 VALUE_BRANCH = "\x00value"
 """The tag of an uncertain field's full check (:func:`parse_uncertain` then
 :func:`check_range`); removed from the location of its errors."""

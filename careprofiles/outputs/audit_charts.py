@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from careprofiles._output import write_atomic
-from careprofiles.auditing import Z95, Z998, funnel_limits
+from careprofiles.activity.audit import Z95, Z998, funnel_limits
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.files import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from careprofiles.auditing import BenchmarkResult
+    from careprofiles.activity.audit import BenchmarkResult
 
 __all__ = ["funnel_plot", "write_funnel_plot"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from careprofiles.models import PathwayFile, Stage
+from careprofiles.profiles.models import PathwayFile, Stage
 
 __all__ = ["json_schema"]
 

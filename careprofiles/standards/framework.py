@@ -54,10 +54,10 @@ from pydantic import (
 )
 
 from careprofiles import resources
-from careprofiles._validate import sort_problems, validate_model
-from careprofiles._yaml import LineDict, LineList, line_of, read_yaml
 from careprofiles.errors import Problem, StandardsError, display_path
-from careprofiles.models import Id, _Model
+from careprofiles.profiles.models import Id, _Model
+from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
+from careprofiles.profiles.validation import sort_problems, validate_model
 
 __all__ = [
     "CRITERION_STATUSES",

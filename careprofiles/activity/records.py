@@ -59,8 +59,8 @@ from careprofiles.errors import (
     Problem,
     display_path,
 )
-from careprofiles.models import Pathway
-from careprofiles.tariff import Tariff
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -431,7 +431,7 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
 
     Checks the columns (required, unknown, repeated); the values are checked against a
     tariff and pathway by :func:`check_activity` (and by :func:`cost_activity` and
-    :func:`careprofiles.auditing.audit`). ``engine="dask"`` reads lazily into a Dask
+    :func:`careprofiles.activity.audit.audit`). ``engine="dask"`` reads lazily into a Dask
     DataFrame (pyarrow and dask, the ``dask`` extra).
     """
     if engine == "pandas":
@@ -1431,7 +1431,7 @@ def cost_activity(
     columns) or a Dask DataFrame (costed per partition, reduced with a group-by sum,
     rows in no set order; ``compute=False`` returns the lazy Dask frame). With
     ``pathway``, stages and services are checked against it and its per-contact items
-    count no hours. Tariff costs are used as they are (:func:`careprofiles.auditing.audit`
+    count no hours. Tariff costs are used as they are (:func:`careprofiles.activity.audit.audit`
     deals with price years). Raises :class:`ActivityError` listing the bad rows unless
     ``check`` is false.
     """

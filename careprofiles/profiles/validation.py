@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic import BaseModel
 
-from careprofiles._yaml import line_of
-from careprofiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
 from careprofiles.errors import Problem
-from careprofiles.models import _Model, remember_sources
+from careprofiles.profiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
+from careprofiles.profiles.models import _Model, remember_sources
+from careprofiles.profiles.reader import line_of
 
 __all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
 

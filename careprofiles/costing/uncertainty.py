@@ -1,10 +1,10 @@
 """Uncertainty: Monte Carlo simulation, one-way sensitivity, and tariff-cost uncertainty.
 
-Both analyses compile the pathway once (:func:`~careprofiles.costing.compile_model`)
+Both analyses compile the pathway once (:func:`~careprofiles.costing.engine.compile_model`)
 and then cost parameter sets (one a draw for Monte Carlo, one per end of each uncertain
 number for sensitivity) with the arithmetic and the sums that deterministic costing
-uses too (:class:`~careprofiles.costing.LinePlan`, :meth:`CostModel.stage_sums
-<careprofiles.costing.CostModel.stage_sums>`), gathering per set only the numbers that
+uses too (:class:`~careprofiles.costing.engine.LinePlan`, :meth:`CostModel.stage_sums
+<careprofiles.costing.engine.CostModel.stage_sums>`), gathering per set only the numbers that
 are uncertain. So a pathway with nothing uncertain simulates to exactly the
 deterministic figures, and the base row of a sensitivity run is exactly ``cost()``.
 
@@ -38,8 +38,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from careprofiles.costing import CostModel, Parameter, _Workspace, compile_model
-from careprofiles.distributions import (
+from careprofiles.costing.engine import CostModel, Parameter, _Workspace, compile_model
+from careprofiles.errors import (
+    MissingDependencyError,
+    Problem,
+    ProfileError,
+    TariffError,
+)
+from careprofiles.profiles.distributions import (
     DISTRIBUTIONS,
     Distribution,
     Normal,
@@ -47,14 +53,8 @@ from careprofiles.distributions import (
     check_range,
     parse_uncertain,
 )
-from careprofiles.errors import (
-    MissingDependencyError,
-    Problem,
-    ProfileError,
-    TariffError,
-)
-from careprofiles.models import Pathway
-from careprofiles.tariff import PriceIndex, Tariff, _parse_number, read_csv_rows
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import PriceIndex, Tariff, _parse_number, read_csv_rows
 
 __all__ = [
     "QUANTILES",
@@ -490,7 +490,7 @@ class _Aggregator:
     Draws are costed in blocks of ``_BLOCK``, so that the working arrays (lines by
     draws) stay in the processor's cache; the draws of a chunk are written straight
     into their blocks' parameter rows (:meth:`LinePlan.parameter_rows
-    <careprofiles.costing.LinePlan.parameter_rows>`).
+    <careprofiles.costing.engine.LinePlan.parameter_rows>`).
     """
 
     def __init__(self, model: CostModel, varying: list[int], fixed: FloatArray) -> None:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from careprofiles.report import _markdown_table, format_money, text_table, to_json
+from careprofiles.outputs.tables import _markdown_table, format_money, text_table, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careprofiles.auditing import AuditResult, BenchmarkResult
+    from careprofiles.activity.audit import AuditResult, BenchmarkResult
 
 __all__ = [
     "AUDIT_FORMATS",
@@ -184,7 +184,7 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from:
 
 def audit_markdown(result: AuditResult) -> str:
     """The report as Markdown (tables with captions)."""
-    from careprofiles.render import markdown_escape
+    from careprofiles.specification.render import markdown_escape
 
     p = result.pathway
     rows = _audit_rows(result)
@@ -208,14 +208,14 @@ def audit_markdown(result: AuditResult) -> str:
 
 
 def _html(markdown: str, title: str) -> str:
-    from careprofiles.documents import markdown_to_html
+    from careprofiles.outputs.documents import markdown_to_html
 
     return markdown_to_html(markdown, title=title)
 
 
 def audit_workbook(result: AuditResult) -> Callable[[Path], None]:
     """The ``--format xlsx`` workbook: stages, services, outcomes."""
-    from careprofiles.report import write_xlsx
+    from careprofiles.outputs.tables import write_xlsx
 
     return write_xlsx(
         {"stages": result.stages, "services": result.services, "outcomes": result.outcomes}
@@ -339,7 +339,7 @@ def benchmark_table(result: BenchmarkResult) -> str:
 
 def benchmark_markdown(result: BenchmarkResult) -> str:
     """The benchmark as Markdown."""
-    from careprofiles.render import markdown_escape
+    from careprofiles.specification.render import markdown_escape
 
     rows = _benchmark_rows(result)
     head = _benchmark_heading(result)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from careprofiles._gc import paused_gc
-from careprofiles._validate import sort_problems, validate_model
-from careprofiles._yaml import LineDict, LineList, line_of, read_yaml
 from careprofiles.errors import Problem, ProfileError, display_path
-from careprofiles.models import Pathway, PathwayFile, Stage
+from careprofiles.profiles.models import Pathway, PathwayFile, Stage
+from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
+from careprofiles.profiles.validation import sort_problems, validate_model
 from careprofiles.resources import bundled_pathway
 
 __all__ = ["load_pathway", "load_stage", "pathway_file"]
