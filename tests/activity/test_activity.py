@@ -33,7 +33,7 @@ from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff, TariffRow, load_tariff
 
-DATA = Path(__file__).resolve().parent / "data" / "activity"
+DATA = Path(__file__).resolve().parents[1] / "data" / "activity"
 ACTIVITY = DATA / "activity.csv"
 BAD = DATA / "bad-activity.csv"
 

@@ -21,7 +21,7 @@ from careprofiles.profiles.models import Pathway
 from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
 from careprofiles.resources import bundled_pathway
 
-BROKEN = Path(__file__).parent / "data" / "broken"
+BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
 CASES: list[dict[str, Any]] = yaml.safe_load((BROKEN / "cases.yaml").read_text(encoding="utf-8"))
 
 

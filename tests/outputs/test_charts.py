@@ -24,7 +24,7 @@ from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
 
 SERVICE_MODELS = (
-    Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "service-models.yaml"
+    Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "service-models.yaml"
 )
 PNG = b"\x89PNG\r\n\x1a\n"
 

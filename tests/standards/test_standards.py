@@ -37,8 +37,8 @@ from careprofiles.standards.framework import (
     load_framework,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data" / "standards"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data" / "standards"
 EXAMPLES = ROOT / "examples" / "standards"
 MINI = DATA / "framework.yaml"
 

@@ -22,7 +22,7 @@ from conftest import run_python
 from careprofiles.cli import main
 from careprofiles.errors import CareProfilesError
 
-BROKEN = Path(__file__).parent / "data" / "broken"
+BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -666,7 +666,7 @@ def test_a_file_named_bundled_wins(
 def test_docs_validate_output_is_real(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     docs = (repo / "docs" / "cli.md").read_text(encoding="utf-8")
     shown = docs.split("prints a short summary:\n\n```\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(repo)

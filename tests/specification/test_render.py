@@ -43,7 +43,7 @@ from careprofiles.tariffs.tables import load_tariff
 
 docx = pytest.importorskip("docx")
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 TEMPLATES = HERE / "data" / "templates"
 EXAMPLES = HERE.parent / "examples" / "templates"
 

@@ -44,7 +44,7 @@ from careprofiles.outputs.audit import (
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow, load_tariff
 
-DATA = Path(__file__).resolve().parent / "data" / "activity"
+DATA = Path(__file__).resolve().parents[1] / "data" / "activity"
 NURSE, HCA, GP, MEDS, NIGHT, CNS = 60.0, 30.0, 240.0, 40.0, 200.0, 50.0
 
 
@@ -700,7 +700,7 @@ def test_cli_engine_dask(capsys: pytest.CaptureFixture[str]) -> None:
 
 # ----------------------------------------------------------------- the shipped example
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "audit"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "audit"
 
 
 def test_example_files_are_what_the_script_makes(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_pathway
 from careprofiles.tariffs.tables import Tariff, TariffRow, load_price_index, load_tariff
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_UNCERTAINTY = REPO / "examples" / "scenarios" / "tariff-uncertainty.csv"
 STATS = ("mean", "sd", "p2.5", "p50", "p97.5")
 

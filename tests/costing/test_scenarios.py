@@ -27,9 +27,9 @@ from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff, load_tariff
 
-DATA = Path(__file__).parent / "data" / "scenarios"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 CHANGES = DATA / "changes.yaml"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "scenarios"
 BASE_ARGS = (str(DATA / "base"), "--tariff", str(DATA / "tariff.csv"))
 """The command-line arguments naming the baseline pathway and its tariff."""
