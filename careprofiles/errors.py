@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import errno as _errno
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
     "ActivityError",
+    "CODES",
     "CareProfilesError",
     "MissingCodeError",
     "MissingDependencyError",
@@ -58,6 +59,11 @@ class Problem:
     """The key path (``services[0].uptake``), column or row it concerns; may be empty."""
     message: str
     """What is wrong; how to fix it."""
+    code: str = field(default="", compare=False)
+    """What kind of problem it is, for programs (``"missing-column"``, ``"duplicate-id"``,
+    ...; ``""`` when no code applies): logic tests the code, never the wording of the
+    message. The codes that careprofiles itself acts on are listed in :data:`CODES`.
+    Two problems are equal when they say the same thing at the same place."""
 
     def __str__(self) -> str:
         head = ""
@@ -66,6 +72,15 @@ class Problem:
         parts = [p for p in (head, self.where) if p]
         parts.append(self.message)
         return ": ".join(parts)
+
+
+CODES: dict[str, str] = {
+    "duplicate-key": "a mapping repeats a key (YAML)",
+    "duplicate-id": "an id, code or name is given twice where each must be unique",
+    "missing-column": "a CSV file lacks a column its format requires",
+    "no-tariff-row": "a code is used that no tariff row prices",
+}
+"""The problem codes that careprofiles acts on (``Problem.code``), with what each means."""
 
 
 def display_path(path: str | Path) -> str:
@@ -102,11 +117,16 @@ class ValidationError(CareProfilesError, ValueError):
 
     @classmethod
     def one(
-        cls, file: str | Path | None, line: int | None, where: str, message: str
+        cls,
+        file: str | Path | None,
+        line: int | None,
+        where: str,
+        message: str,
+        code: str = "",
     ) -> ValidationError:
         """An error holding one problem."""
         name = None if file is None else display_path(file)
-        return cls([Problem(name, line, where, message)])
+        return cls([Problem(name, line, where, message, code)])
 
 
 class ProfileError(ValidationError):
