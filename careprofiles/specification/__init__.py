@@ -10,6 +10,5 @@ Public modules:
 - :mod:`~careprofiles.specification.wording`: how the specification says figures in words.
 - :mod:`~careprofiles.specification.sandbox`: Jinja's sandbox, with limits on time and output.
 
-The top of the library below the command line: imports outputs (text, documents) and
-the steps below it; nothing but the command line imports it.
+Imports: outputs (text, documents) and the steps below; only the command line imports it.
 """
