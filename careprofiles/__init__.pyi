@@ -188,17 +188,17 @@ from .profiles.models import (
 from .profiles.schema import (
     json_schema as json_schema,
 )
-from .specification.render import (
+from .specification.context import (
+    spec_context as spec_context,
+)
+from .specification.header import (
     SpecHeader as SpecHeader,
 )
-from .specification.render import (
+from .specification.header import (
     load_header as load_header,
 )
 from .specification.render import (
     render_spec as render_spec,
-)
-from .specification.render import (
-    spec_context as spec_context,
 )
 from .standards.framework import (
     Assessment as Assessment,

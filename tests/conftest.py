@@ -10,7 +10,8 @@ Use them from any test module::
 so hypothesis tests may use them too. ``make_stage`` and ``make_service`` build the
 dicts of a minimal valid stage and service; ``STAGE`` / ``SERVICE`` are those defaults.
 ``line_of(path, text)`` finds the line an error message should name; ``run_python``
-runs a fresh interpreter on this checkout.
+runs a fresh interpreter on this checkout. ``parse_html`` gives the headings, tables and
+tags of an HTML page (:class:`HtmlPage`), ``docx_text`` the text of a Word document.
 
 For activity records and audits: ``tiny`` and ``tariff`` are the tiny pathway and its
 tariff in :data:`ACTIVITY_DATA`; ``dask_client`` is a local Dask cluster for a module.
@@ -26,6 +27,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +255,70 @@ def dask_client() -> Iterator[Any]:
         distributed.Client(cluster) as client,
     ):
         yield client
+
+
+class HtmlPage(HTMLParser):
+    """Headings, tables, table header cells and tags of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.headings: list[tuple[str, str]] = []
+        self.tables: list[list[list[str]]] = []
+        self.captions: list[str] = []
+        self._text: list[str] | None = None
+        self._heading: str | None = None
+        self._row: list[str] | None = None
+        self._in_caption = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading, self._text = tag, []
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._text = []
+        elif tag == "caption":
+            self._in_caption, self._text = True, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading == tag and self._text is not None:
+            self.headings.append((tag, "".join(self._text).strip()))
+            self._heading, self._text = None, None
+        elif tag in ("td", "th") and self._row is not None and self._text is not None:
+            self._row.append("".join(self._text).strip())
+            self._text = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+        elif tag == "caption" and self._text is not None:
+            self.captions.append("".join(self._text).strip())
+            self._in_caption, self._text = False, None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._text is not None:
+            self._text.append(data)
+
+
+def parse_html(page: str) -> HtmlPage:
+    parser = HtmlPage()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def docx_text(data: bytes) -> tuple[Any, str]:
+    """The python-docx document and all its text (paragraphs and table cells)."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return document, "\n".join(parts)

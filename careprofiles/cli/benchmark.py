@@ -41,9 +41,10 @@ def run(args: argparse.Namespace) -> int:
         if args.output and Path(args.plot).resolve() == Path(args.output).resolve():
             raise CareProfilesError("--plot and -o name the same file; give two names")
         check_writable(args.plot, args.force)
-        from careprofiles.outputs.audit_charts import _figure_class
+        from careprofiles.outputs.audit_charts import FUNNEL_PLOT
+        from careprofiles.outputs.charts import require_matplotlib
 
-        _figure_class()  # fail now, before the work, if matplotlib is missing
+        require_matplotlib(FUNNEL_PLOT)  # fail now, before the work, if matplotlib is missing
     pathway, tariff, index = inputs_from_args(args)
     with dask_client(args):
         activity = read_activity(args.activity, engine=args.engine)

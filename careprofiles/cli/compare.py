@@ -17,7 +17,8 @@ from careprofiles.cli._analysis import (
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.scenarios import Comparison, compare, load_scenarios
-from careprofiles.outputs.tables import format_money, text_table, to_json, write_xlsx
+from careprofiles.outputs.tables import to_json, write_xlsx
+from careprofiles.outputs.text import format_money, text_table
 
 FORMATS = ("table", "csv", "json", "xlsx")
 

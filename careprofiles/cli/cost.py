@@ -12,7 +12,8 @@ from careprofiles.cli._analysis import (
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.engine import CostResult, cost
-from careprofiles.outputs.tables import cost_json, cost_table, cost_workbook
+from careprofiles.outputs.display import cost_summary
+from careprofiles.outputs.tables import cost_json, cost_workbook
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         check_plot(args)  # before any work: a .png name, writable, matplotlib installed
     result = cost_from_args(args)
     if fmt == "table":
-        emit(args, cost_table(result))
+        emit(args, cost_summary(result))
     elif fmt == "json":
         emit(args, cost_json(result))
     elif fmt == "csv":

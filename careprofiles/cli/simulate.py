@@ -14,7 +14,8 @@ from careprofiles.cli._analysis import (
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.uncertainty import SimulationResult, simulate
-from careprofiles.outputs.tables import format_money, text_table, to_json
+from careprofiles.outputs.tables import to_json
+from careprofiles.outputs.text import format_money, text_table
 
 FORMATS = ("table", "json", "csv")
 

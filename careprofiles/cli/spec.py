@@ -18,13 +18,11 @@ from careprofiles.cli._common import (
 from careprofiles.cli.cost import cost_from_args
 from careprofiles.errors import MissingDependencyError, Problem, ValidationError
 from careprofiles.profiles.validation import validate_model
+from careprofiles.specification.header import HEADER_KEYS, SpecHeader, load_header
 from careprofiles.specification.render import (
     DEFAULT_TEMPLATE,
     FORMATS,
-    HEADER_KEYS,
-    SpecHeader,
     list_templates,
-    load_header,
     render_spec,
 )
 
@@ -119,6 +117,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _html_template(template: str) -> bool:
     """Whether ``--template`` names an HTML template (``.html.j2``), which gives HTML only."""
-    from careprofiles.specification.render import _find  # the same lookup render_spec makes
+    from careprofiles.specification.render import find_template  # the lookup render_spec makes
 
-    return _find(template).html
+    return find_template(template).html

@@ -1311,9 +1311,9 @@ class CostResult:
 
     def summary(self) -> str:
         """A plain-text summary: stages, roles with WTE, settings, totals."""
-        from careprofiles.outputs.tables import cost_table
+        from careprofiles.outputs.display import cost_summary
 
-        return cost_table(self)
+        return cost_summary(self)
 
     def _repr_html_(self) -> str:
         stages = self.by_stage()[["stage", "name", "patients", "per_patient", "total"]]

@@ -1,0 +1,18 @@
+"""Outputs: the only code that formats results for people and writes them to files.
+
+Public modules:
+
+- :mod:`~careprofiles.outputs.text`: money, numbers, percentages, Markdown escaping, text and
+  Markdown tables; every report formats through it.
+- :mod:`~careprofiles.outputs.display`: how result objects show themselves (``summary()``,
+  ``_repr_html_()``), called from their methods.
+- :mod:`~careprofiles.outputs.tables`: JSON text and Excel workbooks.
+- :mod:`~careprofiles.outputs.audit`: audit and benchmark reports.
+- :mod:`~careprofiles.outputs.standards`: practice standards reports.
+- :mod:`~careprofiles.outputs.documents`: Markdown to standalone HTML and Word.
+- :mod:`~careprofiles.outputs.charts`, :mod:`~careprofiles.outputs.audit_charts`: charts
+  (matplotlib, the ``plot`` extra).
+- :mod:`~careprofiles.outputs.files`: writing files atomically, never over one without ``force``.
+
+Imports: standards, activity, costing, tariffs, profiles; never specification or cli.
+"""

@@ -1,15 +1,33 @@
-"""Audit and benchmark results as text tables, Markdown, HTML, CSV, JSON and workbooks."""
+"""Audit and benchmark results as text tables, Markdown, HTML, CSV, JSON and workbooks.
+
+:func:`render_audit` and :func:`render_benchmark` give the reports ``careprofiles audit``
+and ``careprofiles benchmark`` write; :func:`audit_table` and :func:`benchmark_table` are
+the plain-text ones the results' ``summary()`` shows (through
+:mod:`careprofiles.outputs.display`).
+
+Imports: outputs.text, outputs.tables, outputs.documents (for HTML, when used), and
+activity for types only.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from careprofiles.outputs.tables import _markdown_table, format_money, text_table, to_json
+from careprofiles.outputs.tables import to_json, write_xlsx
+from careprofiles.outputs.text import (
+    MISSING,
+    format_money,
+    format_number,
+    format_percent,
+    is_missing,
+    markdown_escape,
+    markdown_table,
+    text_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from careprofiles.activity.audit import AuditResult, BenchmarkResult
@@ -19,6 +37,8 @@ __all__ = [
     "BENCHMARK_FORMATS",
     "audit_markdown",
     "audit_table",
+    "audit_workbook",
+    "benchmark_csv",
     "benchmark_markdown",
     "benchmark_table",
     "render_audit",
@@ -29,35 +49,22 @@ AUDIT_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
 BENCHMARK_FORMATS = ("table", "json", "csv", "md", "html")
 
 
-def _missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
 def _signed(x: Any) -> str:
-    if _missing(x):
-        return "-"
-    return ("+" if x > 0 else "") + format_money(float(x), pence=True)
-
-
-def _pct(x: Any) -> str:
-    return "-" if _missing(x) else f"{float(x):.0%}"
-
-
-def _num(x: Any, places: int = 1) -> str:
-    return "-" if _missing(x) else f"{float(x):,.{places}f}"
+    """A difference in pounds and pence: ``+£12.50``, ``-£3.00``."""
+    return format_money(x, pence=True, plus=True)
 
 
 def _value(x: Any, binary: Any = True) -> str:
     """An outcome level: a percentage for a yes/no outcome, else a number."""
-    if _missing(x):
-        return "-"
+    if is_missing(x):
+        return MISSING
     x = float(x)
-    return f"{x:.1%}" if binary is True else f"{x:,.4g}"
+    return format_percent(x, 1) if binary is True else f"{x:,.4g}"
 
 
 def _flag(x: Any, yes: str = "yes", no: str = "no") -> str:
-    if _missing(x):
-        return "-"
+    if is_missing(x):
+        return MISSING
     return yes if bool(x) else no
 
 
@@ -84,8 +91,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
                 format_money(r.actual_cost_per_patient, pence=True),
                 _signed(r.cost_difference_per_patient),
                 format_money(r.unassigned_cost_per_patient, pence=True),
-                _num(r.expected_hours_per_patient),
-                _num(r.actual_hours_per_patient),
+                format_number(r.expected_hours_per_patient, 1),
+                format_number(r.actual_hours_per_patient, 1),
             ]
             for r in result.stages.itertuples()
         ],
@@ -108,12 +115,12 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
             [
                 r.stage,
                 r.service,
-                _pct(r.expected_uptake),
-                _pct(r.actual_uptake),
-                _num(r.expected_contacts_per_patient, 2),
-                _num(r.actual_contacts_per_patient, 2),
-                _num(r.expected_hours_per_patient, 2),
-                _num(r.actual_hours_per_patient, 2),
+                format_percent(r.expected_uptake),
+                format_percent(r.actual_uptake),
+                format_number(r.expected_contacts_per_patient, 2),
+                format_number(r.actual_contacts_per_patient, 2),
+                format_number(r.expected_hours_per_patient, 2),
+                format_number(r.actual_hours_per_patient, 2),
                 format_money(r.expected_cost_per_patient, pence=True),
                 format_money(r.actual_cost_per_patient, pence=True),
                 _signed(r.cost_difference_per_patient),
@@ -130,7 +137,7 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
                 _value(r.target),
                 _value(r.achievement),
                 f"{r.records:,}",
-                _pct(r.completeness),
+                format_percent(r.completeness),
                 _flag(r.meets_target),
             ]
             for r in result.outcomes.itertuples()
@@ -179,13 +186,11 @@ def audit_table(result: AuditResult) -> str:
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> str:
     """A Markdown table whose columns from ``right_from`` on (the figures) align right."""
-    return _markdown_table(rows, headers, "l" * right_from + "r" * (len(headers) - right_from))
+    return markdown_table(rows, headers, "l" * right_from + "r" * (len(headers) - right_from))
 
 
 def audit_markdown(result: AuditResult) -> str:
     """The report as Markdown (tables with captions)."""
-    from careprofiles.specification.render import markdown_escape
-
     p = result.pathway
     rows = _audit_rows(result)
     head = _audit_heading(result)
@@ -215,8 +220,6 @@ def _html(markdown: str, title: str) -> str:
 
 def audit_workbook(result: AuditResult) -> Callable[[Path], None]:
     """The ``--format xlsx`` workbook: stages, services, outcomes."""
-    from careprofiles.outputs.tables import write_xlsx
-
     return write_xlsx(
         {"stages": result.stages, "services": result.services, "outcomes": result.outcomes}
     )
@@ -289,7 +292,7 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
                 f"{_value(r.lower_95)} to {_value(r.upper_95)}",
                 f"{_value(r.lower_998)} to {_value(r.upper_998)}",
                 "-"
-                if _missing(r.position)
+                if is_missing(r.position)
                 else (f"{r.position} (99.8%)" if r.outside_998 else str(r.position)),
             ]
             for r in result.outcomes.itertuples()
@@ -339,8 +342,6 @@ def benchmark_table(result: BenchmarkResult) -> str:
 
 def benchmark_markdown(result: BenchmarkResult) -> str:
     """The benchmark as Markdown."""
-    from careprofiles.specification.render import markdown_escape
-
     rows = _benchmark_rows(result)
     head = _benchmark_heading(result)
     out = [f"# Benchmark of areas: {markdown_escape(result.pathway.name)}", ""]

@@ -5,6 +5,8 @@ records) behind it, with 95% and 99.8% limits around the all-area figure that na
 the numbers grow: points outside the funnel differ by more than chance explains.
 matplotlib (the ``plot`` extra) is imported only when a plot is drawn; figures are made
 without pyplot, so nothing global changes and no window opens.
+
+Imports: activity.audit (the funnel limits), outputs.charts, outputs.files, outputs.text.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from careprofiles.activity.audit import Z95, Z998, funnel_limits
-from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
+from careprofiles.outputs.text import format_money
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -26,18 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from careprofiles.activity.audit import BenchmarkResult
 
-__all__ = ["funnel_plot", "write_funnel_plot"]
+__all__ = ["FUNNEL_PLOT", "funnel_plot", "write_funnel_plot"]
+
+FUNNEL_PLOT = "The funnel plot (--plot)"
+"""What needs matplotlib, in the message when it is missing (:func:`require_matplotlib`)."""
 
 _IN, _OUT95, _OUT998 = "#0072B2", "#E69F00", "#D55E00"  # Okabe-Ito
 _LIMIT = "#555555"
-
-
-def _figure_class() -> type[Figure]:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError("matplotlib", "plot", "The funnel plot (--plot)") from None
-    return Figure
 
 
 def _panel(
@@ -97,7 +95,7 @@ def _panel(
         from matplotlib.ticker import FuncFormatter
 
         ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: ("-" if x < 0 else "") + f"£{abs(x):,.0f}")
+            FuncFormatter(lambda x, _pos: format_money(x))
         )
         ax.set_ylim(bottom=0.0)
     ax.tick_params(labelsize=8)
@@ -107,7 +105,7 @@ def _panel(
 
 def funnel_plot(result: BenchmarkResult) -> Figure:
     """Funnel plots of cost per patient and of each outcome by area, one panel each."""
-    figure_class = _figure_class()
+    figure_class = require_matplotlib(FUNNEL_PLOT)
     outcomes = result.outcomes
     ids = list(dict.fromkeys(outcomes["outcome"])) if len(outcomes) else []
     panels = 1 + len(ids)

@@ -3,7 +3,10 @@
 Each function returns a matplotlib :class:`~matplotlib.figure.Figure` (made without
 pyplot, so nothing global changes and no window opens); :func:`write_png` writes one
 atomically. matplotlib is the optional ``plot`` extra, imported only when a chart is
-drawn: without it these functions raise :class:`MissingDependencyError`.
+drawn: without it these functions raise :class:`MissingDependencyError`. Pounds on labels
+and axes are written by :mod:`careprofiles.outputs.text`.
+
+Imports: outputs.files, outputs.text, and costing for types only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.files import write_atomic
+from careprofiles.outputs.text import money_label, money_ticks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,7 +33,6 @@ __all__ = [
     "compare_plot",
     "cost_plot",
     "distribution_plot",
-    "money",
     "png_writer",
     "require_matplotlib",
     "tornado_plot",
@@ -44,59 +47,27 @@ _FOOTER = 0.035
 """The height of the strip at the bottom of a chart for its footer, a share of the figure."""
 
 
-def require_matplotlib() -> None:
-    """Raise :class:`MissingDependencyError` now if matplotlib is not installed."""
-    _figure_class()
-
-
-def _figure_class() -> type[Figure]:
+def require_matplotlib(what: str = "Charts (--plot)") -> type[Figure]:
+    """matplotlib's :class:`~matplotlib.figure.Figure` class; raises
+    :class:`MissingDependencyError` (``what`` needs matplotlib) if it is not installed.
+    Call it before a long piece of work, to fail first."""
     try:
         from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError("matplotlib", "plot", "Charts (--plot)") from None
+        raise MissingDependencyError("matplotlib", "plot", what) from None
     return Figure
-
-
-def money(x: float, _pos: Any = None) -> str:
-    """Pounds for a label: ``£3.81m``, ``£12,345``, ``£12.50``; negatives ``-£5,000``."""
-    sign = "-" if x < 0 else ""
-    a = abs(x)
-    if a >= 1e9:
-        text = f"£{a / 1e9:.3g}bn"
-    elif a >= 1e6:
-        text = f"£{a / 1e6:.3g}m"
-    elif a >= 100 or a == 0:
-        text = f"£{a:,.0f}"
-    else:
-        text = f"£{a:,.2f}"
-    return sign + text
 
 
 def _pounds(axis: Any, largest: float) -> None:
     """Pound ticks in one style for the whole axis, chosen from its ``largest`` value."""
     from matplotlib.ticker import FuncFormatter
 
-    big = abs(largest)
-    if big >= 2e6:
-        scale, suffix = 1e6, "m"
-    elif big >= 2e4:
-        scale, suffix = 1e3, "k"
-    else:
-        scale, suffix = 1.0, ""
-
-    def tick(x: float, _pos: Any = None) -> str:
-        sign = "-" if x < 0 else ""
-        v = abs(x) / scale
-        if v == 0:
-            return "£0"
-        number = f"{v:,.0f}" if v == round(v) else f"{v:,.3g}"
-        return f"{sign}£{number}{suffix}"
-
-    axis.set_major_formatter(FuncFormatter(tick))
+    tick = money_ticks(largest)
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: tick(x)))
 
 
 def _new_figure(width: float, height: float, footer: float = _FOOTER) -> Figure:
-    figure = _figure_class()(figsize=(width, height), dpi=_DPI, layout="constrained")
+    figure = require_matplotlib()(figsize=(width, height), dpi=_DPI, layout="constrained")
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     engine = figure.get_layout_engine()
@@ -123,7 +94,8 @@ def cost_plot(result: CostResult) -> Figure:
     labels = [str(n) for n in stages["name"]]
     x = np.arange(len(stages))
     bars = left.bar(x, stages["per_patient"], color=PALETTE[0], width=0.65)
-    left.bar_label(bars, labels=[money(v) for v in stages["per_patient"]], fontsize=8, padding=2)
+    per_patient = [money_label(v) for v in stages["per_patient"]]
+    left.bar_label(bars, labels=per_patient, fontsize=8, padding=2)
     left.set_xticks(x, _wrap(labels, 16), fontsize=8)
     left.set_ylabel("Cost per cohort patient")
     left.set_xlabel("Stage")
@@ -138,7 +110,8 @@ def cost_plot(result: CostResult) -> Figure:
     right.bar_label(
         hbars,
         labels=[
-            f"{money(c)}  ({w:,.1f} WTE)" for c, w in zip(roles["cost"], roles["wte"], strict=True)
+            f"{money_label(c)}  ({w:,.1f} WTE)"
+            for c, w in zip(roles["cost"], roles["wte"], strict=True)
         ],
         fontsize=7,
         padding=2,
@@ -151,8 +124,8 @@ def cost_plot(result: CostResult) -> Figure:
     right.grid(axis="x", alpha=0.3)
     _style(right)
     figure.suptitle(
-        f"{result.pathway.name}: {money(result.per_patient)} per patient, "
-        f"{money(result.total)} a year ({result.cohort:,.0f} patients, "
+        f"{result.pathway.name}: {money_label(result.per_patient)} per patient, "
+        f"{money_label(result.total)} a year ({result.cohort:,.0f} patients, "
         f"{result.price_year} prices)",
         fontsize=12,
     )
@@ -180,7 +153,10 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             values.to_numpy(),
             width=width,
             color=PALETTE[j % len(PALETTE)],
-            label=f"{label}: {money(r.per_patient)} per patient, {money(r.total)} a year",
+            label=(
+                f"{label}: {money_label(r.per_patient)} per patient, "
+                f"{money_label(r.total)} a year"
+            ),
         )
     left.set_xticks(x, _wrap([str(n) for n in stage_frame["name"]], 16), fontsize=8)
     left.set_ylabel("Cost per cohort patient")
@@ -264,16 +240,13 @@ def tornado_plot(result: SensitivityResult, *, top: int = 15) -> Figure:
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax)
     for yi, lo_v, hi_v in zip(y.tolist(), rows["low"], rows["high"], strict=True):
-        ax.text(
-            min(lo_v, hi_v), yi, money(min(lo_v, hi_v)) + " ", va="center", ha="right", fontsize=7
-        )
-        ax.text(
-            max(lo_v, hi_v), yi, " " + money(max(lo_v, hi_v)), va="center", ha="left", fontsize=7
-        )
+        least, most = float(min(lo_v, hi_v)), float(max(lo_v, hi_v))
+        ax.text(least, yi, money_label(least) + " ", va="center", ha="right", fontsize=7)
+        ax.text(most, yi, " " + money_label(most), va="center", ha="left", fontsize=7)
     ax.margins(x=0.18)
     shown = f"the {n} largest of {len(result.rows)}" if n < len(result.rows) else f"all {n}"
     ax.set_title(
-        f"One-way sensitivity ({shown} uncertain numbers), base {money(base)} per patient",
+        f"One-way sensitivity ({shown} uncertain numbers), base {money_label(base)} per patient",
         fontsize=10,
         loc="left",
     )
@@ -295,17 +268,19 @@ def distribution_plot(result: SimulationResult, *, measure: str = "per_patient")
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85, edgecolor="white", linewidth=0.4)
     q = np.quantile(values, [0.025, 0.5, 0.975])
     mean = float(values.mean())
-    ax.axvline(mean, color=PALETTE[5], linewidth=1.5, label=f"mean {money(mean)}")
+    ax.axvline(mean, color=PALETTE[5], linewidth=1.5, label=f"mean {money_label(mean)}")
     ax.axvline(
         q[0],
         color=_GREY,
         linestyle="--",
         linewidth=1,
-        label=f"95% interval {money(q[0])} to {money(q[2])}",
+        label=f"95% interval {money_label(q[0])} to {money_label(q[2])}",
     )
     ax.axvline(q[2], color=_GREY, linestyle="--", linewidth=1)
     det = result.deterministic[measure]
-    ax.axvline(det, color="black", linestyle=":", linewidth=1.5, label=f"base values {money(det)}")
+    ax.axvline(
+        det, color="black", linestyle=":", linewidth=1.5, label=f"base values {money_label(det)}"
+    )
     what = (
         "Cost per patient"
         if measure == "per_patient"

@@ -14,6 +14,8 @@ Two conventions beyond CommonMark, both understood by pandoc too:
   row header (``<th scope="row">``); header-row cells are ``<th scope="col">``.
 
 A thematic break (``---``) is a page break in Word and when printing the HTML page.
+
+Imports: errors only (markdown-it-py and python-docx, the ``docx`` extra, when used).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Every operating-system error on the way (a folder that is a file, permission denied, a
 read-only file system, a full disk, ...) becomes an :class:`OutputError` that says what
 is wrong and what to do, with the original error as its ``__cause__``.
+
+Imports: errors only.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ one section a practice (status of each standard at the latest assessment, progre
 and the gaps left). Markdown and HTML come from the Jinja templates in
 ``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
 the chart with matplotlib (the ``plot`` extra), both imported only when used.
+
+Imports: standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
+outputs.text.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
-from careprofiles.outputs.tables import text_table
+from careprofiles.outputs.text import markdown_escape, text_table
 from careprofiles.standards.framework import StandardsResult
 
 if TYPE_CHECKING:
@@ -97,8 +101,8 @@ def render_standards(
 
 
 def _md(value: Any) -> str:
-    """Text safe in a Markdown table cell."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Text safe in a Markdown table cell (its own Markdown kept)."""
+    return markdown_escape(str(value), keep_markup=True)
 
 
 def _status(value: str) -> str:
@@ -262,12 +266,9 @@ def progression_chart(result: StandardsResult) -> Figure:
     One line a practice, from its baseline; the accreditation line is at 100%. Needs
     matplotlib (the ``plot`` extra); uses no global pyplot state.
     """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError("matplotlib", "plot", "A progression chart") from None
+    figure_class = require_matplotlib("A progression chart")
     prog = result.progression
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    fig = figure_class(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
     markers = "osD^vP*Xh"
     for i, (_, rows) in enumerate(prog.groupby("practice", sort=False)):

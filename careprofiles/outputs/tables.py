@@ -1,4 +1,12 @@
-"""Costing results as text tables, JSON, CSV and Excel workbooks."""
+"""Results as data for other programs: JSON text and Excel workbooks.
+
+:func:`to_json` writes any result's ``to_dict()`` (numbers unrounded, NaN as null);
+:func:`write_xlsx` makes a formatted workbook of data frames; :func:`cost_json` and
+:func:`cost_workbook` are ``careprofiles cost --format json`` and ``--format xlsx``.
+Text for people (money, tables, Markdown) is :mod:`careprofiles.outputs.text`.
+
+Imports: errors, profiles.distributions, and costing for types only.
+"""
 
 from __future__ import annotations
 
@@ -16,165 +24,7 @@ from careprofiles.profiles.distributions import Distribution
 if TYPE_CHECKING:
     from careprofiles.costing.engine import CostResult
 
-__all__ = [
-    "cost_json",
-    "cost_table",
-    "format_money",
-    "text_table",
-    "to_json",
-    "write_xlsx",
-]
-
-
-def format_money(x: Any, pence: bool = False) -> str:
-    """Pounds for people: ``£1,234`` (or ``£1,234.56``); negative as ``-£12``; a missing
-    value (None or NaN) as ``-``."""
-    if x is None:
-        return "-"
-    x = float(x)
-    if math.isnan(x):
-        return "-"
-    sign = "-" if x < 0 else ""
-    return f"{sign}£{abs(x):,.2f}" if pence else f"{sign}£{abs(x):,.0f}"
-
-
-def text_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
-) -> str:
-    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right)."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    if align is None:
-        align = _alignment(rows, len(headers))
-    out = []
-    for n, row in enumerate(cells):
-        out.append(
-            "  ".join(
-                c.rjust(w) if a == "r" else c.ljust(w)
-                for c, w, a in zip(row, widths, align, strict=True)
-            ).rstrip()
-        )
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
-def _markdown_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
-) -> str:
-    """A Markdown (GitHub pipe) table of ``rows``, every cell escaped with
-    :func:`~careprofiles.specification.render.markdown_escape`; ``align`` as in :func:`text_table`
-    ('r' columns get ``--:``, so figures line up in HTML and Word too)."""
-    from careprofiles.specification.render import markdown_escape
-
-    if align is None:
-        align = _alignment(rows, len(headers))
-
-    def line(cells: Sequence[Any]) -> str:
-        return "| " + " | ".join(markdown_escape(str(c)) for c in cells) + " |"
-
-    rule = "| " + " | ".join("--:" if a == "r" else "---" for a in align) + " |"
-    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
-
-
-def _alignment(rows: Sequence[Sequence[Any]], columns: int) -> str:
-    """'r' for a column whose every cell looks like a number (there must be rows), else 'l'."""
-    return "".join(
-        "r" if rows and all(_looks_numeric(str(r[i])) for r in rows) else "l"
-        for i in range(columns)
-    )
-
-
-def _looks_numeric(s: str) -> bool:
-    t = s.replace("£", "").replace(",", "").replace("%", "").replace("-", "").replace(".", "")
-    return t.isdigit() or s in ("-", "")
-
-
-def cost_table(result: CostResult) -> str:
-    """The readable summary ``careprofiles cost`` prints."""
-    p = result.pathway
-    lines = [
-        f"{p.name} ({p.id}), {result.price_year} prices",
-        f"Cohort: {result.cohort:,.0f} patients a year"
-        + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
-        f"Tariffs: {', '.join(result.tariff.files)}",
-        "",
-        "Stages",
-        text_table(
-            [
-                [
-                    r.stage,
-                    f"{r.duration_weeks:g}",
-                    f"{r.reach:.0%}",
-                    f"{r.patients:,.0f}",
-                    format_money(r.per_patient_reached),
-                    format_money(r.per_patient),
-                    format_money(r.total),
-                ]
-                for r in result.by_stage().itertuples()
-            ]
-            + [
-                [
-                    "Total",
-                    "",
-                    "",
-                    "",
-                    "",
-                    format_money(result.per_patient),
-                    format_money(result.total),
-                ]
-            ],
-            [
-                "stage",
-                "weeks",
-                "reach",
-                "patients",
-                "per patient reached",
-                "per cohort patient",
-                "a year",
-            ],
-        ),
-        "",
-        "Staff (hours a year and whole-time equivalents)",
-        text_table(
-            [
-                [r.role, r.unit, f"{r.hours:,.0f}", f"{r.wte:,.1f}", format_money(r.cost)]
-                for r in result.by_role().itertuples()
-            ],
-            ["role", "priced per", "hours", "WTE", "cost a year"],
-        ),
-        "",
-        "Settings",
-        text_table(
-            [
-                [
-                    r.setting,
-                    format_money(r.per_patient),
-                    format_money(r.total),
-                    f"{r.share_of_total:.1%}",
-                ]
-                for r in result.by_setting().itertuples()
-            ],
-            ["setting", "per cohort patient", "a year", "share"],
-        ),
-        "",
-        f"Cost per patient: {format_money(result.per_patient, pence=True)}",
-        f"Population cost a year: {format_money(result.total, pence=True)}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _cohort_text(result: CostResult) -> str:
-    c = result.pathway.cohort
-    from careprofiles.profiles.distributions import base_value
-
-    assert c.population is not None
-    assert c.deaths_per_1000 is not None
-    assert c.eligible_share is not None
-    return (
-        f"population {base_value(c.population):,.0f} x {base_value(c.deaths_per_1000):g} deaths "
-        f"per 1,000 x {base_value(c.eligible_share):.0%} eligible"
-    )
+__all__ = ["cost_json", "cost_workbook", "to_json", "write_xlsx"]
 
 
 def _default(o: Any) -> Any:

@@ -15,11 +15,11 @@ from careprofiles.outputs.charts import (
     compare_plot,
     cost_plot,
     distribution_plot,
-    money,
     require_matplotlib,
     tornado_plot,
     write_png,
 )
+from careprofiles.outputs.text import money_label
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
 
@@ -40,21 +40,6 @@ def _tick_labels(axis: object) -> list[str]:
     formatter = axis.get_major_formatter()  # type: ignore[attr-defined]
     locs = axis.get_majorticklocs()  # type: ignore[attr-defined]
     return [formatter(x, i) for i, x in enumerate(locs)]
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0, "£0"),
-        (12.5, "£12.50"),
-        (1234.4, "£1,234"),
-        (-5000, "-£5,000"),
-        (3_810_000, "£3.81m"),
-        (2.5e9, "£2.5bn"),
-    ],
-)
-def test_money(value: float, text: str) -> None:
-    assert money(value) == text
 
 
 def test_cost_plot(default_cost: CostResult, tmp_path: Path) -> None:
@@ -158,7 +143,7 @@ def test_distribution_plot(
     legend = [t.get_text() for t in box.get_texts()]
     assert legend[0].startswith("mean £")
     assert legend[1].startswith("95% interval £")
-    assert legend[2] == f"base values {money(result.deterministic['per_patient'])}"
+    assert legend[2] == f"base values {money_label(result.deterministic['per_patient'])}"
     assert sum(_height(bar) for bar in ax.patches) == 2000  # every draw counted once
     total = distribution_plot(result, measure="total")
     assert total.axes[0].get_xlabel() == "Population cost a year"

@@ -1,43 +1,30 @@
-"""Specifications: sandboxed templates, their context, Markdown to HTML and Word, the CLI."""
+"""Specifications (``careprofiles.specification.render``): the shipped template, the figures
+in it, finding templates, the formats, the example templates and the command line."""
 
 from __future__ import annotations
 
 import html
-import io
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pydantic
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from conftest import docx_text, parse_html
 
 from careprofiles.cli import main
 from careprofiles.costing.engine import CostResult, cost
-from careprofiles.errors import CareProfilesError, TemplateError, ValidationError
-from careprofiles.outputs.documents import (
-    markdown_to_docx,
-    markdown_to_html,
-    markdown_to_html_fragment,
-)
-from careprofiles.outputs.tables import format_money
+from careprofiles.errors import TemplateError
+from careprofiles.outputs.text import format_money, markdown_escape
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.specification.render import (
     DEFAULT_TEMPLATE,
-    SpecHeader,
-    _frequency_words,
+    find_template,
     list_templates,
-    load_header,
-    markdown_escape,
     render_spec,
-    render_template,
-    spec_context,
 )
 from careprofiles.tariffs.tables import load_tariff
 
@@ -75,71 +62,6 @@ HEADINGS = [
 
 
 # ---------------------------------------------------------------- helpers
-
-
-class _Page(HTMLParser):
-    """Headings, tables, table header cells and tags of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.headings: list[tuple[str, str]] = []
-        self.tables: list[list[list[str]]] = []
-        self.captions: list[str] = []
-        self._text: list[str] | None = None
-        self._heading: str | None = None
-        self._row: list[str] | None = None
-        self._in_caption = False
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if re.fullmatch(r"h[1-6]", tag):
-            self._heading, self._text = tag, []
-        elif tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th"):
-            self._text = []
-        elif tag == "caption":
-            self._in_caption, self._text = True, []
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._heading == tag and self._text is not None:
-            self.headings.append((tag, "".join(self._text).strip()))
-            self._heading, self._text = None, None
-        elif tag in ("td", "th") and self._row is not None and self._text is not None:
-            self._row.append("".join(self._text).strip())
-            self._text = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-        elif tag == "caption" and self._text is not None:
-            self.captions.append("".join(self._text).strip())
-            self._in_caption, self._text = False, None
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._text is not None:
-            self._text.append(data)
-
-
-def parse_html(page: str) -> _Page:
-    parser = _Page()
-    parser.feed(page)
-    parser.close()
-    return parser
-
-
-def docx_text(data: bytes) -> tuple[Any, str]:
-    """The python-docx document and all its text (paragraphs and table cells)."""
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return document, "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -441,25 +363,6 @@ def test_cohort_arithmetic_by_hand(
     assert "**£17,100 a year**" in md  # 285 x £60
 
 
-@pytest.mark.parametrize(
-    ("kind", "value", "words"),
-    [
-        ("per_week", 2, "2 contacts a week"),
-        ("per_week", 1, "1 contact a week"),
-        ("per_week", 0.231, "1 contact a month"),  # 12 a year
-        ("per_week", 0.2, "1 contact every 5 weeks"),
-        ("per_week", 0.15, "0.15 contacts a week (about 1 every 7 weeks)"),
-        ("per_week", 0, "no contacts"),
-        ("per_day", 2, "2 contacts a day"),
-        ("per_day", 0.5, "3.5 contacts a week"),
-        ("per_stage", 1, "1 contact in the stage"),
-        ("per_stage", 2.5, "2.5 contacts in the stage"),
-    ],
-)
-def test_frequency_in_words(kind: str, value: float, words: str) -> None:
-    assert _frequency_words(kind, value) == words
-
-
 def test_services_with_items_say_what_and_how_many(
     tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
 ) -> None:
@@ -531,130 +434,6 @@ def test_free_text_cannot_break_tables_or_inject_markup(
     assert name in word
 
 
-_TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
-    max_size=40,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_TEXT)
-def test_escaped_text_shows_exactly_as_written_in_a_table_cell(text: str) -> None:
-    fragment = markdown_to_html_fragment(f"| a | b |\n|---|---|\n| {markdown_escape(text)} | x |\n")
-    table = parse_html(fragment).tables
-    assert len(table) == 1
-    assert len(table[0]) == 2
-    assert table[0][1] == [" ".join(text.split()), "x"]
-
-
-@settings(max_examples=300, deadline=None)
-@given(_TEXT)
-def test_escaped_text_is_one_plain_paragraph(text: str) -> None:
-    fragment = markdown_to_html_fragment(f"Before {markdown_escape(text)} after\n")
-    parsed = parse_html(fragment)
-    assert [t for t, _ in parsed.tags] == ["p"]
-    assert " ".join("".join(parsed.text).split()) == " ".join(f"Before {text} after".split())
-
-
-_MARKUP = st.sampled_from(
-    [
-        "# ",
-        "## ",
-        "> ",
-        "- ",
-        "+ ",
-        "* ",
-        "1. ",
-        "2) ",
-        "---",
-        "===",
-        "***",
-        "```",
-        "~~~",
-        "    ",
-        "<div>",
-        "<!-- ",
-        "&amp;",
-        "&#65;",
-        "[a]: /u",
-        "![i](x)",
-        "|",
-        "\\",
-        "_",
-        "__",
-    ]
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_MARKUP, _TEXT), max_size=6).map("".join))
-@example("1. item")
-@example("# heading")
-@example("&amp; &#65; &copy;")
-@example("---")
-def test_escaped_text_starting_a_line_stays_plain_text(text: str) -> None:
-    expected = " ".join(text.split())
-    for before, tags in (("", ["p"]), ("- ", ["ul", "li"]), ("## ", ["h2"])):
-        parsed = parse_html(markdown_to_html_fragment(f"{before}{markdown_escape(text)}\n"))
-        got = " ".join("".join(parsed.text).split())
-        if expected or before:
-            assert [t for t, _ in parsed.tags] == tags, (before, text)
-        assert got == expected
-
-
-def test_context_keys_do_not_hide_behind_dict_methods(
-    default_pathway: Pathway, default_cost: CostResult
-) -> None:
-    # Jinja looks up attributes first: a key named 'items' would give dict.items
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                assert not hasattr(dict, key), key
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-        else:
-            assert isinstance(value, str | int), type(value)
-
-    walk(spec_context(default_pathway, default_cost))
-
-
-def test_shares_of_the_total_keep_one_decimal_and_counts_keep_their_digits(
-    default_pathway: Pathway, default_cost: CostResult
-) -> None:
-    # a column of shares must not mix "4%" with "4.6%"; a skill-mix count of 0.125
-    # (one member of staff for a group of eight) must not show as 0.12
-    shares: list[str] = []
-    counts: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key == "share_of_total":
-                    shares.append(inner)
-                elif key == "count":
-                    counts.append(inner)
-                else:
-                    walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(spec_context(default_pathway, default_cost))
-    assert shares
-    assert all(re.fullmatch(r"\d+\.\d%", s) for s in shares), shares
-    fractional = {
-        line.count
-        for stage in default_pathway.stages
-        for service in stage.services
-        for line in service.staff
-        if line.count != int(line.count)
-    }
-    for count in fractional:
-        assert f"{count:g}" in counts, count
-
-
 def test_a_result_from_another_pathway_is_refused(
     tmp_path: Path,
     write_pathway: Callable[..., Path],
@@ -666,56 +445,7 @@ def test_a_result_from_another_pathway_is_refused(
         render_spec(pathway, default_cost)
 
 
-# ---------------------------------------------------------------- template errors
-
-
-@pytest.mark.parametrize(
-    ("template", "where", "message"),
-    [
-        ("syntax-error.md.j2", "syntax-error.md.j2:4", "template syntax error: unexpected '}'"),
-        (
-            "undefined-name.md.j2",
-            "undefined-name.md.j2:6",
-            "'stagez' is undefined; did you mean 'stages'?",
-        ),
-        (
-            "undefined-key.md.j2",
-            "undefined-key.md.j2:3",
-            "there is no 'nmae' here; did you mean 'name'?",
-        ),
-        (
-            "sandbox-escape.md.j2",
-            "sandbox-escape.md.j2:3",
-            "refused: access to attribute '__class__'",
-        ),
-        ("sandbox-format.md.j2", "sandbox-format.md.j2:3", "refused: "),
-        (
-            "missing-include.md.j2",
-            "missing-include.md.j2:3",
-            "template 'no-such-part.md.j2' not found",
-        ),
-        ("runtime-error.md.j2", "runtime-error.md.j2:5", "ZeroDivisionError"),
-        ("outer.md.j2", "_inner-broken.md.j2:3", "there is no 'no_such_figure' here"),
-    ],
-)
-def test_template_errors_name_the_template_file_and_line(
-    default_pathway: Pathway, default_cost: CostResult, template: str, where: str, message: str
-) -> None:
-    with pytest.raises(TemplateError) as caught:
-        render_spec(default_pathway, default_cost, template=TEMPLATES / template)
-    assert isinstance(caught.value, ValueError)
-    assert isinstance(caught.value, CareProfilesError)
-    (problem,) = caught.value.problems
-    assert f"{problem.file}:{problem.line}".endswith(where)
-    assert message in problem.message
-    assert str(caught.value).endswith(problem.message)
-
-
-def test_sandbox_refuses_python_internals_in_a_string_template(tmp_path: Path) -> None:
-    template = tmp_path / "escape.md.j2"
-    template.write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match=r"escape\.md\.j2:1: refused"):
-        render_template(template, {})
+# ---------------------------------------------------------------- templates and formats
 
 
 def test_unknown_template_names_and_files(
@@ -726,6 +456,18 @@ def test_unknown_template_names_and_files(
     with pytest.raises(TemplateError, match="no such file"):
         render_spec(default_pathway, default_cost, template=TEMPLATES / "nope.md.j2")
     assert DEFAULT_TEMPLATE in list_templates()
+
+
+def test_templates_are_found_by_name_or_path(tmp_path: Path) -> None:
+    shipped = find_template(None)
+    assert shipped.path.name == f"{DEFAULT_TEMPLATE}.md.j2"
+    assert not shipped.html
+    assert find_template(DEFAULT_TEMPLATE) == shipped
+    page = find_template(TEMPLATES / "minimal.html.j2")
+    assert page.html
+    assert page.path.is_absolute()
+    with pytest.raises(TemplateError, match="is a folder"):
+        find_template(tmp_path)
 
 
 def test_html_template_is_autoescaped_and_gives_html_only(
@@ -747,65 +489,6 @@ def test_html_template_is_autoescaped_and_gives_html_only(
 def test_unknown_format_is_refused(default_pathway: Pathway, default_cost: CostResult) -> None:
     with pytest.raises(ValueError, match="format 'pdf'"):
         render_spec(default_pathway, default_cost, format="pdf")
-
-
-# ---------------------------------------------------------------- header
-
-
-def test_header_file_problems_name_file_and_line() -> None:
-    with pytest.raises(ValidationError) as caught:
-        load_header(TEMPLATES / "header-bad.yaml")
-    found = [(p.line, p.where, p.message) for p in caught.value.problems]
-    assert found[0] == (
-        2,
-        "comissioner_lead",
-        "unknown key 'comissioner_lead'; did you mean 'commissioner_lead'?",
-    )
-    assert found[1][:2] == (3, "provider")
-    assert "is not text" in found[1][2]
-    assert found[2][:2] == (4, "period")
-    assert "is empty" in found[2][2]
-    assert all(p.file and p.file.endswith("header-bad.yaml") for p in caught.value.problems)
-
-
-def test_header_defaults_and_mapping() -> None:
-    assert SpecHeader().commissioner_lead == "To be agreed"
-    assert SpecHeader.model_validate({"number": 7}).number == "7"
-    with pytest.raises(pydantic.ValidationError, match="Extra inputs"):
-        SpecHeader.model_validate({"comissioner": "x"})
-
-
-# ---------------------------------------------------------------- converters
-
-
-def test_markdown_to_html_and_docx_on_their_own(tmp_path: Path) -> None:
-    md = (
-        "# Title\n\nSome *em* and **bold** and `code` and a [link](https://example.org).\n\n"
-        "Table: Costs\n\n| Item | £ |\n|:--|--:|\n| **Beds** | 1,000 |\n\n"
-        "1. first\n2. second\n\n- a\n  - nested\n\n> quoted\n\n---\n\n```\nline 1\nline 2\n```\n"
-        "\n<b>raw</b>\n"
-    )
-    page = parse_html(markdown_to_html(md))
-    assert page.captions == ["Costs"]
-    assert "b" not in [t for t, _ in page.tags]  # raw HTML stays text
-    assert "<b>raw</b>" in "".join(page.text)
-    out = tmp_path / "x.docx"
-    data = markdown_to_docx(md, out)
-    assert out.read_bytes() == data
-    document, text = docx_text(data)
-    styles = [(p.style.name, p.text) for p in document.paragraphs]
-    assert ("Heading 1", "Title") in styles
-    assert ("Caption", "Costs") in styles
-    assert ("List", "1. first") in styles
-    assert ("List", "2. second") in styles
-    assert ("List Bullet", "a") in styles
-    assert ("List Bullet 2", "nested") in styles
-    assert ("Quote", "quoted") in styles
-    assert "line 1\nline 2" in text
-    assert "<b>raw</b>" in text
-    assert [c.text for c in document.tables[0].rows[1].cells] == ["Beds", "1,000"]
-    assert document.element.xpath("//w:hyperlink")
-    assert document.element.xpath('//w:br[@w:type="page"]')
 
 
 # ---------------------------------------------------------------- examples
@@ -976,26 +659,6 @@ def test_libreoffice_converts_the_word_file(tmp_path: Path, spec_docx: bytes) ->
     assert pdf.is_file()
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf.stat().st_size > 50_000
-
-
-def test_every_context_key_is_documented(
-    default_pathway: Pathway, default_cost: CostResult
-) -> None:
-    docs = (HERE.parent / "docs" / "templates.md").read_text(encoding="utf-8")
-    keys: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                keys.add(key)
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(spec_context(default_pathway, default_cost))
-    missing = sorted(key for key in keys if f"`{key}`" not in docs)
-    assert not missing, f"keys not in docs/templates.md: {missing}"
 
 
 @pytest.mark.skipif(

@@ -1,7 +1,9 @@
-"""Run-time limits of specification templates: a runaway template is stopped at its line.
+"""The sandbox specification templates run in: errors at the template's line, run-time limits.
 
-The limits are made small here (a fraction of a second, a few thousand characters), so
-that every runaway template fails quickly.
+A template's errors (syntax, undefined names, Python internals, its own runtime errors)
+name its file and line; a runaway template is stopped at its line. The limits are made
+small here (a fraction of a second, a few thousand characters), so that every runaway
+template fails quickly.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from jinja2.sandbox import SandboxedEnvironment
 import careprofiles.cli.spec
 from careprofiles.cli import main
 from careprofiles.costing.engine import CostResult
-from careprofiles.errors import TemplateError
+from careprofiles.errors import CareProfilesError, TemplateError
 from careprofiles.profiles.models import Pathway
-from careprofiles.specification.render import (
+from careprofiles.specification.render import render_spec, render_template
+from careprofiles.specification.sandbox import (
     TEMPLATE_MAX_CHARS,
     TEMPLATE_TIMEOUT,
-    render_spec,
-    render_template,
+    run_template,
 )
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "data" / "templates"
 
 TIMEOUT = 0.3
 """Seconds: the time limit the tests set."""
@@ -55,6 +59,87 @@ def _fails(path: Path, context: dict[str, Any] | None = None, **limits: Any) -> 
 
 def _lines(*lines: str) -> str:
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("template", "where", "message"),
+    [
+        ("syntax-error.md.j2", "syntax-error.md.j2:4", "template syntax error: unexpected '}'"),
+        (
+            "undefined-name.md.j2",
+            "undefined-name.md.j2:6",
+            "'stagez' is undefined; did you mean 'stages'?",
+        ),
+        (
+            "undefined-key.md.j2",
+            "undefined-key.md.j2:3",
+            "there is no 'nmae' here; did you mean 'name'?",
+        ),
+        (
+            "sandbox-escape.md.j2",
+            "sandbox-escape.md.j2:3",
+            "refused: access to attribute '__class__'",
+        ),
+        ("sandbox-format.md.j2", "sandbox-format.md.j2:3", "refused: "),
+        (
+            "missing-include.md.j2",
+            "missing-include.md.j2:3",
+            "template 'no-such-part.md.j2' not found",
+        ),
+        ("runtime-error.md.j2", "runtime-error.md.j2:5", "ZeroDivisionError"),
+        ("outer.md.j2", "_inner-broken.md.j2:3", "there is no 'no_such_figure' here"),
+    ],
+)
+def test_template_errors_name_the_template_file_and_line(
+    default_pathway: Pathway, default_cost: CostResult, template: str, where: str, message: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        render_spec(default_pathway, default_cost, template=TEMPLATES / template)
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, CareProfilesError)
+    (problem,) = caught.value.problems
+    assert f"{problem.file}:{problem.line}".endswith(where)
+    assert message in problem.message
+    assert str(caught.value).endswith(problem.message)
+
+
+def test_sandbox_refuses_python_internals_in_a_string_template(tmp_path: Path) -> None:
+    template = tmp_path / "escape.md.j2"
+    template.write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"escape\.md\.j2:1: refused"):
+        render_template(template, {})
+
+
+def test_included_templates_are_looked_for_in_the_search_folders_in_order(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    main = _write(first, "{% include 'part.md.j2' %}\n", "main.md.j2")
+    _write(first, "first {{ x }}\n", "part.md.j2")
+    _write(second, "second\n", "part.md.j2")
+    assert run_template(main, [first, second], {"x": 1}) == "first 1\n"
+    assert run_template(main, [second, first], {"x": 1}) == "second\n"
+    needs = _write(first, "{% include 'elsewhere.md.j2' %}\n", "needs.md.j2")
+    _write(second, "found\n", "elsewhere.md.j2")
+    assert run_template(needs, [first, second], {}) == "found\n"
+    with pytest.raises(TemplateError, match=r"needs\.md\.j2:1: template 'elsewhere\.md\.j2'"):
+        run_template(needs, [first], {})
+
+
+def test_html_templates_are_autoescaped(tmp_path: Path) -> None:
+    context = {"x": "<b>&</b>"}
+    page = _write(tmp_path, "{{ x }}\n", "page.html.j2")
+    assert run_template(page, [tmp_path], context) == "&lt;b&gt;&amp;&lt;/b&gt;\n"
+    text = _write(tmp_path, "{{ x }}\n", "text.md.j2")
+    assert run_template(text, [tmp_path], context) == "<b>&</b>\n"
+
+
+# ---------------------------------------------------------------- limits
 
 
 NESTED_RANGES = _lines(
@@ -193,7 +278,7 @@ def test_the_default_limits_are_documented_and_render_spec_passes_them_on(
 ) -> None:
     assert TEMPLATE_TIMEOUT == 30
     assert TEMPLATE_MAX_CHARS == 10_000_000
-    for function in (render_spec, render_template):
+    for function in (render_spec, render_template, run_template):
         parameters = inspect.signature(function).parameters
         assert parameters["timeout"].default == TEMPLATE_TIMEOUT
         assert parameters["max_chars"].default == TEMPLATE_MAX_CHARS

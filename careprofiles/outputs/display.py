@@ -1,0 +1,153 @@
+"""How result objects show themselves: ``summary()`` text and notebook HTML.
+
+:class:`~careprofiles.costing.engine.CostResult`,
+:class:`~careprofiles.activity.audit.AuditResult` and
+:class:`~careprofiles.activity.audit.BenchmarkResult` delegate their ``summary()`` and
+``_repr_html_()`` methods here, by an import inside the method (the one sanctioned call
+from a lower layer up to outputs), so that all formatting stays in outputs.
+
+Imports: outputs.text, outputs.audit, profiles.distributions and, for types only, costing
+and activity.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from careprofiles.outputs.audit import audit_table, benchmark_table
+from careprofiles.outputs.text import format_money, text_table
+from careprofiles.profiles.distributions import base_value
+
+if TYPE_CHECKING:
+    from careprofiles.activity.audit import AuditResult, BenchmarkResult
+    from careprofiles.costing.engine import CostResult
+
+__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
+
+
+def cost_summary(result: CostResult) -> str:
+    """The readable summary ``careprofiles cost`` prints (``CostResult.summary()``)."""
+    p = result.pathway
+    lines = [
+        f"{p.name} ({p.id}), {result.price_year} prices",
+        f"Cohort: {result.cohort:,.0f} patients a year"
+        + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
+        f"Tariffs: {', '.join(result.tariff.files)}",
+        "",
+        "Stages",
+        text_table(
+            [
+                [
+                    r.stage,
+                    f"{r.duration_weeks:g}",
+                    f"{r.reach:.0%}",
+                    f"{r.patients:,.0f}",
+                    format_money(r.per_patient_reached),
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                ]
+                for r in result.by_stage().itertuples()
+            ]
+            + [
+                [
+                    "Total",
+                    "",
+                    "",
+                    "",
+                    "",
+                    format_money(result.per_patient),
+                    format_money(result.total),
+                ]
+            ],
+            [
+                "stage",
+                "weeks",
+                "reach",
+                "patients",
+                "per patient reached",
+                "per cohort patient",
+                "a year",
+            ],
+        ),
+        "",
+        "Staff (hours a year and whole-time equivalents)",
+        text_table(
+            [
+                [r.role, r.unit, f"{r.hours:,.0f}", f"{r.wte:,.1f}", format_money(r.cost)]
+                for r in result.by_role().itertuples()
+            ],
+            ["role", "priced per", "hours", "WTE", "cost a year"],
+        ),
+        "",
+        "Settings",
+        text_table(
+            [
+                [
+                    r.setting,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
+                for r in result.by_setting().itertuples()
+            ],
+            ["setting", "per cohort patient", "a year", "share"],
+        ),
+        "",
+        f"Cost per patient: {format_money(result.per_patient, pence=True)}",
+        f"Population cost a year: {format_money(result.total, pence=True)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cohort_text(result: CostResult) -> str:
+    c = result.pathway.cohort
+    assert c.population is not None
+    assert c.deaths_per_1000 is not None
+    assert c.eligible_share is not None
+    return (
+        f"population {base_value(c.population):,.0f} x {base_value(c.deaths_per_1000):g} deaths "
+        f"per 1,000 x {base_value(c.eligible_share):.0%} eligible"
+    )
+
+
+def _pounds(x: float) -> str:
+    return format_money(x, pence=True)
+
+
+def cost_html(result: CostResult) -> str:
+    """The cost result as HTML for a notebook (``CostResult._repr_html_()``): the totals,
+    then tables by stage, role and setting."""
+    stages = result.by_stage()[["stage", "name", "patients", "per_patient", "total"]]
+    roles = result.by_role()[["role", "hours", "wte", "cost"]]
+    settings = result.by_setting()[["setting", "per_patient", "total", "share_of_total"]]
+    head = (
+        f"<h4>{html.escape(result.pathway.name)} ({html.escape(result.price_year)} prices)</h4>"
+        f"<p>Cohort {result.cohort:,.0f} patients a year; "
+        f"<b>{_pounds(result.per_patient)}</b> per patient; "
+        f"<b>{_pounds(result.total)}</b> a year.</p>"
+    )
+    fmt = {
+        "per_patient": _pounds,
+        "total": _pounds,
+        "cost": _pounds,
+        "patients": "{:,.0f}".format,
+        "hours": "{:,.0f}".format,
+        "wte": "{:,.1f}".format,
+        "share_of_total": "{:.1%}".format,
+    }
+    parts = [head]
+    for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+        parts.append(f"<h5>{title}</h5>")
+        parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
+    return "\n".join(parts)
+
+
+def audit_summary(result: AuditResult) -> str:
+    """The readable audit report ``careprofiles audit`` prints (``AuditResult.summary()``)."""
+    return audit_table(result)
+
+
+def benchmark_summary(result: BenchmarkResult) -> str:
+    """The readable benchmark ``careprofiles benchmark`` prints (``BenchmarkResult.summary()``)."""
+    return benchmark_table(result)

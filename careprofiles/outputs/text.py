@@ -1,0 +1,209 @@
+"""Figures and tables as text: money, numbers, percentages, Markdown escaping, tables.
+
+The one place that turns pounds, counts and shares into text, escapes text for
+Markdown, and lays out plain-text and Markdown tables. Every report (the cost summary,
+audits, benchmarks, standards, charts' labels, commissioning specifications) formats
+through these functions, so a figure reads the same wherever it is shown. Where two
+reports write a figure differently, the difference is a parameter here, never a second
+formatter.
+
+Imports: the standard library only; nothing of careprofiles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "MISSING",
+    "format_money",
+    "format_number",
+    "format_percent",
+    "is_missing",
+    "markdown_escape",
+    "markdown_table",
+    "money_label",
+    "money_ticks",
+    "text_table",
+]
+
+MISSING = "-"
+"""What a missing figure (None or NaN) shows as."""
+
+
+def is_missing(x: Any) -> bool:
+    """Whether ``x`` is a missing figure: None, or a float that is NaN or infinite."""
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
+
+
+# ---------------------------------------------------------------- money
+
+
+def format_money(x: Any, pence: bool = False, *, plus: bool = False) -> str:
+    """Pounds for people: ``£1,234`` (or ``£1,234.56`` with ``pence``); negative as ``-£12``;
+    a missing value (None or NaN) as ``-``. ``plus`` puts ``+`` before an amount above 0
+    (a difference: ``+£12.50``)."""
+    if x is None:
+        return MISSING
+    x = float(x)
+    if math.isnan(x):
+        return MISSING
+    sign = "-" if x < 0 else ("+" if plus and x > 0 else "")
+    return f"{sign}£{abs(x):,.2f}" if pence else f"{sign}£{abs(x):,.0f}"
+
+
+def money_label(x: float) -> str:
+    """Pounds for a chart's label: ``£3.81m``, ``£2.5bn``, ``£12,345``, ``£12.50``
+    (pence only below £100); negatives ``-£5,000``."""
+    a = abs(x)
+    if a >= 1e6:
+        sign = "-" if x < 0 else ""
+        return f"{sign}£{a / 1e9:.3g}bn" if a >= 1e9 else f"{sign}£{a / 1e6:.3g}m"
+    return format_money(x, pence=not (a >= 100 or a == 0))
+
+
+def money_ticks(largest: float) -> Callable[[float], str]:
+    """Pounds for the ticks of a chart's axis, in one style chosen from its ``largest``
+    value: ``£500``, ``£20k``, ``£1.5m``."""
+    big = abs(largest)
+    if big >= 2e6:
+        scale, suffix = 1e6, "m"
+    elif big >= 2e4:
+        scale, suffix = 1e3, "k"
+    else:
+        scale, suffix = 1.0, ""
+
+    def tick(x: float) -> str:
+        sign = "-" if x < 0 else ""
+        v = abs(x) / scale
+        if v == 0:
+            return "£0"
+        number = f"{v:,.0f}" if v == round(v) else f"{v:,.3g}"
+        return f"{sign}£{number}{suffix}"
+
+    return tick
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def format_number(x: Any, places: int = 0, *, trim: bool = False) -> str:
+    """A number with thousands separators and ``places`` decimals (``1,781.0``); a
+    missing one (:func:`is_missing`) as ``-``.
+
+    ``trim`` writes a count as people read it: a whole number without decimals
+    (``1,781``), otherwise up to ``places`` decimals without trailing zeros (``2.5``,
+    ``0.23``).
+    """
+    if is_missing(x):
+        return MISSING
+    x = float(x)
+    if not trim:
+        return f"{x:,.{places}f}"
+    if abs(x - round(x)) < 1e-9:
+        return f"{round(x):,}"
+    text = f"{x:,.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_percent(x: Any, places: int = 0, *, trim: bool = False) -> str:
+    """A share (0..1) as a percentage with ``places`` decimals (``65%``, ``4.0%``); a
+    missing one (:func:`is_missing`) as ``-``.
+
+    ``trim`` drops the decimals of a percentage that rounds to a whole one (``65%``
+    but ``12.5%``); without it every figure keeps its decimals, so that a column of them
+    lines up and none looks rounded differently from its neighbours.
+    """
+    if is_missing(x):
+        return MISSING
+    p = float(x) * 100
+    if trim and abs(p - round(p)) < 0.5 / 10**places:
+        return f"{p:.0f}%"
+    return f"{p:.{places}f}%"
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+_MD_INLINE = re.compile(r"([\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_]))")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_MD_CLOSING_HASHES = re.compile(r"#(?=[#\s]*$)")
+_MD_LEADING = re.compile(r"^(?:([#>+=-])|(\d+)([.)]))")
+
+
+def markdown_escape(text: str, *, keep_markup: bool = False) -> str:
+    """``text`` as literal Markdown: one line, markup characters backslash-escaped.
+
+    Whitespace (including line breaks) is collapsed to single spaces so that a value
+    cannot break a table row or start a new block; ``* _ ` [ ] < > | ~ \\`` and a
+    leading ``# > + = -`` or ``1.``, trailing ``#``, and a ``_`` at the edge of a word are
+    escaped, so the text shows exactly as written in Markdown, HTML and Word.
+
+    ``keep_markup`` escapes only what would break a table cell (line breaks and ``|``),
+    so that Markdown in the text (emphasis, code) still shows as Markdown.
+    """
+    out = " ".join(str(text).split())
+    if keep_markup:
+        return out.replace("|", "\\|")
+    out = _MD_INLINE.sub(r"\\\1", out)
+    out = _MD_ENTITY.sub(r"\\&", out)
+    out = _MD_CLOSING_HASHES.sub(r"\\#", out)  # would close an ATX heading
+    return _MD_LEADING.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", out
+    )
+
+
+# ---------------------------------------------------------------- tables
+
+
+def text_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
+) -> str:
+    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    if align is None:
+        align = _alignment(rows, len(headers))
+    out = []
+    for n, row in enumerate(cells):
+        out.append(
+            "  ".join(
+                c.rjust(w) if a == "r" else c.ljust(w)
+                for c, w, a in zip(row, widths, align, strict=True)
+            ).rstrip()
+        )
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def markdown_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
+) -> str:
+    """A Markdown (GitHub pipe) table of ``rows``, every cell escaped with
+    :func:`markdown_escape`; ``align`` as in :func:`text_table` ('r' columns get ``--:``,
+    so figures line up in HTML and Word too)."""
+    if align is None:
+        align = _alignment(rows, len(headers))
+
+    def line(cells: Sequence[Any]) -> str:
+        return "| " + " | ".join(markdown_escape(str(c)) for c in cells) + " |"
+
+    rule = "| " + " | ".join("--:" if a == "r" else "---" for a in align) + " |"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def _alignment(rows: Sequence[Sequence[Any]], columns: int) -> str:
+    """'r' for a column whose every cell looks like a number (there must be rows), else 'l'."""
+    return "".join(
+        "r" if rows and all(_looks_numeric(str(r[i])) for r in rows) else "l"
+        for i in range(columns)
+    )
+
+
+def _looks_numeric(s: str) -> bool:
+    t = s.replace("£", "").replace(",", "").replace("%", "").replace("-", "").replace(".", "")
+    return t.isdigit() or s in ("-", "")
