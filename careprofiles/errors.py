@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
-    "ActivityError",
     "CODES",
+    "ActivityError",
     "CareProfilesError",
     "MissingCodeError",
     "MissingDependencyError",
