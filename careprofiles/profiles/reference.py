@@ -20,7 +20,7 @@ from typing import Any
 from careprofiles.profiles.distributions import DISTRIBUTIONS
 from careprofiles.profiles.models import FORMAT, PathwayFile, Stage
 from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
-from careprofiles.tariffs.tables import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
+from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
 
 __all__ = ["format_reference", "main"]
 

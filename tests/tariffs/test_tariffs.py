@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from careprofiles.errors import CareProfilesError, TariffError, display_path
+from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE
 from careprofiles.tariffs.tables import (
-    DEFAULT_HOURS_PER_WTE,
     PriceIndex,
     Tariff,
     TariffRow,
