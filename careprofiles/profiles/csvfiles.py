@@ -224,9 +224,7 @@ def read_csv(
     if found is None:
         return unreadable(None, empty)
     header_line, header_cells = found
-    header = tuple(
-        h.strip().lower() if dialect.lower_header else h.strip() for h in header_cells
-    )
+    header = tuple(h.strip().lower() if dialect.lower_header else h.strip() for h in header_cells)
     rows: list[list[str]] = []
     lines: list[int] = []
     row_problems: list[Problem] = []
@@ -285,7 +283,8 @@ def _check_header(
         missing.append(Problem(name, line, where, message, code="missing-column"))
 
     def repeated(column: str) -> Problem:
-        return Problem(name, line, where, f"column {column!r} appears twice; keep one")
+        message = f"column {column!r} appears twice; keep one"
+        return Problem(name, line, where, message, code="duplicate-id")
 
     def unknown(column: str) -> Problem:
         close = difflib.get_close_matches(column, list(allowed), n=1)

@@ -69,7 +69,7 @@ def _read_stage(path: Path, problems: list[Problem]) -> tuple[Stage | None, Line
     mine: list[Problem] = []
     stage = validate_model(Stage, raw, name, mine)
     if duplicates:
-        mine = [p for p in mine if not p.message.startswith("duplicate ")]
+        mine = [p for p in mine if p.code != "duplicate-id"]  # said better, at their lines
     problems.extend(sort_problems(found + duplicates + mine))
     return (stage if not (found or duplicates or mine) else None), raw
 
@@ -96,6 +96,7 @@ def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]
                         "id",
                         f"stage id {ident!r} is also the id of the stage in {stage_ids[ident]}; "
                         "give each stage an id of its own",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -118,6 +119,7 @@ def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]
                         f"outcomes[{i}].id",
                         f"outcome id {oid!r} is also used in {outcome_ids[oid]}; outcome ids "
                         "are unique within the pathway: rename one of them",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -145,6 +147,7 @@ def _duplicate_ids(raw: LineDict, name: str) -> list[Problem]:
                         f"{key}[{i}].id",
                         f"duplicate id {ident!r} (also {key}[{first[ident]}]); "
                         "give each an id of its own",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -208,6 +211,7 @@ def _load_pathway(path: str | Path | None) -> Pathway:
                         f"stages[{i}]",
                         f"{entry!r} is listed twice (also stages[{seen[stage_path]}]); "
                         "list each stage file once",
+                        code="duplicate-id",
                     )
                 )
                 continue

@@ -23,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from careprofiles.profiles.distributions import (
     NonNegative,
@@ -455,10 +456,12 @@ def _no_duplicates(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     dups = [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
     if dups:
-        raise ValueError(
+        message = (
             f"duplicate {what} {', '.join(repr(d) for d in dict.fromkeys(dups))}; "
             f"each {what} must be unique"
         )
+        # an error whose type is a problem code gives its problem that code
+        raise PydanticCustomError("duplicate-id", "{message}", {"message": message})
 
 
 class Cohort(_Model):

@@ -395,6 +395,7 @@ class _Builder:
                     self.where(key),
                     f"duplicate key {key!r} (first on line {container.key_lines[key]}); "
                     "remove one of them",
+                    code="duplicate-key",
                 )
             )
             return

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic import BaseModel
 
-from careprofiles.errors import Problem
+from careprofiles.errors import CODES, Problem
 from careprofiles.profiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
 from careprofiles.profiles.models import _Model, remember_sources
 from careprofiles.profiles.reader import line_of
@@ -131,7 +131,10 @@ def problems_from(
             for other in errors
         ):
             continue  # the items are wrong, not missing
-        problems.append(Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls)))
+        code = err["type"] if err["type"] in CODES else ""  # a PydanticCustomError's
+        problems.append(
+            Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls), code)
+        )
     return problems
 
 

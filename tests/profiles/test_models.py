@@ -190,6 +190,19 @@ def test_duplicate_ids_in_memory() -> None:
     stage = {"id": "s", "duration_weeks": 1, "services": [SERVICE]}
     with pytest.raises(pydantic.ValidationError, match="duplicate stage id 's'"):
         _pathway(stages=[stage, stage])
+    # validated by the loaders, the problem says what kind it is: a repeated id
+    from careprofiles.profiles.validation import validate_model
+
+    problems: list[Problem] = []
+    raw = {"id": "s", "duration_weeks": 1, "services": [SERVICE, SERVICE]}
+    assert validate_model(Stage, raw, "s.yaml", problems) is None
+    assert [(p.where, p.message, p.code) for p in problems] == [
+        ("", "duplicate service id 'visits'; each service id must be unique", "duplicate-id")
+    ]
+    # other problems have no code
+    problems = []
+    validate_model(Stage, {"id": "s", "duration_weeks": 0, "services": [SERVICE]}, "s", problems)
+    assert [(p.where, p.code) for p in problems] == [("duration_weeks", "")]
 
 
 def test_round_trip_through_dump() -> None:
