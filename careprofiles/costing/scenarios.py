@@ -63,9 +63,9 @@ from careprofiles.profiles.models import (
     Service,
     StaffLine,
     Stage,
-    _Model,
 )
 from careprofiles.profiles.reader import LineList, line_of, read_yaml
+from careprofiles.profiles.sources import SourcedModel as _Model
 from careprofiles.profiles.validation import problems_from, sort_problems, validate_model
 from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow
 

@@ -229,10 +229,9 @@ def _load_pathway(path: str | Path | None) -> Pathway:
     pathway_raw = LineDict(raw.line)
     pathway_raw.update(data)
     pathway_raw.key_lines.update(raw.key_lines)
-    pathway = validate_model(Pathway, pathway_raw, name, problems)
+    pathway = validate_model(Pathway, pathway_raw, name, problems, folder=folder)
     if problems or pathway is None:
         raise ProfileError(problems)
-    pathway._folder = folder
     return pathway
 
 

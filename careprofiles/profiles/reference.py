@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from careprofiles.profiles.csvfiles import ID_PATTERN
 from careprofiles.profiles.distributions import DISTRIBUTIONS
 from careprofiles.profiles.models import FORMAT, PathwayFile, Stage
 from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
@@ -117,7 +118,7 @@ def _type(prop: dict[str, Any]) -> str:
             inner = _type(item)
         least = prop.get("minItems")
         return f"list of {inner}" + (f", at least {least}" if least else "")
-    if kind == "string" and prop.get("pattern") == r"^[a-z0-9]+(?:-[a-z0-9]+)*$":
+    if kind == "string" and prop.get("pattern") == ID_PATTERN:
         return "id (lower-case letters, digits and `-`)"
     if kind == "string" and "examples" in prop and prop.get("pattern"):
         return f"text such as `\"{prop['examples'][0]}\"`"

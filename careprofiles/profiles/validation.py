@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from careprofiles.errors import CODES, Problem
 from careprofiles.profiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
-from careprofiles.profiles.models import _Model, remember_sources
 from careprofiles.profiles.reader import line_of
+from careprofiles.profiles.sources import SourcedModel, remember_sources
 
 __all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
 
@@ -154,6 +154,6 @@ def validate_model(
     except pydantic.ValidationError as exc:
         problems.extend(problems_from(exc, raw, file, cls))
         return None
-    if isinstance(model, _Model):
+    if isinstance(model, SourcedModel):
         remember_sources(model, raw, file)
     return model

@@ -39,8 +39,8 @@ from jinja2.utils import missing
 from pydantic import field_validator
 
 from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
-from careprofiles.profiles.models import _Model
 from careprofiles.profiles.reader import read_yaml
+from careprofiles.profiles.sources import SourcedModel as _Model
 from careprofiles.profiles.validation import sort_problems, validate_model
 
 if TYPE_CHECKING:

@@ -54,8 +54,10 @@ from pydantic import (
 from careprofiles import resources
 from careprofiles.errors import Problem, StandardsError, display_path
 from careprofiles.profiles.csvfiles import CsvDialect, read_csv
-from careprofiles.profiles.models import Id, _Model
+from careprofiles.profiles.models import Id
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
+from careprofiles.profiles.sources import SourcedModel as _Model
+from careprofiles.profiles.sources import source_of
 from careprofiles.profiles.validation import sort_problems, validate_model
 
 __all__ = [
@@ -1225,8 +1227,7 @@ def _check_practices(fw: Framework, practices: Sequence[PracticeAssessments]) ->
 
 def _source(model: _Model) -> tuple[str | None, int | None]:
     """Where a model was read from (its private ``_file`` and ``_line``), quickly."""
-    private = model.__pydantic_private__ or {}
-    return private.get("_file"), private.get("_line")
+    return source_of(model)
 
 
 def _grid(fw: Framework, practices: tuple[PracticeAssessments, ...]) -> pd.DataFrame:
