@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from careprofiles._gc import paused_gc
 from careprofiles.errors import Problem, ProfileError, display_path
 from careprofiles.profiles.models import Pathway, PathwayFile, Stage
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
@@ -162,11 +161,6 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
     the bundled default adult end-of-life pathway. Raises :class:`ProfileError` listing
     every problem in every file.
     """
-    with paused_gc():
-        return _load_pathway(path)
-
-
-def _load_pathway(path: str | Path | None) -> Pathway:
     file = pathway_file(path)
     name = display_path(file)
     if path is not None and not file.exists():

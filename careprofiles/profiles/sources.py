@@ -29,24 +29,34 @@ from careprofiles.profiles.reader import LineDict
 __all__ = ["SourcedModel", "remember_sources", "set_source", "source_of"]
 
 
-class _Ref(weakref.ref):  # type: ignore[type-arg]
-    """A weak reference to a model that knows the model's key in the table."""
+class _Source(weakref.ref):  # type: ignore[type-arg]
+    """Where a model was read from, held with a weak reference to the model (one object
+    a model: the collector's full passes over a large pathway cost as before)."""
 
-    __slots__ = ("key",)
+    __slots__ = ("file", "key", "keys", "line")
     key: int
+    """The model's key in the table (its identity)."""
+    file: str | None
+    line: int | None
+    keys: dict[str, int] | None
+    """The line of each key written."""
 
 
-def _forget(ref: _Ref) -> None:
+class _NoSource:
+    """What a model built in memory has."""
+
+    file = line = keys = None
+
+
+def _forget(source: _Source) -> None:
     """Drop a model's source when the model is freed."""
-    entry = _SOURCES.get(ref.key)
-    if entry is not None and entry[0] is ref:
-        del _SOURCES[ref.key]
+    if _SOURCES.get(source.key) is source:
+        del _SOURCES[source.key]
 
 
-_Entry = tuple[_Ref, "str | None", "int | None", "dict[str, int] | None"]
-_SOURCES: dict[int, _Entry] = {}
-"""``id(model)`` → (a weak reference to it, file, line, the lines of its keys)."""
-_NONE: tuple[None, None, None, None] = (None, None, None, None)
+_SOURCES: dict[int, _Source] = {}
+"""``id(model)`` → where the model was read from."""
+_NONE = _NoSource()
 
 
 def set_source(
@@ -55,25 +65,23 @@ def set_source(
     """Record that ``model`` was read from ``file`` at ``line`` (``keys``: the line of
     each key written, for :meth:`SourcedModel.location_of`)."""
     key = id(model)
-    entry = _SOURCES.get(key)
-    if entry is not None:
-        ref = entry[0]
-    else:
-        ref = _Ref(model, _forget)
-        ref.key = key
-    _SOURCES[key] = (ref, file, line, keys)
+    source = _SOURCES.get(key)
+    if source is None:
+        source = _SOURCES[key] = _Source(model, _forget)
+        source.key = key
+    source.file, source.line, source.keys = file, line, keys
 
 
 def source_of(model: SourcedModel) -> tuple[str | None, int | None]:
     """The file and line ``model`` was read from (``(None, None)`` when built in memory)."""
-    entry = _SOURCES.get(id(model), _NONE)
-    return entry[1], entry[2]
+    source = _SOURCES.get(id(model), _NONE)
+    return source.file, source.line
 
 
 def _copy_source(model: SourcedModel, copy: SourcedModel) -> None:
-    entry = _SOURCES.get(id(model))
-    if entry is not None:
-        set_source(copy, entry[1], entry[2], entry[3])
+    source = _SOURCES.get(id(model))
+    if source is not None:
+        set_source(copy, source.file, source.line, source.keys)
 
 
 class SourcedModel(BaseModel):
@@ -86,21 +94,21 @@ class SourcedModel(BaseModel):
     @property
     def _file(self) -> str | None:
         """The file this was read from (None when built in memory)."""
-        return _SOURCES.get(id(self), _NONE)[1]
+        return _SOURCES.get(id(self), _NONE).file
 
     @_file.setter
     def _file(self, value: str | None) -> None:
         # the lines of the keys belong to the source they were read from
-        set_source(self, value, _SOURCES.get(id(self), _NONE)[2])
+        set_source(self, value, self._line)
 
     @property
     def _line(self) -> int | None:
         """The line this was read from (None when unknown)."""
-        return _SOURCES.get(id(self), _NONE)[2]
+        return _SOURCES.get(id(self), _NONE).line
 
     @_line.setter
     def _line(self, value: int | None) -> None:
-        set_source(self, _SOURCES.get(id(self), _NONE)[1], value)
+        set_source(self, self._file, value)
 
     if not TYPE_CHECKING:
 
@@ -118,7 +126,8 @@ class SourcedModel(BaseModel):
     def location(self) -> str:
         """Where this was written, as ``file:line`` (empty when built in memory)."""
         # costing a large pathway asks for tens of thousands of locations: one look-up
-        _, file, line, _ = _SOURCES.get(id(self), _NONE)
+        source = _SOURCES.get(id(self), _NONE)
+        file, line = source.file, source.line
         if file is None:
             return ""
         return file if line is None else f"{file}:{line}"
@@ -126,7 +135,8 @@ class SourcedModel(BaseModel):
     def location_of(self, field: str) -> str:
         """Where ``field`` was written, as ``file:line`` of its key; the model's own
         :attr:`location` when the key was not written (a default) or is not known."""
-        _, file, _, keys = _SOURCES.get(id(self), _NONE)
+        source = _SOURCES.get(id(self), _NONE)
+        file, keys = source.file, source.keys
         line = keys.get(field) if keys else None
         if line is None or file is None:
             return self.location
@@ -144,7 +154,8 @@ class SourcedModel(BaseModel):
         same = super().__eq__(other)
         if same is not True:
             return same
-        return _SOURCES.get(id(self), _NONE)[1:] == _SOURCES.get(id(other), _NONE)[1:]
+        mine, theirs = _SOURCES.get(id(self), _NONE), _SOURCES.get(id(other), _NONE)
+        return (mine.file, mine.line, mine.keys) == (theirs.file, theirs.line, theirs.keys)
 
     def __copy__(self) -> Any:
         copy = super().__copy__()
@@ -158,9 +169,9 @@ class SourcedModel(BaseModel):
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        entry = _SOURCES.get(id(self))
-        if entry is not None:
-            state["careprofiles_source"] = entry[1:]
+        source = _SOURCES.get(id(self))
+        if source is not None:
+            state["careprofiles_source"] = (source.file, source.line, source.keys)
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
@@ -211,7 +222,7 @@ def remember_sources(model: SourcedModel, raw: Any, file: str | None) -> None:
     validated stage passed into a pathway) keeps its own source. A model whose input was
     not a mapping (a shorthand such as ``met`` for a claim) gets the file and no line.
     """
-    sources, forget, ref_type = _SOURCES, _forget, _Ref
+    sources, forget, new = _SOURCES, _forget, _Source
     todo: list[tuple[SourcedModel, Any]] = [(model, raw)]
     while todo:
         current, data = todo.pop()
@@ -220,13 +231,11 @@ def remember_sources(model: SourcedModel, raw: Any, file: str | None) -> None:
         else:
             line, keys = None, None
         key = id(current)
-        entry = sources.get(key)
-        if entry is not None:
-            ref = entry[0]
-        else:
-            ref = ref_type(current, forget)
-            ref.key = key
-        sources[key] = (ref, file, line, keys)
+        source = sources.get(key)
+        if source is None:
+            source = sources[key] = new(current, forget)
+            source.key = key
+        source.file, source.line, source.keys = file, line, keys
         fields = _nested_fields(type(current))
         if not fields:
             continue
