@@ -45,15 +45,9 @@ from careprofiles.errors import (
     TariffError,
 )
 from careprofiles.profiles.csvfiles import is_id, parse_number, price_year_problem, read_csv_rows
-from careprofiles.profiles.distributions import (
-    DISTRIBUTIONS,
-    Distribution,
-    Normal,
-    base_value,
-    check_range,
-    parse_uncertain,
-)
+from careprofiles.profiles.distributions import DISTRIBUTIONS, Distribution, Normal, base_value
 from careprofiles.profiles.models import Pathway
+from careprofiles.profiles.numbers import check_range, parse_uncertain
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [

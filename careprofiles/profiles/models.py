@@ -23,14 +23,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from careprofiles.profiles.csvfiles import ID_PATTERN, PRICE_YEAR_PATTERN, is_id, is_price_year
-from careprofiles.profiles.distributions import (
-    NonNegative,
-    Positive,
-    Share,
-    Uncertain,
-    _number,
-    base_value,
-)
+from careprofiles.profiles.distributions import Uncertain, base_value
+from careprofiles.profiles.numbers import NonNegative, Positive, Share, as_number
 from careprofiles.profiles.sources import SourcedModel
 
 __all__ = [
@@ -101,7 +95,7 @@ PriceYear = Annotated[
 Format = Annotated[
     str, PlainValidator(_check_format), WithJsonSchema({"const": FORMAT, "type": "string"})
 ]
-Number = Annotated[float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
+Number = Annotated[float, PlainValidator(as_number), WithJsonSchema({"type": "number"})]
 Setting = Literal[
     "home", "care-home", "hospice", "hospital", "clinic", "telephone", "video", "other"
 ]

@@ -9,7 +9,7 @@ import pydantic
 from pydantic import BaseModel
 
 from careprofiles.errors import CODES, Problem
-from careprofiles.profiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
+from careprofiles.profiles.numbers import NUMBER_BRANCH, VALUE_BRANCH
 from careprofiles.profiles.reader import line_of
 from careprofiles.profiles.sources import SourcedModel, remember_sources
 
@@ -117,7 +117,7 @@ def problems_from(
     problems = []
     errors = []
     for err in exc.errors(include_url=False):
-        # an uncertain number is checked in two branches (distributions._UncertainSchema):
+        # an uncertain number is checked in two branches (numbers._UncertainSchema):
         # the fast one's error adds nothing; the full check's says how to fix it
         if NUMBER_BRANCH in err["loc"]:
             continue
