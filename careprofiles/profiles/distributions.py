@@ -171,7 +171,9 @@ class Uniform(Distribution):
 
     def check(self) -> list[str]:
         if self.low > self.high:
-            return [f"low {format_number(self.low)} is above high {format_number(self.high)}; swap them"]
+            return [
+                f"low {format_number(self.low)} is above high {format_number(self.high)}; swap them"
+            ]
         return []
 
     def frozen_dist(self) -> Any:
@@ -201,11 +203,13 @@ class _ThreePoint(Distribution):
         out = []
         if self.low > self.mode:
             out.append(
-                f"low {format_number(self.low)} is above mode {format_number(self.mode)}; need low <= mode <= high"
+                f"low {format_number(self.low)} is above mode {format_number(self.mode)}; "
+                "need low <= mode <= high"
             )
         if self.mode > self.high:
             out.append(
-                f"mode {format_number(self.mode)} is above high {format_number(self.high)}; need low <= mode <= high"
+                f"mode {format_number(self.mode)} is above high {format_number(self.high)}; "
+                "need low <= mode <= high"
             )
         if not out and self.low == self.high:
             out.append(
@@ -261,7 +265,8 @@ class _MeanSd(Distribution):
     def check(self) -> list[str]:
         if self.sd <= 0:
             return [
-                f"sd {format_number(self.sd)} must be above 0; for a certain value write the number itself"
+                f"sd {format_number(self.sd)} must be above 0; "
+                "for a certain value write the number itself"
             ]
         return []
 
@@ -294,7 +299,9 @@ class LogNormal(_MeanSd):
     def check(self) -> list[str]:
         out = super().check()
         if self.mean <= 0:
-            out.append(f"mean {format_number(self.mean)} must be above 0 for a lognormal distribution")
+            out.append(
+                f"mean {format_number(self.mean)} must be above 0 for a lognormal distribution"
+            )
         return out
 
     def _mu_sigma(self) -> tuple[float, float]:
@@ -345,11 +352,14 @@ class Beta(_MeanSd):
     def check(self) -> list[str]:
         out = super().check()
         if not 0 < self.mean < 1:
-            out.append(f"mean {format_number(self.mean)} must be between 0 and 1 (exclusive) for a beta")
+            out.append(
+                f"mean {format_number(self.mean)} must be between 0 and 1 (exclusive) for a beta"
+            )
         elif self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
             limit = math.sqrt(self.mean * (1 - self.mean))
             out.append(
-                f"no beta distribution has mean {format_number(self.mean)} and sd {format_number(self.sd)}; "
+                f"no beta distribution has mean {format_number(self.mean)} "
+                f"and sd {format_number(self.sd)}; "
                 f"sd must be below {limit:.4g} for that mean"
             )
         return out

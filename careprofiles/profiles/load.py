@@ -2,6 +2,8 @@
 
 Every problem in every file is collected and raised once, as a :class:`ProfileError`
 whose lines read ``path:line: key.path: what is wrong; how to fix``.
+
+Imports: careprofiles.errors, resources; profiles.models, reader, validation.
 """
 
 from __future__ import annotations

@@ -2,7 +2,11 @@
 
 The attribute docstrings below become the field descriptions of the JSON Schema
 (``careprofiles schema``) and of ``docs/format.md``, so the reference cannot drift from
-the code. Models are immutable: a scenario builds a new, re-validated pathway.
+the code. Models are immutable: a scenario builds a new, re-validated pathway. Where each
+was read from is kept by :mod:`careprofiles.profiles.sources`.
+
+Imports: profiles.csvfiles (the id and financial-year rules), distributions, numbers
+(the uncertain field types), sources (the base model); pydantic.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ units come from the code that enforces them; the prose sections live here. A tes
 
     python -m careprofiles.profiles.reference            # rewrite docs/format.md
     python -m careprofiles.profiles.reference --check    # exit 1 if docs/format.md is stale
+
+Imports: profiles.csvfiles, distributions, models, reader, units (never tariffs: the units
+are the format's).
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def _type(prop: dict[str, Any]) -> str:
     if kind == "string" and prop.get("pattern") == ID_PATTERN:
         return "id (lower-case letters, digits and `-`)"
     if kind == "string" and "examples" in prop and prop.get("pattern"):
-        return f"text such as `\"{prop['examples'][0]}\"`"
+        return f'text such as `"{prop["examples"][0]}"`'
     if kind == "string":
         return "text"
     if kind == "number":
@@ -152,9 +155,7 @@ def _table(defn: dict[str, Any]) -> str:
     rows = ["| key | takes | | meaning |", "| --- | --- | --- | --- |"]
     for name, prop in defn["properties"].items():
         meaning = _rst_to_md(str(prop.get("description", "")))
-        rows.append(
-            f"| `{name}` | {_type(prop)} | {_default(name, prop, required)} | {meaning} |"
-        )
+        rows.append(f"| `{name}` | {_type(prop)} | {_default(name, prop, required)} | {meaning} |")
     return "\n".join(rows)
 
 
@@ -185,11 +186,7 @@ def format_reference() -> str:
         if name in _NOTES:
             parts.append(_NOTES[name])
         parts.append(_table(defs[name]))
-    parts.append(
-        _UNCERTAIN_TEXT.format(
-            keys=_uncertain_keys(defs), table=_distributions_table()
-        )
-    )
+    parts.append(_UNCERTAIN_TEXT.format(keys=_uncertain_keys(defs), table=_distributions_table()))
     parts.append(
         _VALIDATION.format(
             max_bytes=MAX_BYTES, max_mb=MAX_BYTES // (1024 * 1024), max_aliases=MAX_ALIASES

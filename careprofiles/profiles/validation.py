@@ -1,4 +1,8 @@
-"""Turn pydantic's validation errors into ``file:line: key.path: what; how to fix`` problems."""
+"""Validate raw YAML into models, turning pydantic's errors into ``file:line: key.path:
+what; how to fix`` problems, and record where each model was read from.
+
+Imports: careprofiles.errors; profiles.numbers, reader, sources; pydantic.
+"""
 
 from __future__ import annotations
 
@@ -132,9 +136,7 @@ def problems_from(
         ):
             continue  # the items are wrong, not missing
         code = err["type"] if err["type"] in CODES else ""  # a PydanticCustomError's
-        problems.append(
-            Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls), code)
-        )
+        problems.append(Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls), code))
     return problems
 
 
