@@ -44,8 +44,9 @@ from careprofiles.activity.records import (
 )
 from careprofiles.costing.engine import CostResult, cost
 from careprofiles.errors import ActivityError, Problem
+from careprofiles.profiles.csvfiles import parse_number, read_csv_rows
 from careprofiles.profiles.models import Pathway
-from careprofiles.tariffs.tables import PriceIndex, Tariff, _parse_number, read_csv_rows
+from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [
     "Z95",
@@ -564,7 +565,7 @@ def read_populations(path: str | Path) -> pd.DataFrame:
             )
             continue
         seen[area] = line
-        value = _parse_number(row["population"])
+        value = parse_number(row["population"])
         if isinstance(value, str):
             problems.append(Problem(name, line, "population", value))
             continue

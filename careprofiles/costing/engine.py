@@ -45,7 +45,8 @@ from numpy.typing import NDArray
 from careprofiles._gc import paused_gc
 from careprofiles.errors import MissingCodeError, Problem, TariffError
 from careprofiles.profiles.distributions import Distribution, Uncertain, base_value
-from careprofiles.profiles.models import Pathway, _Model
+from careprofiles.profiles.models import Pathway
+from careprofiles.profiles.sources import SourcedModel as _Model
 from careprofiles.tariffs.tables import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = [

@@ -46,13 +46,7 @@ from careprofiles.errors import (
     ValidationError,
     display_path,
 )
-from careprofiles.profiles.distributions import (
-    Distribution,
-    Uncertain,
-    _number,
-    parse_uncertain,
-    scale_uncertain,
-)
+from careprofiles.profiles.distributions import Distribution, Uncertain
 from careprofiles.profiles.models import (
     Cohort,
     Contacts,
@@ -63,9 +57,11 @@ from careprofiles.profiles.models import (
     Service,
     StaffLine,
     Stage,
-    _Model,
 )
+from careprofiles.profiles.numbers import as_number as _number
+from careprofiles.profiles.numbers import parse_uncertain, scale_uncertain
 from careprofiles.profiles.reader import LineList, line_of, read_yaml
+from careprofiles.profiles.sources import SourcedModel as _Model
 from careprofiles.profiles.validation import problems_from, sort_problems, validate_model
 from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow
 

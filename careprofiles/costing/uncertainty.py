@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -45,16 +44,11 @@ from careprofiles.errors import (
     ProfileError,
     TariffError,
 )
-from careprofiles.profiles.distributions import (
-    DISTRIBUTIONS,
-    Distribution,
-    Normal,
-    base_value,
-    check_range,
-    parse_uncertain,
-)
+from careprofiles.profiles.csvfiles import is_id, parse_number, price_year_problem, read_csv_rows
+from careprofiles.profiles.distributions import DISTRIBUTIONS, Distribution, Normal, base_value
 from careprofiles.profiles.models import Pathway
-from careprofiles.tariffs.tables import PriceIndex, Tariff, _parse_number, read_csv_rows
+from careprofiles.profiles.numbers import check_range, parse_uncertain
+from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [
     "QUANTILES",
@@ -89,7 +83,6 @@ _PROGRESS_WORK = 50_000_000
 _UNC_REQUIRED = ("code", "dist")
 _UNC_PARAMS = ("low", "mode", "high", "mean", "sd", "value")
 _UNC_OPTIONAL = (*_UNC_PARAMS, "price_year", "source")
-_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -144,7 +137,7 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
             problems.append(Problem(name, line, col, message))
 
         code = row["code"]
-        if not _CODE.match(code):
+        if not is_id(code):
             bad("code", f"{code!r} is not a valid code; use lower-case letters, digits and '-'")
             continue
         if code in first_line:
@@ -179,7 +172,7 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
                 )
                 ok = False
                 continue
-            number = _parse_number(text)
+            number = parse_number(text)
             if isinstance(number, str):
                 bad(col, number)
                 ok = False
@@ -194,8 +187,8 @@ def load_tariff_uncertainty(path: str | Path) -> TariffUncertainty:
             )
             ok = False
         year = row.get("price_year", "")
-        if year and not re.fullmatch(r"\d{4}/\d{2}", year):
-            bad("price_year", f"{year!r} is not a financial year; write it as 2024/25")
+        if year and (reason := price_year_problem(year)):
+            bad("price_year", reason)
             ok = False
         if not ok:
             continue

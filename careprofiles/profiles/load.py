@@ -2,6 +2,8 @@
 
 Every problem in every file is collected and raised once, as a :class:`ProfileError`
 whose lines read ``path:line: key.path: what is wrong; how to fix``.
+
+Imports: careprofiles.errors, resources; profiles.models, reader, validation.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from careprofiles._gc import paused_gc
 from careprofiles.errors import Problem, ProfileError, display_path
 from careprofiles.profiles.models import Pathway, PathwayFile, Stage
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
@@ -69,7 +70,7 @@ def _read_stage(path: Path, problems: list[Problem]) -> tuple[Stage | None, Line
     mine: list[Problem] = []
     stage = validate_model(Stage, raw, name, mine)
     if duplicates:
-        mine = [p for p in mine if not p.message.startswith("duplicate ")]
+        mine = [p for p in mine if p.code != "duplicate-id"]  # said better, at their lines
     problems.extend(sort_problems(found + duplicates + mine))
     return (stage if not (found or duplicates or mine) else None), raw
 
@@ -96,6 +97,7 @@ def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]
                         "id",
                         f"stage id {ident!r} is also the id of the stage in {stage_ids[ident]}; "
                         "give each stage an id of its own",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -118,6 +120,7 @@ def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]
                         f"outcomes[{i}].id",
                         f"outcome id {oid!r} is also used in {outcome_ids[oid]}; outcome ids "
                         "are unique within the pathway: rename one of them",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -145,6 +148,7 @@ def _duplicate_ids(raw: LineDict, name: str) -> list[Problem]:
                         f"{key}[{i}].id",
                         f"duplicate id {ident!r} (also {key}[{first[ident]}]); "
                         "give each an id of its own",
+                        code="duplicate-id",
                     )
                 )
             else:
@@ -159,11 +163,6 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
     the bundled default adult end-of-life pathway. Raises :class:`ProfileError` listing
     every problem in every file.
     """
-    with paused_gc():
-        return _load_pathway(path)
-
-
-def _load_pathway(path: str | Path | None) -> Pathway:
     file = pathway_file(path)
     name = display_path(file)
     if path is not None and not file.exists():
@@ -208,6 +207,7 @@ def _load_pathway(path: str | Path | None) -> Pathway:
                         f"stages[{i}]",
                         f"{entry!r} is listed twice (also stages[{seen[stage_path]}]); "
                         "list each stage file once",
+                        code="duplicate-id",
                     )
                 )
                 continue
@@ -225,10 +225,9 @@ def _load_pathway(path: str | Path | None) -> Pathway:
     pathway_raw = LineDict(raw.line)
     pathway_raw.update(data)
     pathway_raw.key_lines.update(raw.key_lines)
-    pathway = validate_model(Pathway, pathway_raw, name, problems)
+    pathway = validate_model(Pathway, pathway_raw, name, problems, folder=folder)
     if problems or pathway is None:
         raise ProfileError(problems)
-    pathway._folder = folder
     return pathway
 
 

@@ -2,7 +2,11 @@
 
 The attribute docstrings below become the field descriptions of the JSON Schema
 (``careprofiles schema``) and of ``docs/format.md``, so the reference cannot drift from
-the code. Models are immutable: a scenario builds a new, re-validated pathway.
+the code. Models are immutable: a scenario builds a new, re-validated pathway. Where each
+was read from is kept by :mod:`careprofiles.profiles.sources`.
+
+Imports: profiles.csvfiles (the id and financial-year rules), distributions, numbers
+(the uncertain field types), sources (the base model); pydantic.
 """
 
 from __future__ import annotations
@@ -10,29 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PlainValidator,
     PrivateAttr,
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from careprofiles.profiles.distributions import (
-    NonNegative,
-    Positive,
-    Share,
-    Uncertain,
-    _number,
-    base_value,
-)
-from careprofiles.profiles.reader import LineDict
+from careprofiles.profiles.csvfiles import ID_PATTERN, PRICE_YEAR_PATTERN, is_id, is_price_year
+from careprofiles.profiles.distributions import Uncertain, base_value
+from careprofiles.profiles.numbers import NonNegative, Positive, Share, as_number
+from careprofiles.profiles.sources import SourcedModel
 
 __all__ = [
     "FORMAT",
@@ -54,12 +51,9 @@ FORMAT = "careprofiles/1"
 SETTINGS = ("home", "care-home", "hospice", "hospital", "clinic", "telephone", "video", "other")
 """Where a service is delivered."""
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_PRICE_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
-
 
 def _check_id(value: str) -> str:
-    if not _ID.match(value):
+    if not is_id(value):
         fixed = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "an-id"
         raise ValueError(
             f"{value!r} is not a valid id; use lower-case letters, digits and '-', e.g. {fixed!r}"
@@ -69,12 +63,9 @@ def _check_id(value: str) -> str:
 
 def _check_price_year(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(
-            f"{value!r} is not a financial year; write it in quotes as \"2024/25\""
-        )
-    m = _PRICE_YEAR.match(value)
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"{value!r} is not a financial year; write it as \"2024/25\"")
+        raise ValueError(f'{value!r} is not a financial year; write it in quotes as "2024/25"')
+    if not is_price_year(value):
+        raise ValueError(f'{value!r} is not a financial year; write it as "2024/25"')
     return value
 
 
@@ -90,195 +81,31 @@ def _check_format(value: Any) -> str:
 Id = Annotated[
     str,
     AfterValidator(_check_id),
-    WithJsonSchema({"type": "string", "pattern": _ID.pattern, "examples": ["last-days"]}),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["last-days"]}),
 ]
 """An identifier: lower-case letters, digits and '-'."""
 Code = Annotated[
     str,
     AfterValidator(_check_id),
-    WithJsonSchema({"type": "string", "pattern": _ID.pattern, "examples": ["district-nurse"]}),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["district-nurse"]}),
 ]
 """A tariff code: lower-case letters, digits and '-'."""
 PriceYear = Annotated[
     str,
     PlainValidator(_check_price_year),
-    WithJsonSchema({"type": "string", "pattern": _PRICE_YEAR.pattern, "examples": ["2024/25"]}),
+    WithJsonSchema({"type": "string", "pattern": PRICE_YEAR_PATTERN, "examples": ["2024/25"]}),
 ]
 """A financial year such as ``2024/25``."""
 Format = Annotated[
     str, PlainValidator(_check_format), WithJsonSchema({"const": FORMAT, "type": "string"})
 ]
-Number = Annotated[float, PlainValidator(_number), WithJsonSchema({"type": "number"})]
+Number = Annotated[float, PlainValidator(as_number), WithJsonSchema({"type": "number"})]
 Setting = Literal[
     "home", "care-home", "hospice", "hospital", "clinic", "telephone", "video", "other"
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, strict=False
-    )
-
-    # Where a model was read from is kept in ``__pydantic_private__`` as ``_file`` and
-    # ``_line`` but not declared as pydantic private attributes: pydantic initialises
-    # declared private attributes model by model (copying each default), which was a
-    # third of the time taken to validate a large pathway. ``_file`` and ``_line`` read
-    # and set them like attributes (also on frozen models, as before). They are set
-    # after validation, by :func:`remember_sources`, for a whole tree of models at once
-    # (a validator on every model, called by pydantic, cost a quarter of validation).
-
-    @property
-    def _file(self) -> str | None:
-        """The file this was read from (None when built in memory)."""
-        private = self.__pydantic_private__
-        return None if private is None else private.get("_file")
-
-    @_file.setter
-    def _file(self, value: str | None) -> None:
-        self._set_private("_file", value)
-
-    @property
-    def _line(self) -> int | None:
-        """The line this was read from (None when unknown)."""
-        private = self.__pydantic_private__
-        return None if private is None else private.get("_line")
-
-    @_line.setter
-    def _line(self, value: int | None) -> None:
-        self._set_private("_line", value)
-
-    def _set_private(self, name: str, value: Any) -> None:
-        private = self.__pydantic_private__
-        if private is None:
-            object.__setattr__(self, "__pydantic_private__", {"_file": None, "_line": None})
-            private = self.__pydantic_private__
-            assert private is not None
-        private[name] = value
-        # the lines of the keys belong to the source they were read from
-        private.pop("_keys", None)
-
-    if not TYPE_CHECKING:
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            # pydantic refuses property setters on frozen models; the source is not a
-            # field, so setting it is allowed (for scenario changes and standards)
-            if name == "_file" or name == "_line":
-                self._set_private(name, value)
-            else:
-                super().__setattr__(name, value)
-
-    @property
-    def location(self) -> str:
-        """Where this was written, as ``file:line`` (empty when built in memory)."""
-        # read the private attributes directly: pydantic's __getattr__ is slow, and
-        # costing a large pathway asks for tens of thousands of locations
-        private = self.__pydantic_private__ or {}
-        file, line = private.get("_file"), private.get("_line")
-        if file is None:
-            return ""
-        return file if line is None else f"{file}:{line}"
-
-    def location_of(self, field: str) -> str:
-        """Where ``field`` was written, as ``file:line`` of its key; the model's own
-        :attr:`location` when the key was not written (a default) or is not known."""
-        private = self.__pydantic_private__ or {}
-        keys = private.get("_keys")
-        line = keys.get(field) if keys else None
-        file = private.get("_file")
-        if line is None or file is None:
-            return self.location
-        return f"{file}:{line}"
-
-    def with_source(self, file: str | None, line: int | None) -> Any:
-        """A copy that remembers another ``file:line`` (for scenario changes)."""
-        copy = self.model_copy()
-        copy._file, copy._line = file, line
-        return copy
-
-
-_Shape = Literal["one", "sequence", "mapping"]
-_NESTED: dict[type[BaseModel], tuple[tuple[str, str, _Shape], ...]] = {}
-
-
-def _shape(annotation: Any) -> _Shape | None:
-    """How a field holds models: one (or None), a tuple or list of them, a mapping to them."""
-    if isinstance(annotation, type) and issubclass(annotation, _Model):
-        return "one"
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Union or origin is UnionType:
-        shapes = {_shape(a) for a in args if a is not type(None)}
-        return shapes.pop() if len(shapes) == 1 else None
-    if origin in (tuple, list) and any(_shape(a) == "one" for a in args if a is not Ellipsis):
-        return "sequence"
-    if origin is dict and len(args) == 2 and _shape(args[1]) == "one":
-        return "mapping"
-    return None
-
-
-def _nested_fields(cls: type[BaseModel]) -> tuple[tuple[str, str, _Shape], ...]:
-    """``(field, key in the input, shape)`` of each of ``cls``'s fields that hold models."""
-    found = _NESTED.get(cls)
-    if found is None:
-        found = tuple(
-            (name, info.alias or name, shape)
-            for name, info in cls.__pydantic_fields__.items()
-            if (shape := _shape(info.annotation)) is not None
-        )
-        _NESTED[cls] = found
-    return found
-
-
-def remember_sources(model: _Model, raw: Any, file: str | None) -> None:
-    """Record ``file`` and the line each model of ``model``'s tree was read from.
-
-    ``raw`` is what ``model`` was validated from: :class:`LineDict` values from a YAML
-    file carry their lines, and the lines of their keys (kept for
-    :meth:`_Model.location_of`). A model whose input was already a model (a validated stage
-    passed into a pathway) keeps its own source. A model whose input was not a mapping
-    (a shorthand such as ``met`` for a claim) gets the file and no line.
-    """
-    todo: list[tuple[_Model, Any]] = [(model, raw)]
-    while todo:
-        current, data = todo.pop()
-        if type(data) is LineDict:
-            line, keys = data.line, data.key_lines
-        else:
-            line, keys = None, None
-        private = current.__pydantic_private__
-        if private is None:
-            object.__setattr__(
-                current, "__pydantic_private__", {"_file": file, "_line": line, "_keys": keys}
-            )
-        else:  # a model with private attributes of its own (Pathway's _folder)
-            private["_file"], private["_line"], private["_keys"] = file, line, keys
-        fields = _nested_fields(type(current))
-        if not fields:
-            continue
-        values = current.__dict__
-        given = data if isinstance(data, dict) else {}
-        for name, key, shape in fields:
-            value = values[name]
-            if value is None:
-                continue
-            sub = given.get(key)
-            if shape == "one":
-                if isinstance(value, _Model) and value is not sub:
-                    todo.append((value, sub))
-            elif shape == "sequence":
-                subs = sub if isinstance(sub, list) and len(sub) == len(value) else None
-                for i, item in enumerate(value):
-                    item_raw = None if subs is None else subs[i]
-                    if isinstance(item, _Model) and item is not item_raw:
-                        todo.append((item, item_raw))
-            else:
-                subs_by_key = sub if isinstance(sub, dict) else {}
-                for k, item in value.items():
-                    item_raw = subs_by_key.get(k)
-                    if isinstance(item, _Model) and item is not item_raw:
-                        todo.append((item, item_raw))
-
-
-class Contacts(_Model):
+class Contacts(SourcedModel):
     """How often staff see a patient receiving the service, and for how long."""
 
     per_week: NonNegative | None = None
@@ -297,9 +124,7 @@ class Contacts(_Model):
         given = [k for k in ("per_week", "per_day", "per_stage") if getattr(self, k) is not None]
         if len(given) != 1:
             said = "none" if not given else " and ".join(given)
-            raise ValueError(
-                f"give exactly one of per_week, per_day or per_stage (found {said})"
-            )
+            raise ValueError(f"give exactly one of per_week, per_day or per_stage (found {said})")
         return self
 
     @property
@@ -313,7 +138,7 @@ class Contacts(_Model):
         return "per_stage", self.per_stage
 
 
-class StaffLine(_Model):
+class StaffLine(SourcedModel):
     """One role in a service's skill mix."""
 
     role: Code
@@ -324,7 +149,7 @@ class StaffLine(_Model):
     """Share of contacts this role attends (0..1)."""
 
 
-class Item(_Model):
+class Item(SourcedModel):
     """A non-staff resource for each patient receiving the service."""
 
     code: Code
@@ -342,7 +167,7 @@ class Item(_Model):
         return self
 
 
-class Service(_Model):
+class Service(SourcedModel):
     """A service delivered in a stage: its setting, uptake, contacts, skill mix and items."""
 
     id: Id
@@ -380,7 +205,7 @@ class Service(_Model):
         return self.name or self.id
 
 
-class Outcome(_Model):
+class Outcome(SourcedModel):
     """Something recorded to judge the stage by."""
 
     id: Id
@@ -404,7 +229,7 @@ class Outcome(_Model):
         return self.name or self.id
 
 
-class Stage(_Model):
+class Stage(SourcedModel):
     """The care profile of one stage of the pathway."""
 
     format: Format | None = None
@@ -455,13 +280,15 @@ def _no_duplicates(ids: list[str], what: str) -> None:
     seen: set[str] = set()
     dups = [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
     if dups:
-        raise ValueError(
+        message = (
             f"duplicate {what} {', '.join(repr(d) for d in dict.fromkeys(dups))}; "
             f"each {what} must be unique"
         )
+        # an error whose type is a problem code gives its problem that code
+        raise PydanticCustomError("duplicate-id", "{message}", {"message": message})
 
 
-class Cohort(_Model):
+class Cohort(SourcedModel):
     """Who enters the pathway in one year: ``patients``, or all three of the other keys."""
 
     patients: NonNegative | None = None
@@ -506,7 +333,7 @@ class Cohort(_Model):
         )
 
 
-class PathwayFile(_Model):
+class PathwayFile(SourcedModel):
     """``pathway.yaml``: the pathway's stages in order, its cohort and its price year."""
 
     format: Format
@@ -525,7 +352,7 @@ class PathwayFile(_Model):
     """Stage files, relative to pathway.yaml, in pathway order."""
 
 
-class Pathway(_Model):
+class Pathway(SourcedModel):
     """A loaded pathway: the contents of pathway.yaml with its stages' care profiles."""
 
     format: Format = FORMAT
@@ -544,6 +371,11 @@ class Pathway(_Model):
     """The stages' care profiles, in pathway order."""
 
     _folder: Path | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # the loader gives the folder in the validation context: set at construction
+        if isinstance(context, dict):
+            self._folder = context.get("folder")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Pathway:

@@ -1,4 +1,7 @@
-"""JSON Schema of the file formats, generated from the models."""
+"""JSON Schema of the file formats, generated from the models.
+
+Imports: profiles.models.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from typing import Any, Literal
 from careprofiles.profiles.models import PathwayFile, Stage
 
 __all__ = ["json_schema"]
-
-SCHEMA_ID = "https://careprofiles.invalid/schema/careprofiles-1"
 
 
 def json_schema(which: Literal["stage", "pathway", "all"] = "all") -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Turn pydantic's validation errors into ``file:line: key.path: what; how to fix`` problems."""
+"""Validate raw YAML into models, turning pydantic's errors into ``file:line: key.path:
+what; how to fix`` problems, and record where each model was read from.
+
+Imports: careprofiles.errors; profiles.numbers, reader, sources; pydantic.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from typing import Any, TypeVar
 import pydantic
 from pydantic import BaseModel
 
-from careprofiles.errors import Problem
-from careprofiles.profiles.distributions import NUMBER_BRANCH, VALUE_BRANCH
-from careprofiles.profiles.models import _Model, remember_sources
+from careprofiles.errors import CODES, Problem
+from careprofiles.profiles.numbers import NUMBER_BRANCH, VALUE_BRANCH
 from careprofiles.profiles.reader import line_of
+from careprofiles.profiles.sources import SourcedModel, remember_sources
 
 __all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
 
@@ -117,7 +121,7 @@ def problems_from(
     problems = []
     errors = []
     for err in exc.errors(include_url=False):
-        # an uncertain number is checked in two branches (distributions._UncertainSchema):
+        # an uncertain number is checked in two branches (numbers._UncertainSchema):
         # the fast one's error adds nothing; the full check's says how to fix it
         if NUMBER_BRANCH in err["loc"]:
             continue
@@ -131,7 +135,8 @@ def problems_from(
             for other in errors
         ):
             continue  # the items are wrong, not missing
-        problems.append(Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls)))
+        code = err["type"] if err["type"] in CODES else ""  # a PydanticCustomError's
+        problems.append(Problem(file, line_of(raw, loc), format_loc(loc), _message(err, cls), code))
     return problems
 
 
@@ -151,6 +156,6 @@ def validate_model(
     except pydantic.ValidationError as exc:
         problems.extend(problems_from(exc, raw, file, cls))
         return None
-    if isinstance(model, _Model):
+    if isinstance(model, SourcedModel):
         remember_sources(model, raw, file)
     return model

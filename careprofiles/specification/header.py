@@ -18,15 +18,15 @@ from typing import Any
 from pydantic import field_validator
 
 from careprofiles.errors import Problem, ValidationError, display_path
-from careprofiles.profiles.models import _Model
 from careprofiles.profiles.reader import read_yaml
+from careprofiles.profiles.sources import SourcedModel
 from careprofiles.profiles.validation import sort_problems, validate_model
 from careprofiles.specification.wording import TO_BE_AGREED
 
 __all__ = ["HEADER_KEYS", "SpecHeader", "as_header", "load_header"]
 
 
-class SpecHeader(_Model):
+class SpecHeader(SourcedModel):
     """The header block of a specification (a ``--header`` YAML file; every key optional)."""
 
     number: str = TO_BE_AGREED

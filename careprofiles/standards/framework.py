@@ -30,9 +30,7 @@ whose lines read ``path:line: key.path: what is wrong; how to fix``.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -55,8 +53,11 @@ from pydantic import (
 
 from careprofiles import resources
 from careprofiles.errors import Problem, StandardsError, display_path
-from careprofiles.profiles.models import Id, _Model
+from careprofiles.profiles.csvfiles import CsvDialect, read_csv
+from careprofiles.profiles.models import Id
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
+from careprofiles.profiles.sources import SourcedModel as _Model
+from careprofiles.profiles.sources import source_of
 from careprofiles.profiles.validation import sort_problems, validate_model
 
 __all__ = [
@@ -94,8 +95,27 @@ CSV_COLUMNS = ("practice", "date", "criterion", "status", "evidence")
 CSV_OPTIONAL_COLUMNS = ("name", "note")
 """Columns an assessment CSV may also have."""
 
-MAX_CSV_BYTES = 50 * 1024 * 1024
-"""The largest assessment CSV read, in bytes."""
+_CSV_DIALECT = CsvDialect(
+    too_large=(
+        "the file is {size:,} bytes, more than the {limit:,} allowed; split it into several files"
+    ),
+    empty="the file is empty; {a_what} starts with the header {header}",
+    unreadable_header=None,
+    unreadable_line="not valid CSV ({error}); check the quotes on this line",
+    ragged=(
+        "the row has {fields} cells but the header has {columns}; "
+        "check for a missing or extra comma (quote cells that hold commas)"
+    ),
+    header_where="",
+    missing="missing column{s} {missing}; the header needs {header}",
+    columns_are="; the columns are {allowed}",
+    lower_header=True,
+    blank_lines_before_header=True,
+    strict_quotes=True,
+    stop_at_bad_line=True,
+    grouped=True,
+)
+"""How an assessment CSV is read (at most csvfiles.MAX_CSV_BYTES), and its layout worded."""
 
 EVIDENCE_SEPARATOR = ";"
 """Separates several evidence references in one CSV cell."""
@@ -835,112 +855,22 @@ def _check_dates(parsed: AssessmentFile, raw: LineDict, name: str) -> list[Probl
     return out
 
 
-def _read_csv_rows(
-    path: Path, problems: list[Problem]
-) -> tuple[list[str], list[list[str]], list[int]] | None:
-    """The header, the rows and each row's line; ``None`` (with problems) if unreadable."""
-    name = display_path(path)
-
-    def fail(line: int | None, message: str) -> None:
-        problems.append(Problem(name, line, "", message))
-
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        fail(None, "no such file; check the path of this assessment CSV")
-        return None
-    except OSError as exc:
-        fail(None, f"cannot read the file ({exc.strerror})")
-        return None
-    if path.is_dir():  # pragma: no cover - folders are expanded before
-        fail(None, "is a folder; give the path of an assessment CSV")
-        return None
-    if size > MAX_CSV_BYTES:
-        fail(
-            None,
-            f"the file is {size:,} bytes, more than the {MAX_CSV_BYTES:,} allowed; "
-            "split it into several files",
-        )
-        return None
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        fail(
-            data[: exc.start].count(b"\n") + 1,
-            "the file is not UTF-8 text; save it as UTF-8 (in Excel: 'CSV UTF-8')",
-        )
-        return None
-    header_text = ",".join(CSV_COLUMNS)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = [cell.strip().lower() for cell in row]
-                header_line = start
-                continue
-            rows.append(row)
-            lines.append(start)
-    except csv.Error as exc:
-        fail(reader.line_num, f"not valid CSV ({exc}); check the quotes on this line")
-        return None
-    if header is None:
-        fail(None, f"the file is empty; an assessment CSV starts with the header {header_text}")
-        return None
-    bad = False
-    allowed = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
-    for column in dict.fromkeys(_duplicates(header)):
-        fail(header_line, f"column {column!r} appears twice; keep one")
-        bad = True
-    for column in header:
-        if column not in allowed:
-            hint = _suggest(column, allowed) or f"; the columns are {', '.join(allowed)}"
-            fail(header_line, f"unknown column {column!r}{hint}")
-            bad = True
-    missing = [c for c in CSV_COLUMNS if c not in header]
-    if missing:
-        fail(
-            header_line,
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the header needs {header_text}",
-        )
-        bad = True
-    if bad:
-        return None
-    good_rows: list[list[str]] = []
-    good_lines: list[int] = []
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) != len(header):
-            fail(
-                line,
-                f"the row has {len(row)} cells but the header has {len(header)}; "
-                "check for a missing or extra comma (quote cells that hold commas)",
-            )
-            continue
-        good_rows.append(row)
-        good_lines.append(line)
-    return header, good_rows, good_lines
-
-
 def _read_csv(
     path: Path, fw: Framework, problems: list[Problem]
 ) -> list[tuple[PracticeAssessments, int | None]]:
     """Many practices' assessments from one CSV: one row a criterion an assessment."""
     name = display_path(path)
-    read = _read_csv_rows(path, problems)
-    if read is None:
+    table = read_csv(
+        path,
+        required=CSV_COLUMNS,
+        optional=CSV_OPTIONAL_COLUMNS,
+        what="assessment CSV",
+        dialect=_CSV_DIALECT,
+    )
+    problems.extend(table.header_problems or table.row_problems)
+    if not table.readable or table.header_problems:
         return []
-    header, rows, lines = read
+    header, rows, lines = list(table.header), table.rows, table.lines
     if not rows:
         problems.append(
             Problem(name, None, "", "the file has a header but no rows; add one row a criterion")
@@ -1297,8 +1227,7 @@ def _check_practices(fw: Framework, practices: Sequence[PracticeAssessments]) ->
 
 def _source(model: _Model) -> tuple[str | None, int | None]:
     """Where a model was read from (its private ``_file`` and ``_line``), quickly."""
-    private = model.__pydantic_private__ or {}
-    return private.get("_file"), private.get("_line")
+    return source_of(model)
 
 
 def _grid(fw: Framework, practices: tuple[PracticeAssessments, ...]) -> pd.DataFrame:

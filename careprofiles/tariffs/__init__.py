@@ -1,0 +1,7 @@
+"""Tariffs: unit costs from CSV files, layered national to local, and price indices.
+
+Its public module is :mod:`~careprofiles.tariffs.tables` (``load_tariff``,
+``load_price_index``, ``Tariff``, ``TariffRow``, ``PriceIndex``).
+
+Imports: careprofiles.profiles (the CSV reader and the units), errors, resources.
+"""

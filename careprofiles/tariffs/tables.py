@@ -4,16 +4,17 @@ A tariff file has the columns ``code, unit, cost, price_year`` and optionally
 ``description, source, hours_per_wte, market_forces``. Several files may be layered:
 a later file's row replaces an earlier file's row with the same code. Every row keeps
 the ``file:line`` it came from, and every adjustment made to its cost (a price-index
-uplift, a market forces factor, a scenario) is recorded in its ``adjustments``.
+uplift, a market forces factor, a scenario) is recorded in its ``adjustments``. The files
+are read by the format's one CSV reader (:mod:`careprofiles.profiles.csvfiles`); the
+units are the format's (:mod:`careprofiles.profiles.units`).
+
+Imports: careprofiles.profiles (csvfiles, units), errors, resources; nothing above tariffs.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,32 +22,26 @@ from pathlib import Path
 import pandas as pd
 
 from careprofiles.errors import Problem, TariffError, display_path
+from careprofiles.profiles.csvfiles import (
+    is_id,
+    parse_number,
+    price_year_problem,
+    read_csv_rows,
+)
+from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
 from careprofiles.resources import bundled_index, bundled_tariff
 
 __all__ = [
-    "DEFAULT_HOURS_PER_WTE",
     "STAFF_UNITS",
-    "UNITS",
     "PriceIndex",
     "Tariff",
     "TariffRow",
     "load_price_index",
     "load_tariff",
-    "read_csv_rows",
 ]
-
-UNITS = ("hour", "contact", "day", "week", "item")
-"""Units a tariff row may be priced in."""
-STAFF_UNITS = ("hour", "contact")
-"""Units that can price staff time."""
-DEFAULT_HOURS_PER_WTE = 1650.0
-"""Productive patient-related hours a year of one whole-time member of staff, by default."""
 
 _REQUIRED = ("code", "unit", "cost", "price_year")
 _OPTIONAL = ("description", "source", "hours_per_wte", "market_forces")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_PRICE_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
-MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,143 +209,27 @@ def _split_location(location: str) -> tuple[str | None, int | None]:
     return (file, int(line)) if line.isdigit() else (location, None)
 
 
-def read_csv_rows(
-    path: str | Path,
-    *,
-    required: tuple[str, ...],
-    optional: tuple[str, ...],
-    error: type[TariffError] | type[Exception] = TariffError,
-    what: str = "CSV file",
-) -> tuple[str, list[tuple[int, dict[str, str]]], list[Problem]]:
-    """Read a small CSV with exact line numbers.
-
-    Returns the display name, ``(line, row)`` pairs and the header problems (missing
-    required columns, unknown or repeated columns). Raises ``error`` if the file cannot
-    be read at all.
-    """
-    p = Path(path)
-    name = display_path(p)
-
-    def fail(line: int | None, message: str) -> Exception:
-        return error([Problem(name, line, "", message)])
-
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise fail(None, f"no such file; check the path of this {what}") from None
-    except IsADirectoryError:
-        raise fail(None, f"is a folder; give the path of a {what}") from None
-    except OSError as exc:
-        raise fail(None, f"cannot read the file ({exc.strerror})") from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise fail(None, f"the file is {len(raw):,} bytes; more than {MAX_CSV_BYTES:,} allowed")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail(
-            line, "the file is not UTF-8 text; save it as UTF-8 (in Excel: 'CSV UTF-8')"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise fail(None, f"the file is empty; a {what} starts with a header line") from None
-    except csv.Error as exc:
-        raise fail(1, f"cannot read the header ({exc})") from None
-    header = [h.strip() for h in header]
-    problems: list[Problem] = []
-    allowed = (*required, *optional)
-    missing = [c for c in required if c not in header]
-    if missing:
-        problems.append(
-            Problem(
-                name,
-                1,
-                "header",
-                f"missing column {', '.join(missing)}; the header needs {', '.join(required)}",
-            )
-        )
-    seen: set[str] = set()
-    for col in header:
-        if col in seen:
-            problems.append(Problem(name, 1, "header", f"column {col!r} appears twice; keep one"))
-        seen.add(col)
-        if col not in allowed:
-            close = difflib.get_close_matches(col, list(allowed), n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?" if close else f"; columns are {', '.join(allowed)}"
-            )
-            problems.append(Problem(name, 1, "header", f"unknown column {col!r}{hint}"))
-    rows: list[tuple[int, dict[str, str]]] = []
-    end = reader.line_num
-    try:
-        for values in reader:
-            # a quoted value may span lines: a row starts on the line after the last one
-            line, end = end + 1, reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        "",
-                        f"{len(values)} fields, but the header has {len(header)}; "
-                        "quote any value that holds a comma",
-                    )
-                )
-                continue
-            rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
-    except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, "", f"cannot read the line ({exc})"))
-    return name, rows, problems
-
-
-def _parse_number(text: str) -> float | str:
-    """A finite number, or the reason it is not one."""
-    if text == "":
-        return "is empty; give a number"
-    try:
-        x = float(text)
-    except ValueError:
-        hint = "write digits only, e.g. 1234.50"
-        if any(ch in text for ch in "£$,"):
-            hint = "write it without '£' or thousands separators, e.g. 1234.50"
-        return f"{text!r} is not a number; {hint}"
-    if not math.isfinite(x):
-        return f"{text!r} is not a finite number"
-    return x
-
-
-def _check_price_year(text: str) -> str | None:
-    m = _PRICE_YEAR.match(text)
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        return f"{text!r} is not a financial year; write it as 2024/25"
-    return None
-
-
 def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Problem]]:
     name, rows, problems = read_csv_rows(
         path, required=_REQUIRED, optional=_OPTIONAL, what="tariff file"
     )
     out: dict[str, TariffRow] = {}
     first_line: dict[str, int] = {}
-    if any(p.where == "header" and "missing column" in p.message for p in problems):
-        return out, problems
-    for line, row in rows:
-        def bad(col: str, message: str, line: int = line) -> None:
-            problems.append(Problem(name, line, col, message))
+    for line, row in rows:  # none when a column is missing
+
+        def bad(col: str, message: str, line: int = line, code: str = "") -> None:
+            problems.append(Problem(name, line, col, message, code))
 
         code = row["code"]
         ok = True
-        if not _ID.match(code):
+        if not is_id(code):
             bad("code", f"{code!r} is not a valid code; use lower-case letters, digits and '-'")
             ok = False
         elif code in first_line:
             bad(
                 "code",
                 f"{code!r} is also on line {first_line[code]}; codes are unique within a file",
+                code="duplicate-id",
             )
             ok = False
         else:
@@ -361,20 +240,20 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
             hint = f"; did you mean {close[0]!r}?" if close else ""
             bad("unit", f"{unit!r} is not a unit; use one of {', '.join(UNITS)}{hint}")
             ok = False
-        cost = _parse_number(row["cost"])
+        cost = parse_number(row["cost"])
         if isinstance(cost, str):
             bad("cost", cost)
             ok = False
         elif cost < 0:
             bad("cost", f"{row['cost']} is negative; a cost is 0 or more")
             ok = False
-        year_problem = _check_price_year(row["price_year"])
+        year_problem = price_year_problem(row["price_year"])
         if year_problem:
             bad("price_year", year_problem)
             ok = False
         hours: float | str = DEFAULT_HOURS_PER_WTE
         if row.get("hours_per_wte", ""):
-            hours = _parse_number(row["hours_per_wte"])
+            hours = parse_number(row["hours_per_wte"])
             if isinstance(hours, str):
                 bad("hours_per_wte", hours)
                 ok = False
@@ -383,7 +262,7 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
                 ok = False
         mff: float | str = 1.0
         if row.get("market_forces", ""):
-            mff = _parse_number(row["market_forces"])
+            mff = parse_number(row["market_forces"])
             if isinstance(mff, str):
                 bad("market_forces", mff)
                 ok = False
@@ -438,20 +317,24 @@ def load_price_index(path: str | Path | None = None) -> PriceIndex:
     )
     values: dict[str, float] = {}
     sources: dict[str, str] = {}
-    if any(p.where == "header" and "missing column" in p.message for p in problems):
-        rows = []  # the rows cannot be read without their columns
-    for line, row in rows:
+    for line, row in rows:  # none when a column is missing
         year = row["price_year"]
-        reason = _check_price_year(year)
+        reason = price_year_problem(year)
         if reason:
             problems.append(Problem(name, line, "price_year", reason))
             continue
         if year in values:
             problems.append(
-                Problem(name, line, "price_year", f"{year} appears twice; keep one row a year")
+                Problem(
+                    name,
+                    line,
+                    "price_year",
+                    f"{year} appears twice; keep one row a year",
+                    code="duplicate-id",
+                )
             )
             continue
-        value = _parse_number(row["index"])
+        value = parse_number(row["index"])
         if isinstance(value, str):
             problems.append(Problem(name, line, "index", value))
             continue

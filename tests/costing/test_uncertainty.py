@@ -27,9 +27,10 @@ from careprofiles.costing.uncertainty import (
 )
 from careprofiles.errors import MissingDependencyError, ProfileError, TariffError
 from careprofiles.outputs.tables import to_json
-from careprofiles.profiles.distributions import base_value, parse_uncertain
+from careprofiles.profiles.distributions import base_value
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
+from careprofiles.profiles.numbers import parse_uncertain
 from careprofiles.resources import bundled_pathway
 from careprofiles.tariffs.tables import Tariff, TariffRow, load_price_index, load_tariff
 

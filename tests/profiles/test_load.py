@@ -42,16 +42,17 @@ def test_broken_corpus(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) ->
     error = info.value
     assert isinstance(error, ValueError)
     assert isinstance(error, CareProfilesError)
-    got = [(_at(p), str(p)) for p in error.problems]
+    got = [(_at(p), str(p), p.code) for p in error.problems]
     expected = case["problems"]
-    assert len(got) == len(expected), "\n".join(text for _, text in got)
-    for (at, text), want in zip(got, expected, strict=True):
+    assert len(got) == len(expected), "\n".join(text for _, text, _ in got)
+    for (at, text, code), want in zip(got, expected, strict=True):
         assert at == want["at"], text
         assert want["says"] in text, text
+        assert code == want.get("code", ""), text
         # every problem reads file:line: where: what; how to fix
         assert text.startswith(want["at"] + ": ")
     # the message of the error lists every problem, one a line
-    for _, text in got:
+    for _, text, _ in got:
         assert text in str(error)
 
 

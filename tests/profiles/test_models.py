@@ -190,6 +190,19 @@ def test_duplicate_ids_in_memory() -> None:
     stage = {"id": "s", "duration_weeks": 1, "services": [SERVICE]}
     with pytest.raises(pydantic.ValidationError, match="duplicate stage id 's'"):
         _pathway(stages=[stage, stage])
+    # validated by the loaders, the problem says what kind it is: a repeated id
+    from careprofiles.profiles.validation import validate_model
+
+    problems: list[Problem] = []
+    raw = {"id": "s", "duration_weeks": 1, "services": [SERVICE, SERVICE]}
+    assert validate_model(Stage, raw, "s.yaml", problems) is None
+    assert [(p.where, p.message, p.code) for p in problems] == [
+        ("", "duplicate service id 'visits'; each service id must be unique", "duplicate-id")
+    ]
+    # other problems have no code
+    problems = []
+    validate_model(Stage, {"id": "s", "duration_weeks": 0, "services": [SERVICE]}, "s", problems)
+    assert [(p.where, p.code) for p in problems] == [("duration_weeks", "")]
 
 
 def test_round_trip_through_dump() -> None:
@@ -302,6 +315,42 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
     assert pathway.folder is None
     assert pathway.location == "pathway.yaml"
     assert pathway.stages[0].services[0].items[0]._file == "pathway.yaml"
+    # validated models are never written to: the sources are kept beside them
+    item = pathway.stages[0].services[0].items[0]
+    assert item.__pydantic_private__ is None
+    assert set(item.__dict__) == set(type(item).model_fields)
+    assert pathway.__pydantic_private__ == {"_folder": None}
+
+
+def test_the_folder_is_set_at_construction(tmp_path: Any) -> None:
+    from careprofiles.profiles.validation import validate_model
+
+    raw = {
+        "id": "p",
+        "name": "P",
+        "price_year": "2024/25",
+        "cohort": {"patients": 10},
+        "stages": [{"id": "s", "duration_weeks": 1, "services": [SERVICE]}],
+    }
+    problems: list[Problem] = []
+    pathway = validate_model(Pathway, raw, "pathway.yaml", problems, folder=tmp_path)
+    assert pathway is not None
+    assert pathway.folder == tmp_path
+    assert pathway.model_copy().folder == tmp_path
+    assert Pathway.model_validate(raw).folder is None
+
+
+def test_a_source_is_dropped_with_its_model() -> None:
+    import gc
+
+    from careprofiles.profiles import sources
+
+    line = StaffLine(role="nurse").with_source("stage.yaml", 3)
+    key = id(line)
+    assert sources.source_of(line) == ("stage.yaml", 3)
+    del line
+    gc.collect()
+    assert key not in sources._SOURCES  # a new model at the same address has no source
 
 
 def test_schema_has_the_docstrings() -> None:

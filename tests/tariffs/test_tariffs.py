@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.errors import CareProfilesError, TariffError, display_path
+from careprofiles.errors import CareProfilesError, Problem, TariffError, display_path
+from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE
 from careprofiles.tariffs.tables import (
-    DEFAULT_HOURS_PER_WTE,
     PriceIndex,
     Tariff,
     TariffRow,
@@ -35,6 +35,27 @@ def _problems(path: Path | list[Path]) -> list[tuple[str, int | None, str, str]]
     assert isinstance(info.value, ValueError)
     assert isinstance(info.value, CareProfilesError)
     return [(p.file or "", p.line, p.where, p.message) for p in info.value.problems]
+
+
+def _errors(path: Path) -> tuple[Problem, ...]:
+    with pytest.raises(TariffError) as info:
+        load_tariff(path)
+    return info.value.problems
+
+
+def test_repeated_codes_and_years_are_duplicate_ids(tmp_path: Path) -> None:
+    codes = _tariff(
+        tmp_path, "code,unit,cost,price_year\nnurse,hour,1,2024/25\nnurse,hour,2,2024/25\n"
+    )
+    [problem] = _errors(codes)
+    assert (problem.line, problem.where, problem.code) == (3, "code", "duplicate-id")
+    years = _tariff(tmp_path, "price_year,index\n2024/25,1\n2024/25,2\n", "index.csv")
+    with pytest.raises(TariffError) as info:
+        load_price_index(years)
+    assert [(p.line, p.code) for p in info.value.problems] == [(3, "duplicate-id")]
+    with pytest.raises(TariffError) as info:
+        load_price_index(_tariff(tmp_path, "year,index\n2024/25,1\n", "wrong.csv"))
+    assert [p.code for p in info.value.problems] == ["missing-column", ""]
 
 
 def test_bundled_tariff(default_tariff: Tariff) -> None:
@@ -137,6 +158,9 @@ def test_header_problems(tmp_path: Path) -> None:
         tmp_path, "code,unit,cost,cost,price_year\nnurse,hour,1,2,2024/25\n", "repeated.csv"
     )
     assert any("column 'cost' appears twice" in m for *_, m in _problems(repeated))
+    # what kind of problem each is, for programs: a missing column stops the rows being read
+    assert [p.code for p in _errors(missing)] == ["missing-column", ""]
+    assert [p.code for p in _errors(repeated)] == ["duplicate-id"]
     unknown = _tariff(
         tmp_path, "code,unit,cost,price_year,colour\nnurse,hour,1,2024/25,red\n", "u.csv"
     )
