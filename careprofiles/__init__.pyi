@@ -200,35 +200,35 @@ from .specification.render import (
 from .specification.render import (
     spec_context as spec_context,
 )
-from .standards.framework import (
-    Assessment as Assessment,
-)
-from .standards.framework import (
-    Criterion as Criterion,
-)
-from .standards.framework import (
-    CriterionAssessment as CriterionAssessment,
-)
-from .standards.framework import (
-    Framework as Framework,
-)
-from .standards.framework import (
-    PracticeAssessments as PracticeAssessments,
-)
-from .standards.framework import (
-    Standard as Standard,
-)
-from .standards.framework import (
-    StandardsResult as StandardsResult,
-)
-from .standards.framework import (
-    assess_standards as assess_standards,
-)
-from .standards.framework import (
+from .standards.assessments import (
     load_assessments as load_assessments,
 )
 from .standards.framework import (
     load_framework as load_framework,
+)
+from .standards.models import (
+    Assessment as Assessment,
+)
+from .standards.models import (
+    Criterion as Criterion,
+)
+from .standards.models import (
+    CriterionAssessment as CriterionAssessment,
+)
+from .standards.models import (
+    Framework as Framework,
+)
+from .standards.models import (
+    PracticeAssessments as PracticeAssessments,
+)
+from .standards.models import (
+    Standard as Standard,
+)
+from .standards.result import (
+    StandardsResult as StandardsResult,
+)
+from .standards.result import (
+    assess_standards as assess_standards,
 )
 from .tariffs.tables import (
     PriceIndex as PriceIndex,

@@ -1,6 +1,6 @@
 """Reports of practice standards: text table, JSON, Markdown, HTML, Word, progression chart.
 
-Every renderer takes a :class:`~careprofiles.standards.framework.StandardsResult` and shows the
+Every renderer takes a :class:`~careprofiles.standards.result.StandardsResult` and shows the
 same things: a summary across practices (with the progression from each baseline), then
 one section a practice (status of each standard at the latest assessment, progression,
 and the gaps left). Markdown and HTML come from the Jinja templates in
@@ -22,7 +22,7 @@ import jinja2
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.tables import text_table
-from careprofiles.standards.framework import StandardsResult
+from careprofiles.standards.result import StandardsResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
