@@ -36,6 +36,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from careprofiles.profiles.models import Id, _Model
 
@@ -199,9 +200,9 @@ def duplicates(ids: Iterable[str]) -> list[str]:
 def _no_duplicates(ids: Iterable[str], what: str) -> None:
     dups = duplicates(ids)
     if dups:
-        raise ValueError(
-            f"duplicate {what} {', '.join(repr(d) for d in dups)}; each {what} must be unique"
-        )
+        message = f"duplicate {what} {', '.join(repr(d) for d in dups)}; each {what} must be unique"
+        # an error whose type is a problem code (errors.CODES), for programs
+        raise PydanticCustomError("duplicate-id", "{message}", {"message": message})
 
 
 def _ids_reported(info: ValidationInfo) -> bool:

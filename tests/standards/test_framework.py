@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pydantic
 import pytest
 import yaml
 from standards_testing import DATA, MINI, ROOT, rel_name
@@ -179,8 +180,9 @@ def test_a_repeated_key_has_the_code_duplicate_key(tmp_path: Path) -> None:
 def test_framework_built_in_memory_refuses_repeated_ids() -> None:
     data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
     data["standards"][1]["criteria"][0]["id"] = "a1"
-    with pytest.raises(ValueError, match="duplicate criterion id 'a1'"):
+    with pytest.raises(pydantic.ValidationError, match="duplicate criterion id 'a1'") as info:
         Framework.model_validate(data)
+    assert [e["type"] for e in info.value.errors()] == ["duplicate-id"]
     data["standards"][1]["criteria"][0]["id"] = "b1"
     data["standards"][1]["id"] = "alpha"
     with pytest.raises(ValueError, match="duplicate standard id 'alpha'"):
