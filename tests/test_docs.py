@@ -16,7 +16,9 @@ from careprofiles.outputs.standards import render_standards
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Contacts, Item, Outcome, Service, StaffLine, Stage
 from careprofiles.profiles.reference import DOC, format_reference, main
-from careprofiles.standards.framework import assess_standards, load_assessments, load_framework
+from careprofiles.standards.assessments import load_assessments
+from careprofiles.standards.framework import load_framework
+from careprofiles.standards.result import assess_standards
 from careprofiles.tariffs.tables import load_price_index, load_tariff
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -18,7 +18,9 @@ from careprofiles.outputs.standards import (
     standards_docx_writer,
     write_progression_chart,
 )
-from careprofiles.standards.framework import assess_standards, load_assessments, load_framework
+from careprofiles.standards.assessments import load_assessments
+from careprofiles.standards.framework import load_framework
+from careprofiles.standards.result import assess_standards
 
 _PLOT_FORMATS = (".png", ".svg", ".pdf")
 

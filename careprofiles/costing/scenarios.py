@@ -58,8 +58,7 @@ from careprofiles.profiles.models import (
     StaffLine,
     Stage,
 )
-from careprofiles.profiles.numbers import as_number as _number
-from careprofiles.profiles.numbers import parse_uncertain, scale_uncertain
+from careprofiles.profiles.numbers import as_number as _number, parse_uncertain, scale_uncertain
 from careprofiles.profiles.reader import LineList, line_of, read_yaml
 from careprofiles.profiles.sources import SourcedModel as _Model
 from careprofiles.profiles.validation import problems_from, sort_problems, validate_model

@@ -1,6 +1,6 @@
 """Reports of practice standards: text table, JSON, Markdown, HTML, Word, progression chart.
 
-Every renderer takes a :class:`~careprofiles.standards.framework.StandardsResult` and shows the
+Every renderer takes a :class:`~careprofiles.standards.result.StandardsResult` and shows the
 same things: a summary across practices (with the progression from each baseline), then
 one section a practice (status of each standard at the latest assessment, progression,
 and the gaps left). Markdown and HTML come from the Jinja templates in
@@ -26,7 +26,7 @@ from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import markdown_escape, text_table
-from careprofiles.standards.framework import StandardsResult
+from careprofiles.standards.result import StandardsResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import line_of
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from careprofiles.costing.engine import CostResult, Parameter, Parameters, compile_model, cost
 from careprofiles.errors import MissingCodeError, TariffError

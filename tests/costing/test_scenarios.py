@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import line_of
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from careprofiles.cli import main
 from careprofiles.costing.engine import CostResult, cost

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import yaml
 from conftest import line_of
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy import stats
 
 from careprofiles.cli import main

@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 from conftest import parse_html
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from careprofiles.outputs.documents import markdown_to_html_fragment
 from careprofiles.outputs.text import (

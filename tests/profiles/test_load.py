@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from careprofiles.errors import CareProfilesError, Problem, ProfileError
 from careprofiles.profiles.load import load_pathway, load_stage, pathway_file
