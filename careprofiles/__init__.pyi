@@ -12,28 +12,28 @@ from .activity.audit import (
     AuditResult as AuditResult,
 )
 from .activity.audit import (
-    BenchmarkResult as BenchmarkResult,
-)
-from .activity.audit import (
     audit as audit,
 )
-from .activity.audit import (
+from .activity.benchmark import (
+    BenchmarkResult as BenchmarkResult,
+)
+from .activity.benchmark import (
     benchmark_areas as benchmark_areas,
 )
-from .activity.audit import (
+from .activity.benchmark import (
     read_populations as read_populations,
 )
-from .activity.records import (
-    ActivityCodeError as ActivityCodeError,
-)
-from .activity.records import (
+from .activity.checks import (
     check_activity as check_activity,
 )
-from .activity.records import (
+from .activity.checks import (
     check_outcomes as check_outcomes,
 )
-from .activity.records import (
+from .activity.costing import (
     cost_activity as cost_activity,
+)
+from .activity.findings import (
+    ActivityCodeError as ActivityCodeError,
 )
 from .activity.records import (
     read_activity as read_activity,

@@ -12,7 +12,8 @@ import pandas as pd
 from careprofiles.outputs.tables import _markdown_table, format_money, text_table, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careprofiles.activity.audit import AuditResult, BenchmarkResult
+    from careprofiles.activity.audit import AuditResult
+    from careprofiles.activity.benchmark import BenchmarkResult
 
 __all__ = [
     "AUDIT_FORMATS",
