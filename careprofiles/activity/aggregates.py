@@ -237,6 +237,9 @@ def aggregate(
     outcome_patients: frozenset[str],
     need_area: bool,
 ) -> Reduced[Aggregates]:
+    """Check the activity and total it into :class:`Aggregates` (in the pathway's price
+    year: rows in another year uplifted with ``index`` where it can, else an error);
+    ``outcome_patients`` are the patients whose stages and areas the outcomes need."""
     year_tariff = _activity_tariff(tariff, pathway.price_year, index)
     return reduce_activity(
         activity,

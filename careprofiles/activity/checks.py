@@ -208,10 +208,11 @@ def check_rows(
     """Every failed check of one frame or partition, vectorised (boolean masks).
 
     Returns rows ``(check, pos, value, context, count)``: for each failed check the first
-    :data:`MAX_LISTED` failing rows (``count`` 0; ``pos`` is ``part << 40 | position``)
-    and one row with the total (``pos`` -1); a last row ``check="__len__"`` carries the
-    partition number (``pos``) and its number of rows (``count``). Clean data costs a
-    few reductions (:func:`is_clean`); the row-level masks are made only when needed.
+    :data:`~careprofiles.activity.findings.MAX_LISTED` failing rows (``count`` 0; ``pos``
+    is ``part << 40 | position``) and one row with the total (``pos`` -1); a last row
+    ``check="__len__"`` carries the partition number (``pos``) and its number of rows
+    (``count``). Clean data costs a few reductions (:func:`is_clean`); the row-level
+    masks are made only when needed.
     """
     frame, prices, n = rows.frame, rows.prices, rows.n
     found = Collector(part, rows)

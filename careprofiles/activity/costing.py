@@ -58,6 +58,7 @@ class Groups:
     """Each kept group's code of every key (-1: missing)."""
 
     def sums(self, weights: FloatArray | None) -> NDArray[Any]:
+        """The sum of ``weights`` (None: a count of rows) in each kept group."""
         total = np.bincount(self.inverse, weights=weights, minlength=self.size)
         return total if self.keep is None else total[self.keep]
 

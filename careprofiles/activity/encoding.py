@@ -183,6 +183,8 @@ class Prices:
     def of(
         cls, tariff: Tariff, pathway: Pathway | None = None, price_year: str | None = None
     ) -> Prices:
+        """The tariff as arrays; given ``pathway``, its items priced per contact are not
+        staff; given ``price_year``, rows priced in another year are marked."""
         codes = list(tariff)
         units = np.array([tariff[c].unit for c in codes], dtype=object)
         items_only: set[str] = set()
@@ -228,6 +230,7 @@ class Rows:
 
     @property
     def n(self) -> int:
+        """Rows in ``frame``."""
         return len(self.frame)
 
     def original(self, positions: Int64Array) -> Int64Array:
@@ -242,6 +245,7 @@ class Rows:
 
     @cached_property
     def code(self) -> IntArray:
+        """Each row's code of the ``code`` column (-1: missing)."""
         return self.factor("code")[0]
 
     @cached_property
@@ -252,10 +256,12 @@ class Rows:
 
     @cached_property
     def minutes(self) -> tuple[FloatArray | None, BoolArray | None]:
+        """Minutes as float64, and the rows whose minutes are not a number (see :func:`numbers`)."""
         return numbers(self.frame, "minutes")
 
     @cached_property
     def quantity(self) -> tuple[FloatArray | None, BoolArray | None]:
+        """Quantity as float64, and the rows whose quantity is not a number."""
         return numbers(self.frame, "quantity")
 
     def gather(self, table: NDArray[Any], missing: Any) -> NDArray[Any]:

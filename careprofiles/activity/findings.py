@@ -94,6 +94,8 @@ class Collector:
         value: pd.Series | None = None,
         context: Callable[[Int64Array], list[str]] | None = None,
     ) -> None:
+        """Record ``check`` failing on the rows of ``mask``: the first :data:`MAX_LISTED`,
+        with their ``value`` and ``context`` as text, and the count."""
         total = int(np.count_nonzero(mask))
         if not total:
             return
@@ -109,6 +111,7 @@ class Collector:
         self.out["count"].extend([0] * k + [total])
 
     def frame(self, n: int) -> pd.DataFrame:
+        """The failed checks as a findings frame, closed by the ``__len__`` row (``n`` rows)."""
         out = self.out
         return pd.DataFrame(
             {

@@ -342,6 +342,7 @@ def _read_csv_frame(
 
 
 def drop_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, Int64Array | None]:
+    """``frame`` without its blank rows, and the positions of the rows kept (None: all)."""
     blank = frame.isna().all(axis=1).to_numpy()
     if not blank.any():
         return frame, None
