@@ -147,11 +147,10 @@ FIGURES: dict[str, Callable[[], float]] = {
     "as-is last year of life, hospital": lambda: _last_year("as-is", "hospital"),
     "as-is last year of life, social care": lambda: _last_year("as-is", "social care"),
     "as-is hospital share of last-year health care": lambda: (
-        _last_year("as-is", "hospital")
-        / (_last_year("as-is") - _last_year("as-is", "social care"))
+        _last_year("as-is", "hospital") / (_last_year("as-is") - _last_year("as-is", "social care"))
     ),
-    "HEU £34,000 uplifted from 2022/23": lambda: 34000 * load_price_index().factor(
-        "2022/23", "2024/25"
+    "HEU £34,000 uplifted from 2022/23": lambda: (
+        34000 * load_price_index().factor("2022/23", "2024/25")
     ),
 }
 
