@@ -66,7 +66,9 @@ def test_bundled_tariff(default_tariff: Tariff) -> None:
     assert nurse.price_year == "2024/25"
     assert nurse.hours_per_wte == 1545
     assert nurse.location.endswith("national-2024-25.csv:3")
-    assert default_tariff["gp"].hours_per_wte == DEFAULT_HOURS_PER_WTE
+    # a blank hours_per_wte is the default; the GP's is derived from PSSRU 2024
+    assert default_tariff["palliative-consultant"].hours_per_wte == DEFAULT_HOURS_PER_WTE
+    assert default_tariff["gp"].hours_per_wte == 2060
     assert nurse.adjustments == ()
     frame = default_tariff.to_frame()
     assert frame.loc["district-nurse", "cost"] == 58
@@ -271,7 +273,7 @@ def test_tariff_is_a_read_only_mapping(default_tariff: Tariff) -> None:
     row = TariffRow("gp", "hour", 1.0, "2024/25")
     replaced = default_tariff.replace_rows({"gp": row})
     assert replaced["gp"] is row
-    assert default_tariff["gp"].cost == 268
+    assert default_tariff["gp"].cost == 118
     assert math.isnan(row.original_cost)
 
 
