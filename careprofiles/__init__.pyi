@@ -10,16 +10,24 @@ __version__: str
 
 from .activity.audit import (
     AuditResult as AuditResult,
-    BenchmarkResult as BenchmarkResult,
     audit as audit,
+)
+from .activity.benchmark import (
+    BenchmarkResult as BenchmarkResult,
     benchmark_areas as benchmark_areas,
     read_populations as read_populations,
 )
-from .activity.records import (
-    ActivityCodeError as ActivityCodeError,
+from .activity.checks import (
     check_activity as check_activity,
     check_outcomes as check_outcomes,
+)
+from .activity.costing import (
     cost_activity as cost_activity,
+)
+from .activity.findings import (
+    ActivityCodeError as ActivityCodeError,
+)
+from .activity.records import (
     read_activity as read_activity,
     read_outcomes as read_outcomes,
 )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from careprofiles.activity.audit import benchmark_areas
+from careprofiles.activity.benchmark import benchmark_areas
 from careprofiles.activity.records import read_activity
 from careprofiles.cli._activity import activity_command, dask_client
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format

@@ -30,7 +30,8 @@ from careprofiles.outputs.text import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careprofiles.activity.audit import AuditResult, BenchmarkResult
+    from careprofiles.activity.audit import AuditResult
+    from careprofiles.activity.benchmark import BenchmarkResult
 
 __all__ = [
     "AUDIT_FORMATS",

@@ -20,7 +20,8 @@ from careprofiles.outputs.text import format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
-    from careprofiles.activity.audit import AuditResult, BenchmarkResult
+    from careprofiles.activity.audit import AuditResult
+    from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.engine import CostResult
 
 __all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from conftest import ACTIVITY_DATA, parse_html
 
-from careprofiles.activity.audit import audit, benchmark_areas
+from careprofiles.activity.audit import audit
+from careprofiles.activity.benchmark import benchmark_areas
 from careprofiles.costing.engine import cost
 from careprofiles.outputs.display import (
     audit_summary,
