@@ -269,7 +269,7 @@ def _stage_path(
                 name,
                 line,
                 where,
-                f"stage file {entry!r} {LINK_LOOP.text}; give the stage's own file",
+                f"stage file {entry!r} {LINK_LOOP.text}; give the stage's YAML file",
                 code=NOT_A_FILE,
             )
         )

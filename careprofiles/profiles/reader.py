@@ -434,6 +434,14 @@ def _bad_character(exc: Any) -> str:
     )
 
 
+def _character_line(text: str, exc: Any) -> int:
+    """The line of the character a YAML reader refused: its first use (the readers stop at
+    the first; libyaml counts its position in bytes, PyYAML in characters)."""
+    char = exc.character
+    at = text.find(chr(char)) if isinstance(char, int) else -1
+    return text.count("\n", 0, at if at >= 0 else exc.position) + 1
+
+
 def _nesting(raw: bytes) -> tuple[int, int, int, int]:
     """How deeply flow and block collections nest, bounded, and where: ``(flow, its byte
     offset, block, its byte offset)`` (see :func:`_nesting_bound`)."""
@@ -521,7 +529,7 @@ def read_yaml(
     try:
         parser = _LOADER(text)  # the pure-Python reader checks the characters here
     except yaml.reader.ReaderError as exc:
-        raise fail(text.count("\n", 0, exc.position) + 1, _bad_character(exc)) from None
+        raise fail(_character_line(text, exc), _bad_character(exc)) from None
     try:
         data = builder.build(parser)
     except yaml.MarkedYAMLError as exc:
@@ -533,7 +541,7 @@ def read_yaml(
         reason = " ".join(str(p) for p in (context, exc.problem) if p)
         raise fail(at, f"not valid YAML: {reason}; check indentation, colons and quotes") from None
     except yaml.reader.ReaderError as exc:  # a control character: the reader has no marks
-        raise fail(text.count("\n", 0, exc.position) + 1, _bad_character(exc)) from None
+        raise fail(_character_line(text, exc), _bad_character(exc)) from None
     except yaml.YAMLError as exc:
         raise fail(None, f"not valid YAML: {exc}") from None
     except _BadScalarError as exc:
