@@ -14,6 +14,7 @@ from careprofiles.cli._analysis import (
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.uncertainty import SimulationResult, simulate
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
 
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit(args, to_json(result.to_dict()))
     elif fmt == "csv":
-        emit(args, result.draws.to_csv(index=False))
+        emit(args, csv_text(result.draws))
     else:
         emit(args, simulation_table(result, ", ".join(tariff.files)))
     if args.plot:
