@@ -29,7 +29,7 @@ from careprofiles.activity.checks import Outcomes, check_outcomes
 from careprofiles.activity.findings import MAX_LISTED
 from careprofiles.activity.records import Frame
 from careprofiles.activity.summaries import Reduced
-from careprofiles.errors import ActivityError, Problem
+from careprofiles.errors import ActivityError, Problem, more_problems
 from careprofiles.profiles.csvfiles import parse_number, read_csv_rows
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
@@ -438,7 +438,19 @@ def _outcomes_by_area(
             )
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.where))
-        raise ActivityError(problems[:MAX_LISTED])
+        total = int(np.count_nonzero(conflict) + np.count_nonzero(nowhere))
+        total += int(np.count_nonzero(unknown))
+        listed = problems[:MAX_LISTED]
+        if total > len(listed):  # counted, as the activity checks count theirs
+            listed.append(
+                Problem(
+                    checked.source.file,
+                    None,
+                    "",
+                    more_problems(total - len(listed), "outcome records"),
+                )
+            )
+        raise ActivityError(listed)
     frame = records.assign(area=area)
     stage_of = {o.id: s.id for s in pathway.stages for o in s.outcomes}
     ids = [o.id for s in pathway.stages for o in s.outcomes if o.id in set(frame["outcome"])]

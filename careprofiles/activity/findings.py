@@ -1,7 +1,8 @@
 """Failed checks, and how they become problems that name their rows.
 
 A check (:class:`Check`) fails on some rows of a frame or Dask partition; a
-:class:`Collector` keeps the first :data:`MAX_LISTED` failing rows of each check and a
+:class:`Collector` keeps the first :data:`MAX_LISTED` failing rows (the one cap on listed
+problems, :data:`careprofiles.errors.MAX_LISTED`) of each check and a
 count of the rest, as a small frame (``check, pos, value, context, count``, one more row
 carrying the partition's length) that Dask partitions return and concatenate cheaply.
 :func:`raise_findings` turns those frames into one :class:`~careprofiles.errors.ActivityError`
@@ -26,7 +27,13 @@ from numpy.typing import NDArray
 
 from careprofiles.activity.encoding import Rows
 from careprofiles.activity.records import BoolArray, Int64Array, Source
-from careprofiles.errors import ActivityError, MissingCodeError, Problem
+from careprofiles.errors import (
+    MAX_LISTED,
+    ActivityError,
+    MissingCodeError,
+    Problem,
+    more_problems,
+)
 
 __all__ = [
     "FINDINGS_META",
@@ -42,8 +49,6 @@ __all__ = [
     "text_at",
 ]
 
-MAX_LISTED = 50
-"""Bad rows listed one by one; the rest are counted."""
 PART_SHIFT = 40
 """Dask: a row's encoded position is ``partition << 40 | position in the partition``."""
 
@@ -193,8 +198,7 @@ def raise_findings(
                 source.file,
                 None,
                 "",
-                f"and {total - len(problems):,} more problems in the {what}, not listed; fix "
-                "those above (the same fix often clears the rest) and run again",
+                more_problems(total - len(problems), what),
             )
         )
     raise (ActivityCodeError if missing_code else ActivityError)(problems)

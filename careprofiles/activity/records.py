@@ -11,13 +11,15 @@ their positions remembered.
 Dask and pyarrow are optional: this is the one module that imports Dask (only when a
 Dask engine is asked for); pyarrow is imported only to read Parquet.
 
-Imports: careprofiles.errors only (the first module of the activity step).
+Imports: careprofiles.errors, profiles.inputs (is each path a regular file?); the first
+module of the activity step.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import os
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.errors import ActivityError, MissingDependencyError, Problem, display_path
+from careprofiles.profiles.inputs import check_input, input_name, refusal
 
 __all__ = [
     "ACTIVITY_OPTIONAL",
@@ -350,6 +353,34 @@ def drop_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, Int64Array | None]:
     return frame.iloc[kept].reset_index(drop=True), kept
 
 
+_PARQUET_IGNORED = (".", "_")
+"""pyarrow does not read the files and folders of a dataset whose names start so."""
+
+
+def _records_path(path: str | Path, what: str, error: type[ActivityError]) -> tuple[Path, str]:
+    """``path`` and its display name, once it is known to be a regular file or a folder
+    of them (a Parquet dataset): a FIFO, device or link loop is refused before pandas,
+    pyarrow or Dask would wait on it, or read it for ever."""
+    give = "give a CSV or Parquet file, or a Parquet dataset folder"
+    missing = f"no such file; check the path of the {what}"
+    p = check_input(path, what, error=error, folder=True, missing=missing, give=give)
+    if p.is_dir():
+        for folder, folders, files in os.walk(p):  # each file pyarrow would read
+            folders[:] = sorted(f for f in folders if not f.startswith(_PARQUET_IGNORED))
+            for entry in [*folders, *sorted(files)]:
+                if entry.startswith(_PARQUET_IGNORED):
+                    continue
+                inner = Path(folder, entry)
+                refused = refusal(inner, folder=True)
+                if refused is not None:
+                    message = (
+                        f"{refused.text}; a Parquet dataset folder holds only Parquet "
+                        "files (and folders of them): move it out"
+                    )
+                    raise error([Problem(input_name(inner), None, "", message, refused.code)])
+    return p, display_path(p)
+
+
 def _read_records(
     path: str | Path,
     spec: _Columns,
@@ -359,10 +390,7 @@ def _read_records(
     error: type[ActivityError],
 ) -> pd.DataFrame:
     what = spec.what
-    p = Path(path)
-    name = display_path(p)
-    if not p.exists():
-        raise error([Problem(name, None, "", f"no such file; check the path of the {what}")])
+    p, name = _records_path(path, what, error)
     if _kind_of(p) == "parquet":
         _pyarrow(f"reading {what} from Parquet")
         try:
@@ -410,12 +438,7 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     if engine != "dask":
         raise ActivityError(f"engine {engine!r} is not known; use 'pandas' or 'dask'")
     dd = _dask()
-    p = Path(path)
-    name = display_path(p)
-    if not p.exists():
-        raise ActivityError(
-            [Problem(name, None, "", "no such file; check the path of the activity records")]
-        )
+    p, name = _records_path(path, _ACTIVITY.what, ActivityError)
     if _kind_of(p) == "parquet":
         _pyarrow("reading activity records from Parquet")
         frame = dd.read_parquet(str(p))

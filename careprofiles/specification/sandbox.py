@@ -9,7 +9,8 @@ more than its character limit, or makes a huge value with ``*`` or ``**`` is sto
 Every problem is a :class:`~careprofiles.errors.TemplateError` naming the template file
 and line.
 
-Imports: errors, specification.context (the names a template can use).
+Imports: errors, specification.context (the names a template can use), specification.loader
+(template files, read through the bounded input reader).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from jinja2.utils import missing
 
 from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
 from careprofiles.specification.context import CONTEXT_NAMES
+from careprofiles.specification.loader import TemplateLoader
 
 __all__ = ["TEMPLATE_MAX_CHARS", "TEMPLATE_TIMEOUT", "run_template", "template_problem"]
 
@@ -201,7 +203,7 @@ class _Sandbox(SandboxedEnvironment):
 def _environment(search: Sequence[Path], limits: _Limits) -> _Sandbox:
     return _Sandbox(
         limits,
-        loader=jinja2.FileSystemLoader([str(folder) for folder in search]),
+        loader=TemplateLoader([str(folder) for folder in search]),
         undefined=_Undefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "html.j2", "htm.j2"),

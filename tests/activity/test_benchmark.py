@@ -158,6 +158,24 @@ def test_outcome_areas(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
     assert found[4].startswith("area 'mars' is not in")
 
 
+def test_many_bad_outcome_areas_are_listed_to_the_cap_and_counted(
+    tiny: Pathway, tariff: Tariff, tmp_path: Path
+) -> None:
+    """The one cap on listed problems (errors.MAX_LISTED), with the rest counted."""
+    from careprofiles.errors import MAX_LISTED
+
+    path = tmp_path / "o.csv"
+    rows = "".join(f"x{n},plan-recorded,1,mars-{n}\n" for n in range(120))  # no activity
+    path.write_text("patient_id,outcome,value,area\n" + rows, encoding="utf-8")
+    with pytest.raises(ActivityError) as info:
+        benchmark_areas(tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", path)
+    problems = info.value.problems
+    assert len(problems) == MAX_LISTED + 1
+    assert [p.line for p in problems[:MAX_LISTED]] == list(range(2, 2 + MAX_LISTED))
+    assert problems[-1].line is None
+    assert f"and {120 - MAX_LISTED:,} more problems in the outcome records" in problems[-1].message
+
+
 def test_populations_frame_needs_its_columns(tiny: Pathway, tariff: Tariff) -> None:
     frame = pd.DataFrame({"area": ["north"], "people": [100]})
     with pytest.raises(ActivityError) as info:
