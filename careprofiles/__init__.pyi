@@ -41,20 +41,26 @@ from .activity.records import (
 from .activity.records import (
     read_outcomes as read_outcomes,
 )
-from .costing.engine import (
-    CostModel as CostModel,
+from .costing.compare import (
+    Comparison as Comparison,
 )
-from .costing.engine import (
-    CostResult as CostResult,
+from .costing.compare import (
+    compare as compare,
 )
-from .costing.engine import (
+from .costing.compiler import (
     compile_model as compile_model,
 )
-from .costing.engine import (
+from .costing.model import (
+    CostModel as CostModel,
+)
+from .costing.result import (
+    CostResult as CostResult,
+)
+from .costing.result import (
     cost as cost,
 )
-from .costing.scenarios import (
-    Comparison as Comparison,
+from .costing.scenario_apply import (
+    apply_scenario as apply_scenario,
 )
 from .costing.scenarios import (
     Scenario as Scenario,
@@ -63,31 +69,25 @@ from .costing.scenarios import (
     ScenarioSet as ScenarioSet,
 )
 from .costing.scenarios import (
-    apply_scenario as apply_scenario,
-)
-from .costing.scenarios import (
-    compare as compare,
-)
-from .costing.scenarios import (
     load_scenarios as load_scenarios,
 )
-from .costing.uncertainty import (
+from .costing.sensitivity import (
     SensitivityResult as SensitivityResult,
 )
-from .costing.uncertainty import (
-    SimulationResult as SimulationResult,
-)
-from .costing.uncertainty import (
-    TariffUncertainty as TariffUncertainty,
-)
-from .costing.uncertainty import (
-    load_tariff_uncertainty as load_tariff_uncertainty,
-)
-from .costing.uncertainty import (
+from .costing.sensitivity import (
     sensitivity as sensitivity,
 )
-from .costing.uncertainty import (
+from .costing.simulate import (
+    SimulationResult as SimulationResult,
+)
+from .costing.simulate import (
     simulate as simulate,
+)
+from .costing.tariff_uncertainty import (
+    TariffUncertainty as TariffUncertainty,
+)
+from .costing.tariff_uncertainty import (
+    load_tariff_uncertainty as load_tariff_uncertainty,
 )
 from .errors import (
     ActivityError as ActivityError,

@@ -42,7 +42,7 @@ from careprofiles.activity.records import (
     check_outcomes,
     reduce_activity,
 )
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.errors import ActivityError, Problem
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff, _parse_number, read_csv_rows

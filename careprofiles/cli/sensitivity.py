@@ -13,7 +13,7 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.uncertainty import SensitivityResult, sensitivity
+from careprofiles.costing.sensitivity import SensitivityResult, sensitivity
 from careprofiles.outputs.tables import format_money, text_table, to_json
 
 FORMATS = ("table", "json", "csv")

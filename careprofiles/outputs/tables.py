@@ -14,7 +14,7 @@ from careprofiles.errors import MissingDependencyError
 from careprofiles.profiles.distributions import Distribution
 
 if TYPE_CHECKING:
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
 
 __all__ = [
     "cost_json",

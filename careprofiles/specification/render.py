@@ -1,6 +1,6 @@
 """Commissioning specifications from Jinja templates, as Markdown, HTML or Word.
 
-:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.engine.CostResult`
+:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.result.CostResult`
 into the service specification a commissioner puts in a contract (NHS Standard
 Contract, Schedule 2 Part A). Every figure in the document is taken from the cost
 result, already formatted, so the specification and the budget cannot disagree.
@@ -46,7 +46,7 @@ from careprofiles.profiles.validation import sort_problems, validate_model
 if TYPE_CHECKING:
     import pandas as pd
 
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
     from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
 
 __all__ = [
@@ -303,7 +303,7 @@ def spec_context(
     if result.pathway.model_dump() != pathway.model_dump():
         raise ValueError(
             "the cost result was computed from another pathway; cost this pathway "
-            "(careprofiles.costing.engine.cost) and pass that result, so that the specification "
+            "(careprofiles.costing.result.cost) and pass that result, so that the specification "
             "and the budget agree"
         )
     from careprofiles import __version__

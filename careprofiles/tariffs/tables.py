@@ -269,6 +269,7 @@ def read_csv_rows(
                 1,
                 "header",
                 f"missing column {', '.join(missing)}; the header needs {', '.join(required)}",
+                "missing-column",
             )
         )
     seen: set[str] = set()

@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from careprofiles.cli import main
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.errors import CareProfilesError, TemplateError, ValidationError
 from careprofiles.outputs.documents import (
     markdown_to_docx,

@@ -1,0 +1,216 @@
+"""A cost model's parameters: every number its figures depend on, kept as columns.
+
+:class:`Parameter` is one number, addressed as scenarios address it (the addresses are
+``careprofiles.profiles.parameters``'); :class:`Parameters` is the read-only sequence
+of them a compiled model holds (columns, each :class:`Parameter` built when asked for);
+:class:`ParameterBuilder` is what the compiler collects them with. Parameters 0 and 1
+are always the constants 1 and 0 (:data:`ONE`, :data:`ZERO`): a line that has no such
+number (an item's minutes, its count) points at them. Also: where a parameter was
+written as ``(file, line)`` (:func:`file_and_line`) and the error for drawn or moved
+values that break their number's range (:func:`raise_value_problems`).
+
+Private to costing. Imports: errors, profiles; nothing else of careprofiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from careprofiles.errors import Problem, ProfileError, TariffError
+from careprofiles.profiles.distributions import Distribution, Uncertain, base_value
+from careprofiles.profiles.models import _Model
+
+__all__ = [
+    "ONE",
+    "ZERO",
+    "Parameter",
+    "ParameterBuilder",
+    "Parameters",
+    "file_and_line",
+    "raise_value_problems",
+]
+
+ONE, ZERO = 0, 1
+"""The indices of the constant parameters 1 and 0."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number the figures depend on, addressed as scenarios address it."""
+
+    address: str
+    """e.g. ``last-days/district-nursing/contacts/per_day`` or ``tariff/district-nurse``."""
+    value: Uncertain
+    """The number or distribution, as written."""
+    location: str = ""
+    """``file:line`` where it was written."""
+    factor: float = 1.0
+    """A multiplier applied to every value (price-index uplift and market forces)."""
+
+    @property
+    def base(self) -> float:
+        """The value deterministic costing uses."""
+        return base_value(self.value) * self.factor
+
+    @property
+    def uncertain(self) -> bool:
+        """True for a distribution that is not a single point."""
+        return isinstance(self.value, Distribution) and not self.value.is_degenerate
+
+
+Location = str | tuple[_Model, str]
+"""``file:line``, or a ``(model, field)`` pair whose ``model.location_of(field)`` is
+looked up only when the parameter is built (most never are)."""
+
+
+class Parameters(Sequence[Parameter]):
+    """A cost model's parameters, in order: a read-only sequence of :class:`Parameter`.
+
+    A large pathway has tens of thousands of parameters and costing reads only their
+    base values, so they are kept as columns and each :class:`Parameter` is built when
+    it is asked for. Indexing, slicing, iteration and ``len`` behave as for a tuple.
+    """
+
+    __slots__ = ("_addresses", "_factors", "_locations", "_values")
+
+    def __init__(
+        self,
+        addresses: Sequence[str],
+        values: Sequence[Uncertain],
+        locations: Sequence[Location],
+        factors: Sequence[float],
+    ) -> None:
+        if not len(addresses) == len(values) == len(locations) == len(factors):
+            raise ValueError("addresses, values, locations and factors differ in length")
+        self._addresses = tuple(addresses)
+        self._values = tuple(values)
+        self._locations = tuple(locations)
+        self._factors = tuple(factors)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
+
+    @overload
+    def __getitem__(self, index: int) -> Parameter: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Parameter, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Parameter | tuple[Parameter, ...]:
+        if isinstance(index, slice):
+            return tuple(
+                map(
+                    Parameter,
+                    self._addresses[index],
+                    self._values[index],
+                    map(_where, self._locations[index]),
+                    self._factors[index],
+                )
+            )
+        return Parameter(
+            self._addresses[index],
+            self._values[index],
+            _where(self._locations[index]),
+            self._factors[index],
+        )
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return map(
+            Parameter, self._addresses, self._values, map(_where, self._locations), self._factors
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Parameters: {len(self)}>"
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every parameter's address, in order."""
+        return self._addresses
+
+
+def _where(location: Location) -> str:
+    """``file:line`` from a text, or from a ``(model, field)`` pair."""
+    if isinstance(location, str):
+        return location
+    model, name = location
+    return model.location_of(name)
+
+
+class ParameterBuilder:
+    """Collects the parameters of a cost model as columns, the constants 1 and 0 first.
+
+    :attr:`add` is a closure over the columns' ``append`` methods (tens of thousands of
+    parameters are added, and a method looking up five attributes a call was a third of
+    the compile time); factors other than 1 (tariff uplifts) are kept aside by index.
+    """
+
+    def __init__(self) -> None:
+        self.addresses: list[str] = ["1", "0"]
+        self.values: list[Uncertain] = [1.0, 0.0]
+        self.locations: list[Location] = ["", ""]
+        self.factors: dict[int, float] = {}
+        addresses, values, locations = self.addresses, self.values, self.locations
+        add_address, add_value, add_location = addresses.append, values.append, locations.append
+        factors = self.factors
+
+        def add(address: str, value: Uncertain, location: Location, factor: float = 1.0) -> int:
+            """Add a parameter (the compiler gives each address once); its index."""
+            add_address(address)
+            add_value(value)
+            add_location(location)
+            index = len(addresses) - 1
+            if factor != 1.0:
+                factors[index] = factor
+            return index
+
+        self.add = add
+
+    def bases(self) -> NDArray[np.float64]:
+        """Every parameter's base value (times its factor)."""
+        out = np.fromiter(
+            (v if type(v) is float else base_value(v) for v in self.values),
+            dtype=np.float64,
+            count=len(self.values),
+        )
+        for index, factor in self.factors.items():
+            out[index] *= factor
+        return out
+
+    def parameters(self) -> Parameters:
+        """The parameters collected, in order."""
+        if len(set(self.addresses)) != len(self.addresses):  # a bug, not a user's error
+            raise AssertionError("a parameter address was compiled twice")
+        factors = [1.0] * len(self.addresses)
+        for index, factor in self.factors.items():
+            factors[index] = factor
+        return Parameters(self.addresses, self.values, self.locations, factors)
+
+
+def file_and_line(location: str) -> tuple[str | None, int | None]:
+    """``(file, line)`` of a parameter's ``file:line`` location (``None`` when unknown)."""
+    if not location:
+        return None, None
+    file, _, line = location.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (location, None)
+
+
+def raise_value_problems(problems: list[Problem]) -> None:
+    """Raise ``problems`` with values of parameters (a negative draw, a negative end of
+    a range), if any: a :class:`TariffError` when all are in tariff CSVs, else a
+    :class:`ProfileError`."""
+    if not problems:
+        return
+    tariff_only = all(p.file and p.file.endswith(".csv") for p in problems)
+    raise (TariffError if tariff_only else ProfileError)(problems)
