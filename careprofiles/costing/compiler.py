@@ -35,7 +35,7 @@ from careprofiles.profiles.models import (
     Stage,
     _Model,
 )
-from careprofiles.profiles.parameters import parameters
+from careprofiles.profiles.parameters import walk
 from careprofiles.tariffs.tables import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = ["LAYERING_HINT", "compile_model"]
@@ -89,7 +89,7 @@ def compile_model(
             # distribution (stated in the written price year) is adjusted alike
             value, factor = row.original_cost, row.cost / row.original_cost
         found = priced[code, staff] = (
-            add_param(f"tariff/{code}", value, row.location, factor),
+            add_param(f"tariff/{code}", value, None, row.location, factor),
             len(distinct_rows),
         )
         distinct_rows.append(row)
@@ -135,8 +135,6 @@ def compile_model(
     travel: list[int] = []
     count: list[int] = []
     share: list[int] = []
-    uptake: list[int] = []
-    reach: list[int] = []
     unit_cost: list[int] = []
     row_of_line: list[int] = []
     kinds: list[str] = []
@@ -144,64 +142,57 @@ def compile_model(
     frequencies: list[str] = []
     addresses: list[str] = []
     sources: list[str] = []
-    described: list[tuple[str, str, str, str, str]] = []
     cohort_params: list[int] = []
+    # each service: its first line, its stage, itself, and its uptake and reach parameters
+    services: list[tuple[int, Stage, Service, int, int]] = []
 
-    # the walk gives each stage's numbers, then each service's, its contacts', its staff
-    # lines' (count, then share) and its items': what a line multiplies is known when
-    # its last number is reached
-    stage: Stage | None = None  # the stage and service of the numbers being read
+    def numbers(address: str, model: _Model, fields: tuple[str, ...]) -> list[int]:
+        """Add the numbers ``model`` gives of ``fields``, in order; their indices."""
+        given = model.__dict__
+        return [
+            add_param(f"{address}/{name}", given[name], model, name)
+            for name in fields
+            if given[name] is not None
+        ]
+
+    # the walk gives each stage, then each of its services, the service's contacts, its
+    # staff lines and its items: a line's numbers are all known when the line is reached
+    stage: Stage | None = None  # the stage and service being read
     service: Service | None = None
-    stage_dur = stage_reach = service_uptake = ONE
+    stage_dur = stage_reach = ONE
     c_freq = c_minutes = c_travel = line_dur = ONE
     line_mult, kind = 1.0, ""
-    line_price: tuple[int, int] | None = None
-    line_count = ONE
-    service_described = ("", "", "", "", "")
-    for address, model, name in parameters(pathway):
-        value = model.__dict__[name]
-        if value is None:  # a form not used (per_day when per_week is given, ...)
-            continue
-        location = (model, name)
+    for address, model, fields in walk(pathway):
         if isinstance(model, StaffLine):
-            if name == "count":
-                role = model.role
-                line_price = priced.get((role, True))
-                if line_price is None:  # not priced yet, or reported already: report again
-                    assert stage is not None
-                    assert service is not None
-                    where = f"{_where(stage, service, model, 'staff')}.role"
-                    line_price = price(role, True, model.location or service.location, where)
-                if line_price is not None:
-                    line_count = add_param(address, value, location)
+            role = model.role
+            found = priced.get((role, True))
+            if found is None:  # not priced yet, or reported already: report again
+                assert stage is not None
+                assert service is not None
+                where = f"{_where(stage, service, model, 'staff')}.role"
+                found = price(role, True, model.location or service.location, where)
+            if found is None:
                 continue
-            if line_price is None:
-                continue
+            line_count, line_share = numbers(address, model, fields)
             freq.append(c_freq)
             dur.append(line_dur)
             mult.append(line_mult)
             minutes.append(c_minutes)
             travel.append(c_travel)
             count.append(line_count)
-            share.append(add_param(address, value, location))
-            unit_cost.append(line_price[0])
-            row_of_line.append(line_price[1])
+            share.append(line_share)
+            unit_cost.append(found[0])
+            row_of_line.append(found[1])
             kinds.append("staff")
-            codes.append(model.role)
+            codes.append(role)
             frequencies.append(kind)
-            addresses.append(address.rpartition("/")[0])
+            addresses.append(address)
             sources.append(model.location)
         elif isinstance(model, Contacts):
-            if name == "minutes":
-                c_minutes = add_param(address, value, location)
-            elif name == "travel_minutes":
-                c_travel = add_param(address, value, location)
-            else:
-                kind = name
-                c_freq = add_param(address, value, location)
-                line_dur = ONE if name == "per_stage" else stage_dur
-                line_mult = 7.0 if name == "per_day" else 1.0
-            continue
+            c_freq, c_minutes, c_travel = numbers(address, model, fields)
+            kind = model.frequency[0]
+            line_dur = ONE if kind == "per_stage" else stage_dur
+            line_mult = 7.0 if kind == "per_day" else 1.0
         elif isinstance(model, Item):
             code = model.code
             found = priced.get((code, False))
@@ -212,12 +203,14 @@ def compile_model(
                 found = price(code, False, model.location or service.location, where)
             if found is None:
                 continue
-            freq.append(add_param(address, value, location))
-            if name == "quantity":
+            (units,) = numbers(address, model, fields)
+            freq.append(units)
+            if model.quantity is not None:
                 dur.append(ONE)
+                frequencies.append("quantity")
             else:
                 dur.append(stage_dur)
-            frequencies.append(name)
+                frequencies.append("per_week")
             mult.append(1.0)
             minutes.append(ZERO)
             travel.append(ZERO)
@@ -227,29 +220,19 @@ def compile_model(
             row_of_line.append(found[1])
             kinds.append("item")
             codes.append(code)
-            addresses.append(address.rpartition("/")[0])
+            addresses.append(address)
             sources.append(model.location)
         elif isinstance(model, Service):
             assert stage is not None
             service = model
-            service_uptake = add_param(address, value, location)
-            service_described = (stage.id, stage.label, model.id, model.label, model.setting)
-            continue
+            (service_uptake,) = numbers(address, model, fields)
+            services.append((len(row_of_line), stage, model, service_uptake, stage_reach))
         elif isinstance(model, Stage):
-            if name == "duration_weeks":
-                stage = model
-                stage_dur = add_param(address, value, location)
-            else:
-                stage_reach = add_param(address, value, location)
-            continue
+            stage = model
+            stage_dur, stage_reach = numbers(address, model, fields)
         else:
             assert isinstance(model, Cohort)
-            cohort_params.append(add_param(address, value, location))
-            continue
-        # a line was added
-        uptake.append(service_uptake)
-        reach.append(stage_reach)
-        described.append(service_described)
+            cohort_params = numbers(address, model, fields)
     if problems:
         if missing:
             problems = _with_layering_hint(problems, tariff)
@@ -259,9 +242,20 @@ def compile_model(
         return np.asarray(column, dtype=np.intp)
 
     take = idx(row_of_line)  # each line's tariff row, in distinct_rows
-    service_columns: dict[str, Any] = dict(
-        zip(_SERVICE_COLUMNS, zip(*described, strict=True) if described else ((),) * 5, strict=True)
-    )
+    uptake: list[int] = []
+    reach: list[int] = []
+    service_columns: dict[str, list[Any]] = {name: [] for name in _SERVICE_COLUMNS}
+    ends = [first for first, *_ in services[1:]] + [len(row_of_line)]
+    for (first, of_stage, of_service, uptake_param, reach_param), end in zip(
+        services, ends, strict=True
+    ):
+        if end > first:  # the service's lines: each has its uptake, reach and names
+            n = end - first
+            uptake.extend([uptake_param] * n)
+            reach.extend([reach_param] * n)
+            described = (of_stage.id, of_stage.label, of_service.id, of_service.label)
+            for name, value in zip(_SERVICE_COLUMNS, (*described, of_service.setting), strict=True):
+                service_columns[name].extend([value] * n)
     compiled = CostModel(
         pathway=pathway,
         tariff=tariff,

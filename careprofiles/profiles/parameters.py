@@ -3,12 +3,13 @@
 An address names one number of a pathway as ids and a field name joined by ``/``, e.g.
 ``last-days/night-sitting/contacts/per_day`` (the forms are :data:`ADDRESS_FORMS`; a
 second staff line of the same role in a service is ``ROLE#2``, see :func:`numbered`).
-:func:`parameters` walks a pathway and yields every number a scenario can set, as
-``(address, model, field)``, in one fixed order: the cohort's, then stage by stage the
-stage's, then service by service the service's, its contacts', its staff lines' and its
-items'. The costing compiler (its parameters are the numbers given, in this order), the
-list of addresses a scenario can set, and the scenario applier (the field names, the
-numbered ids) all use this module, so the three cannot disagree.
+:func:`walk` walks a pathway once, in one fixed order, and yields every model that
+holds numbers with its address and fields: the cohort, then stage by stage the stage,
+then service by service the service, its contacts, its staff lines and its items;
+:func:`parameters` gives the same numbers one by one, as ``(address, model, field)``.
+The costing compiler (its parameters are the numbers given, in this order), the list of
+addresses a scenario can set, and the scenario applier (the field names, the numbered
+ids) all use this module, so the three cannot disagree.
 
 Imports: profiles.models only; nothing above profiles.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "STAGE_FIELDS",
     "numbered",
     "parameters",
+    "walk",
 ]
 
 COHORT_FIELDS = ("patients", "population", "deaths_per_1000", "eligible_share")
@@ -62,39 +64,52 @@ def numbered(ids: Iterable[str]) -> list[str]:
     out = []
     for ident in ids:
         n = seen[ident] = seen.get(ident, 0) + 1
-        out.append(ident if n == 1 else f"{ident}#{n}")
+        out.append(_nth(ident, n))
     return out
 
 
+def _nth(ident: str, n: int) -> str:
+    """How an address names the ``n``-th entry with this id in its list."""
+    return ident if n == 1 else f"{ident}#{n}"
+
+
+def walk(pathway: Pathway) -> Iterator[tuple[str, _Model, tuple[str, ...]]]:
+    """Every model that holds numbers, as ``(address, model, fields)``, in pathway order:
+    the cohort, then each stage, each of its services, the service's contacts (if any),
+    each staff line and each item (ids :func:`numbered`). The address of field ``f`` is
+    ``address/f`` (:func:`parameters` gives them one by one)."""
+    yield "cohort", pathway.cohort, COHORT_FIELDS
+    for stage in pathway.stages:
+        s = stage.id
+        yield s, stage, STAGE_FIELDS
+        for service in stage.services:
+            v = f"{s}/{service.id}"
+            yield v, service, SERVICE_FIELDS
+            contacts = service.contacts
+            if contacts is not None:
+                yield f"{v}/contacts", contacts, CONTACT_FIELDS
+            # numbered as numbered() does, counted here (half the walk's time otherwise)
+            seen: dict[str, int] = {}
+            for line in service.staff:
+                role = line.role
+                n = seen[role] = seen.get(role, 0) + 1
+                yield f"{v}/staff/{_nth(role, n)}", line, STAFF_FIELDS
+            seen = {}
+            for item in service.items:
+                code = item.code
+                n = seen[code] = seen.get(code, 0) + 1
+                yield f"{v}/items/{_nth(code, n)}", item, ITEM_FIELDS
+
+
 def parameters(pathway: Pathway) -> Iterator[tuple[str, _Model, str]]:
-    """Every number a scenario can set, as ``(address, model, field)``, in pathway order.
+    """Every number a scenario can set, as ``(address, model, field)``, in pathway order
+    (that of :func:`walk`, each model's fields in order).
 
     ``getattr(model, field)`` is the number (a float or a distribution), or ``None`` for
     one the pathway does not give (the cohort form not used, the frequencies other than
     the one given, an item's other quantity): those are yielded too, in their place,
-    because a scenario can set them. Per service: ``uptake``, its contacts'
-    :data:`CONTACT_FIELDS` (if it has contacts), each staff line's :data:`STAFF_FIELDS`,
-    each item's :data:`ITEM_FIELDS`.
+    because a scenario can set them.
     """
-    cohort = pathway.cohort
-    for name in COHORT_FIELDS:
-        yield f"cohort/{name}", cohort, name
-    for stage in pathway.stages:
-        s = stage.id
-        yield f"{s}/duration_weeks", stage, "duration_weeks"
-        yield f"{s}/reach", stage, "reach"
-        for service in stage.services:
-            v = f"{s}/{service.id}"
-            yield f"{v}/uptake", service, "uptake"
-            contacts = service.contacts
-            if contacts is not None:
-                for name in CONTACT_FIELDS:
-                    yield f"{v}/contacts/{name}", contacts, name
-            staff = service.staff
-            for line, role in zip(staff, numbered([x.role for x in staff]), strict=True):
-                yield f"{v}/staff/{role}/count", line, "count"
-                yield f"{v}/staff/{role}/share", line, "share"
-            items = service.items
-            for item, code in zip(items, numbered([x.code for x in items]), strict=True):
-                yield f"{v}/items/{code}/quantity", item, "quantity"
-                yield f"{v}/items/{code}/per_week", item, "per_week"
+    for address, model, fields in walk(pathway):
+        for name in fields:
+            yield f"{address}/{name}", model, name

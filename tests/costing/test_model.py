@@ -54,7 +54,7 @@ def test_parameters_behave_as_a_read_only_tuple(hand_files: tuple[Path, Path]) -
     with pytest.raises(TypeError):
         hash(params)
     with pytest.raises(ValueError, match="differ in length"):
-        Parameters(["a"], [1.0], [], [1.0])
+        Parameters(["a"], [1.0], [None], [], [1.0])
 
 
 def test_evaluate_is_vectorised_over_parameter_sets(hand_files: tuple[Path, Path]) -> None:
