@@ -5,7 +5,7 @@ patient for many parameter sets in which only some parameters vary.
 <careprofiles.costing.model.CostModel.evaluate>` computes for ``cost_per_patient``, with
 the same operations on the same numbers in the same order (so the same figures to the
 last bit: ``tests/costing/test_plan.py``), but gathering per set only what varies, in
-buffers reused from call to call (:class:`Workspace`). :class:`BlockCosts` costs blocks of
+buffers reused from call to call (:class:`_Workspace`). :class:`BlockCosts` costs blocks of
 parameter sets with a plan and adds them up with the model's sums, for
 :func:`~careprofiles.costing.simulate.simulate` and
 :func:`~careprofiles.costing.sensitivity.sensitivity`. Deterministic costing does not
@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from careprofiles.costing._parameters import ONE, ZERO
 from careprofiles.costing.model import CostModel
 
-__all__ = ["BLOCK", "BlockCosts", "LinePlan", "Workspace", "line_costs", "plan_for"]
+__all__ = ["BLOCK", "BlockCosts", "LinePlan", "line_costs", "plan_for"]
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.intp]
@@ -120,7 +120,7 @@ class _LineFactor:
         return out[:, np.newaxis]
 
     def scale(
-        self, product: FloatArray, rows: FloatArray, fixed: FloatArray, work: Workspace
+        self, product: FloatArray, rows: FloatArray, fixed: FloatArray, work: _Workspace
     ) -> FloatArray:
         """``product`` times this factor, line by line (in place where it can be)."""
         if self.mode == "fixed":
@@ -141,7 +141,7 @@ class _LineFactor:
             return product
         return _times(product, self._product(rows, fixed, work), work.product)
 
-    def _product(self, rows: FloatArray, fixed: FloatArray, work: Workspace) -> FloatArray:
+    def _product(self, rows: FloatArray, fixed: FloatArray, work: _Workspace) -> FloatArray:
         first, *others = self.takes
         out = first.values(rows, fixed, work.line_work[0])
         for take in others:
@@ -153,7 +153,7 @@ class _LineFactor:
         return out
 
 
-class Workspace:
+class _Workspace:
     """Buffers for :meth:`LinePlan.costs` with ``sets`` columns, reused call after call
     (fresh large arrays cost a page fault every 4 KiB, every time)."""
 
@@ -325,9 +325,9 @@ class LinePlan:
         out[:, len(self.varying) :] = fixed[self.extra][:, np.newaxis]
         return out
 
-    def workspace(self, sets: int) -> Workspace:
+    def workspace(self, sets: int) -> _Workspace:
         """Buffers for :meth:`costs` calls with ``sets`` columns."""
-        return Workspace(self, sets)
+        return _Workspace(self, sets)
 
     def line_costs(self, drawn: FloatArray, fixed: FloatArray) -> FloatArray:
         """Cost per cohort patient of every line, ``(lines, sets)`` or ``(lines, 1)``.
@@ -342,7 +342,7 @@ class LinePlan:
         rows[: len(self.varying)] = drawn
         return self.costs(rows, fixed, self.workspace(sets)).copy()
 
-    def costs(self, rows: FloatArray, fixed: FloatArray, work: Workspace) -> FloatArray:
+    def costs(self, rows: FloatArray, fixed: FloatArray, work: _Workspace) -> FloatArray:
         """:meth:`line_costs` from parameter rows (a block of :meth:`parameter_rows`),
         into ``work``'s buffers: valid until its next use."""
         if fixed[ONE] != 1.0 or fixed[ZERO] != 0.0:
@@ -403,7 +403,7 @@ class BlockCosts:
         self.plan = plan_for(model, varying)
         self.fixed = fixed
         self.ids = tuple(s.id for s in model.pathway.stages)
-        self._work: dict[int, Workspace] = {}
+        self._work: dict[int, _Workspace] = {}
         self._rows: FloatArray | None = None
 
     def rows(self, n: int, width: int) -> FloatArray:
