@@ -158,8 +158,9 @@ class ParameterBuilder:
     def __init__(self) -> None:
         self.addresses: list[str] = ["1", "0"]
         self.values: list[Uncertain] = [1.0, 0.0]
-        # two columns, not a list of (model, field) pairs: 47,000 fewer objects for the
-        # cyclic collector to count and sweep while compiling 5,000 services (11 ms of 120)
+        # two columns, not a (model, field) pair a parameter: 47,000 fewer objects for
+        # the cyclic collector while compiling 5,000 services (0.134-0.137 s against
+        # 0.144-0.153 s with pairs, the collector running)
         self.models: list[_Model | None] = [None, None]
         self.fields: list[str] = ["", ""]
         self.factors: dict[int, float] = {}
