@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from careprofiles import __version__
+from careprofiles.cli._common import command_line_text
 from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
 
 __all__ = ["COMMANDS", "main"]
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, OutputExistsError):  # the library's words are for Python
             print(f"{exc.path}: {_EXISTS}", file=sys.stderr)
         else:
-            print(str(exc), file=sys.stderr)
+            print(command_line_text(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive
         print("interrupted", file=sys.stderr)
