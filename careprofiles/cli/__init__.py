@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from careprofiles import __version__
 from careprofiles.cli._common import command_line_text
+from careprofiles.cli._gc import paused_gc
 from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
 
 __all__ = ["COMMANDS", "main"]
@@ -80,7 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status: int | None = args.run(args)
+        # the collector's passes over the objects a load builds, none of them garbage:
+        # 5,000-service pathway 0.90-1.07 s CPU unpaused, 0.63-0.75 s paused (performance.md)
+        with paused_gc():
+            status: int | None = args.run(args)
     except CareProfilesError as exc:
         if args.debug:
             raise

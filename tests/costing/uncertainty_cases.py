@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from careprofiles.profiles.distributions import base_value, parse_uncertain
+from careprofiles.profiles.distributions import base_value
 from careprofiles.profiles.models import Pathway
+from careprofiles.profiles.numbers import parse_uncertain
 from careprofiles.resources import bundled_pathway
 from careprofiles.tariffs.tables import Tariff, TariffRow
 
