@@ -82,6 +82,9 @@ CODES: dict[str, str] = {
     "duplicate-id": "an id, code or name is given twice where each must be unique",
     "missing-column": "a CSV file lacks a column its format requires",
     "no-tariff-row": "a code is used that no tariff row prices",
+    "overflow": "a figure is too large to compute (past about 1.8e308, so not a finite "
+    "number), or an activity record implausibly large: a number of a profile, tariff or "
+    "record is implausibly large",
     "not-a-file": "an input is not a regular file: a folder, FIFO, device, socket, symbolic "
     "link loop or link to nothing, or its name holds a NUL byte",
     "too-large": "an input file is larger than its kind of file may be",

@@ -167,7 +167,12 @@ def strings_of(doc: Any) -> list[str]:
 
 
 TREE_OPS = ("value", "type", "delete-key", "add-key", "rename-key", "truncate-list",
-            "nest", "swap", "copy", "duplicate-item", "delete-item", "move-key")
+            "nest", "swap", "copy", "duplicate-item", "delete-item", "move-key", "extreme",
+            "extreme")
+EXTREMES: list[Any] = [1e308, 1.7976931348623157e308, 1e300, 1e200, 1e155, 1e100, 1e30,
+                       10**400, 2**1024, 5e-324, 1e-300, math.inf, math.nan]
+"""Numbers at and past the ends of a float: their products and sums overflow (or, for
+the smallest, divisions by them do)."""
 
 
 @st.composite
@@ -191,7 +196,13 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
                 retyped += [list(node.values()), list(node), next(iter(node.values()))]
             return set_at(doc, path, draw(st.sampled_from(retyped)))
         return set_at(doc, path, draw(variants(node, strings)))
-    if op == "delete-key" and keyed:
+    if op == "extreme":
+        numbers = [p for p in paths if isinstance(get_at(doc, p), int | float)
+                   and not isinstance(get_at(doc, p), bool)]
+        if numbers:
+            path = draw(st.sampled_from(numbers))
+            return set_at(doc, path, draw(st.sampled_from(EXTREMES)))
+    elif op == "delete-key" and keyed:
         path = draw(st.sampled_from(keyed))
         del get_at(doc, path[:-1])[path[-1]]
     elif op == "add-key" and maps:
@@ -328,8 +339,9 @@ def text_mutation(draw: st.DrawFn, text: str, extra_lines: Sequence[str]) -> str
         bomb += [f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
                  for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
         lines[at:at] = bomb
-    elif op == "repeat":  # a large file: the same lines many times over
-        lines = lines * draw(st.sampled_from([10, 200]))
+    elif op == "repeat":  # a large file (up to past the 5 MB limit of YAML): lines repeated
+        times = draw(st.sampled_from([10, 200]))
+        lines = lines * max(1, min(times, 6_000_000 // max(len(text), 1)))
     return "".join(lines)
 
 
@@ -430,9 +442,17 @@ def cell_variants(cell: str) -> list[str]:
     ]
 
 
-CSV_OPS = ("cell", "cell", "cell", "delete-column", "add-column", "rename-column",
-           "duplicate-column", "swap-columns", "delete-row", "duplicate-row", "swap-rows",
-           "truncate-rows", "add-row", "ragged", "header-only", "delimiter")
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+CSV_OPS = ("cell", "cell", "cell", "extreme", "extreme", "delete-column", "add-column",
+           "rename-column", "duplicate-column", "swap-columns", "delete-row", "duplicate-row",
+           "swap-rows", "truncate-rows", "add-row", "ragged", "header-only", "delimiter")
 
 
 @lru_cache(maxsize=16)
@@ -451,7 +471,14 @@ def csv_mutation(draw: st.DrawFn, rows: list[list[str]]) -> list[list[str]] | st
     width = max(len(row) for row in rows) or 1
     c = draw(st.integers(0, width - 1))
     cells = sorted({cell for row in rows[:50] for cell in row})
-    if op == "cell":
+    if op == "extreme":
+        numeric = [(i, j) for i, row in enumerate(rows[:200]) for j, cell in enumerate(row)
+                   if _is_number(cell)]
+        if numeric:
+            i, j = draw(st.sampled_from(numeric))
+            rows[i][j] = draw(st.sampled_from([repr(float(x)) if isinstance(x, float) else
+                                               str(x) for x in EXTREMES] + ["1e309", "-1e308"]))
+    elif op == "cell":
         row = rows[r]
         while len(row) <= c:
             row.append("")
@@ -617,15 +644,28 @@ def _refuse_constant(name: str) -> float:
     raise AssertionError(f"JSON output holds {name}, which is not a finite number")
 
 
+FIGURES = frozenset({
+    "per_patient", "total", "cohort", "cost", "cost_per_patient", "cost_population",
+    "cost_per_patient_receiving", "cost_per_patient_reached", "hours_population", "hours",
+    "patients", "per_patient_reached", "mean", "sd", "p2.5", "p50", "p97.5", "deterministic",
+    "delta_cost", "delta_per_patient", "delta_total", "unit_cost", "quantity", "contacts",
+})
+"""Keys of the JSON outputs that always hold a figure: careprofiles writes a figure that
+is not finite as ``null`` (as it writes a missing value), so ``null`` here is one."""
+
+
 def finite_numbers(value: Any, where: str = "") -> None:
-    """Assert every number in a parsed JSON value is finite."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    """Assert every number in a parsed JSON value is finite, and no figure is null."""
+    if isinstance(value, bool | str):
         return
-    if isinstance(value, int | float):
+    key = where.rpartition(".")[2].partition("[")[0]
+    if value is None:
+        assert key not in FIGURES, f"{where}: null, where a figure belongs"
+    elif isinstance(value, int | float):
         assert math.isfinite(value), f"{where}: {value!r} is not finite"
     elif isinstance(value, dict):
-        for key, item in value.items():
-            finite_numbers(item, f"{where}.{key}")
+        for k, item in value.items():
+            finite_numbers(item, f"{where}.{k}")
     elif isinstance(value, list):
         for n, item in enumerate(value):
             finite_numbers(item, f"{where}[{n}]")

@@ -32,7 +32,7 @@ from fuzzing import (
     subprocess_argv,
     yaml_mutant,
 )
-from hypothesis import HealthCheck, given, note, settings, strategies as st
+from hypothesis import HealthCheck, event, given, note, settings, strategies as st
 
 pytestmark = pytest.mark.fuzz
 
@@ -113,6 +113,7 @@ def run_commands(
             argv += ["--format", form]
         run = run_cli(argv)
         note(f"{' '.join(argv)} -> {run.status} in {run.seconds:.2f} s")
+        event(f"{command.argv[0]}: exit {run.status}")  # --hypothesis-show-statistics
         check_run(run, inputs, form=form, output=output)
 
 

@@ -69,6 +69,8 @@ class Check:
     message: Callable[[str, str], str]
     """(value, context) → what is wrong; how to fix."""
     missing_code: bool = False
+    code: str = ""
+    """The problem's code (``Problem.code``), if it has one."""
 
 
 def text_at(column: pd.Series, positions: Int64Array) -> list[str]:
@@ -191,7 +193,7 @@ def raise_findings(
         spec = checks[check]
         missing_code |= spec.missing_code
         where = f"{prefix}, {spec.column}" if prefix else spec.column
-        problems.append(Problem(file, line, where, spec.message(value, context)))
+        problems.append(Problem(file, line, where, spec.message(value, context), spec.code))
     if total > len(problems):
         problems.append(
             Problem(
