@@ -166,9 +166,12 @@ def strings_of(doc: Any) -> list[str]:
     return sorted(found)[:500]
 
 
-TREE_OPS = ("value", "type", "delete-key", "add-key", "rename-key", "truncate-list",
-            "nest", "swap", "copy", "duplicate-item", "delete-item", "move-key", "extreme",
-            "extreme")
+TREE_OPS = ("value", "plausible", "plausible", "extreme", "extreme", "type", "delete-key",
+            "add-key", "rename-key", "truncate-list", "nest", "swap", "copy",
+            "duplicate-item", "delete-item", "move-key", "another-string")
+"""The tree mutations; those that keep a file valid more often (``plausible``: a number
+made another ordinary one; ``another-string``: a string made another of the file's) are
+listed twice or more, so that more mutants reach the costing and the outputs."""
 EXTREMES: list[Any] = [1e308, 1.7976931348623157e308, 1e300, 1e200, 1e155, 1e100, 1e30,
                        10**400, 2**1024, 5e-324, 1e-300, math.inf, math.nan]
 """Numbers at and past the ends of a float: their products and sums overflow (or, for
@@ -196,13 +199,22 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
                 retyped += [list(node.values()), list(node), next(iter(node.values()))]
             return set_at(doc, path, draw(st.sampled_from(retyped)))
         return set_at(doc, path, draw(variants(node, strings)))
-    if op == "extreme":
-        numbers = [p for p in paths if isinstance(get_at(doc, p), int | float)
-                   and not isinstance(get_at(doc, p), bool)]
-        if numbers:
-            path = draw(st.sampled_from(numbers))
-            return set_at(doc, path, draw(st.sampled_from(EXTREMES)))
-    elif op == "delete-key" and keyed:
+    numbers = [p for p in paths if isinstance(get_at(doc, p), int | float)
+               and not isinstance(get_at(doc, p), bool)]
+    if op == "extreme" and numbers:
+        path = draw(st.sampled_from(numbers))
+        return set_at(doc, path, draw(st.sampled_from(EXTREMES)))
+    if op == "plausible" and numbers:
+        path = draw(st.sampled_from(numbers))
+        x = get_at(doc, path)
+        return set_at(doc, path, draw(st.sampled_from(
+            [0, 1, 0.5, 0.001, 0.999, 2 * x, x / 2, x + 0.25, round(x), 1e6, 1e12, 52, 7, 1e-9]
+        )))
+    if op == "another-string":
+        texts = [p for p in paths if isinstance(get_at(doc, p), str)]
+        if texts and strings:
+            return set_at(doc, draw(st.sampled_from(texts)), draw(st.sampled_from(strings)))
+    if op == "delete-key" and keyed:
         path = draw(st.sampled_from(keyed))
         del get_at(doc, path[:-1])[path[-1]]
     elif op == "add-key" and maps:
@@ -392,6 +404,9 @@ class Mutant:
         head = f"{len(self.data):,} bytes, starting {self.data[:60]!r}"
         return f"Mutant({head}; diff:\n{self.diff()})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis's printer
+        printer.text(repr(self))
+
     def diff(self, limit: int = 40) -> str:
         text = self.data.decode("utf-8", errors="backslashreplace")
         lines = list(difflib.unified_diff(self.original.splitlines(), text.splitlines(),
@@ -407,7 +422,7 @@ def yaml_mutant(draw: st.DrawFn, text: str) -> Mutant:
     """The bytes of a mutated copy of the YAML file ``text``: its tree changed (then
     written out again), its text changed (comments and layout kept), or both; encoded."""
     original = text
-    mode = draw(st.sampled_from(["tree", "text", "tree+text", "encoding"]))
+    mode = draw(st.sampled_from(MODES))
     parsed = _parsed(text)
     if parsed is _Unreadable:
         mode = mode.replace("tree+", "").replace("tree", "text")
@@ -423,8 +438,14 @@ def yaml_mutant(draw: st.DrawFn, text: str) -> Mutant:
     return Mutant(original, _bytes(draw, text, mode))
 
 
+MODES = ("tree", "tree", "tree", "text", "tree+text", "encoding")
+"""How a file is mutated: its parsed values (``tree``, ``table`` for CSV), its text,
+both, or its encoding alone; a mutant of the tree or text is also re-encoded one time in
+ten."""
+
+
 def _bytes(draw: st.DrawFn, text: str, mode: str) -> bytes:
-    if mode == "encoding" or draw(st.integers(0, 3)) == 0:
+    if mode == "encoding" or draw(st.integers(0, 9)) == 0:
         return draw(encoded(text))
     return text.encode("utf-8", errors="surrogatepass")
 
@@ -450,9 +471,12 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-CSV_OPS = ("cell", "cell", "cell", "extreme", "extreme", "delete-column", "add-column",
-           "rename-column", "duplicate-column", "swap-columns", "delete-row", "duplicate-row",
-           "swap-rows", "truncate-rows", "add-row", "ragged", "header-only", "delimiter")
+CSV_OPS = (
+    "cell", "cell", "plausible", "plausible", "extreme", "extreme", "delete-column",
+    "add-column", "rename-column", "duplicate-column", "swap-columns", "delete-row",
+    "duplicate-row", "swap-rows", "truncate-rows", "add-row", "ragged", "header-only",
+    "delimiter",
+)
 
 
 @lru_cache(maxsize=16)
@@ -471,13 +495,17 @@ def csv_mutation(draw: st.DrawFn, rows: list[list[str]]) -> list[list[str]] | st
     width = max(len(row) for row in rows) or 1
     c = draw(st.integers(0, width - 1))
     cells = sorted({cell for row in rows[:50] for cell in row})
-    if op == "extreme":
-        numeric = [(i, j) for i, row in enumerate(rows[:200]) for j, cell in enumerate(row)
-                   if _is_number(cell)]
-        if numeric:
-            i, j = draw(st.sampled_from(numeric))
+    numeric = [(i, j) for i, row in enumerate(rows[:200]) for j, cell in enumerate(row)
+               if _is_number(cell)]
+    if op in ("extreme", "plausible") and numeric:
+        i, j = draw(st.sampled_from(numeric))
+        if op == "extreme":
             rows[i][j] = draw(st.sampled_from([repr(float(x)) if isinstance(x, float) else
                                                str(x) for x in EXTREMES] + ["1e309", "-1e308"]))
+        else:
+            x = float(rows[i][j])
+            rows[i][j] = draw(st.sampled_from(["0", "1", "0.5", "0.001", f"{2 * x:g}",
+                                               f"{x / 2:g}", f"{x + 0.25:g}", "1e6", "1e12"]))
     elif op == "cell":
         row = rows[r]
         while len(row) <= c:
@@ -542,7 +570,7 @@ def csv_mutant(draw: st.DrawFn, text: str) -> Mutant:
     """The bytes of a mutated copy of the CSV file ``text``: cells, columns and rows
     changed (then written out again), its text changed, or both; encoded."""
     original = text
-    mode = draw(st.sampled_from(["table", "text", "table+text", "encoding"]))
+    mode = draw(st.sampled_from([m.replace("tree", "table") for m in MODES]))
     if "table" in mode:
         rows: list[list[str]] | str = [list(r) for r in _rows(text)]
         for _ in range(draw(st.integers(1, 3))):

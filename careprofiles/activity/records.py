@@ -133,14 +133,21 @@ def is_dask(frame: object) -> bool:
 
 def _csv_row_lines(path: Path) -> Int64Array:
     """The line on which each data row starts (only for files with multi-line fields)."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        starts: list[int] = []
-        line = reader.line_num + 1
-        for _ in reader:  # error path only, for files with quoted line breaks
-            starts.append(line)
+    # pandas read the file, whatever the length of its values: so must this, past the csv
+    # module's limit of 131,072 characters a value (restored after)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, path.stat().st_size + 1))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            starts: list[int] = []
             line = reader.line_num + 1
+            for _ in reader:  # error path only, for files with quoted line breaks
+                starts.append(line)
+                line = reader.line_num + 1
+    finally:
+        csv.field_size_limit(limit)
     return np.asarray(starts, dtype=np.int64)
 
 
@@ -290,6 +297,11 @@ def _count_lines(path: Path) -> tuple[int, bool]:
     return count, last == b"\n"
 
 
+_NOT_NUMBERS = ("could not convert", "Unable to parse", "cannot safely convert")
+"""What pandas says when a number column holds text (``cannot safely convert``: text
+such as ``NaN`` that is not missing, since only an empty value is)."""
+
+
 def _read_csv_frame(
     path: Path,
     name: str,
@@ -303,6 +315,9 @@ def _read_csv_frame(
     dtypes: dict[str, Any] = {c: "str" for c in header if c not in numeric}
     floats = {c: "float64" for c in numeric if c in header}
     kwargs: dict[str, Any] = {
+        # the header as checked (each name stripped): "\tpatient_id" is patient_id
+        "header": 0,
+        "names": header,
         "keep_default_na": False,
         "na_values": [""],
         "skip_blank_lines": False,
@@ -314,7 +329,7 @@ def _read_csv_frame(
         try:
             frame: pd.DataFrame = pd.read_csv(path, dtype={**dtypes, **floats}, **kwargs)
         except ValueError as exc:
-            if "could not convert" not in str(exc) and "Unable to parse" not in str(exc):
+            if not any(words in str(exc) for words in _NOT_NUMBERS):
                 raise
             # a number column holds text: read it as text so the checks can name the rows
             frame = pd.read_csv(path, dtype={**dtypes, **dict.fromkeys(floats, "str")}, **kwargs)
@@ -453,6 +468,8 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     frame = dd.read_csv(
         str(p),
         dtype=dict.fromkeys(header, "str"),
+        header=0,
+        names=header,
         keep_default_na=False,
         na_values=[""],
         encoding="utf-8-sig",

@@ -14,7 +14,7 @@ from activity_data import ACTIVITY, DATA
 
 from careprofiles.activity.checks import check_activity, check_outcomes
 from careprofiles.activity.costing import cost_activity
-from careprofiles.activity.records import read_activity
+from careprofiles.activity.records import read_activity, read_outcomes
 from careprofiles.errors import ActivityError, MissingDependencyError
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff, load_tariff
@@ -124,3 +124,46 @@ def test_a_ragged_row_is_one_line_of_message(tmp_path: Path) -> None:
     assert problem.line == 3
     assert "\n" not in str(problem)
     assert str(info.value).count("\n") == 0
+
+
+def test_header_names_padded_with_tabs_are_the_names(tmp_path: Path) -> None:
+    """The header check strips each name, so a tab before ``patient_id`` passed it, and
+    then pandas' column was "\\tpatient_id": a KeyError traceback."""
+    activity = tmp_path / "activity.csv"
+    activity.write_text("\tpatient_id,stage\t,code,minutes\np,s,gp,1\n", encoding="utf-8")
+    frame = read_activity(activity)
+    assert list(frame.columns) == ["patient_id", "stage", "code", "minutes"]
+    assert frame["minutes"].tolist() == [1.0]
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("\t\tpatient_id,outcome,value\np,o,1\n", encoding="utf-8")
+    assert list(read_outcomes(outcomes).columns) == ["patient_id", "outcome", "value"]
+
+
+def test_a_number_column_holding_nan_text_is_a_problem_at_its_line(
+    tiny: Pathway, tmp_path: Path
+) -> None:
+    """Only an empty value is missing: "NaN" in a number column is text, and pandas'
+    ValueError for it ("cannot safely convert") came out as a traceback."""
+    path = tmp_path / "outcomes.csv"
+    outcome = next(o.id for s in tiny.stages for o in s.outcomes)
+    path.write_text(f"patient_id,outcome,value\nA,{outcome},1\nB,{outcome},NaN\n")
+    with pytest.raises(ActivityError) as info:
+        check_outcomes(path, tiny)
+    assert [(p.line, p.where) for p in info.value.problems] == [(3, "value")]
+
+
+def test_a_value_longer_than_the_csv_module_takes_keeps_row_lines(
+    tariff: Tariff, tmp_path: Path
+) -> None:
+    """A value of 200,000 characters (pandas reads it) and a quoted line break: the
+    lines of the bad rows are found with the csv module, which stopped at its limit of
+    131,072 characters a value with a _csv.Error traceback."""
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "patient_id,stage,code,minutes\n"
+        f'"{"p" * 200_000}",decline,nurse,60\n"q\nr",decline,nurse,60\ns,decline,nurse,-1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ActivityError) as info:
+        cost_activity(path, tariff)
+    assert [(p.line, p.where) for p in info.value.problems] == [(5, "minutes")]
