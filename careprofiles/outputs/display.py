@@ -95,6 +95,20 @@ def cost_summary(result: CostResult) -> str:
             ["setting", "per cohort patient", "a year", "share"],
         ),
         "",
+        "Who pays",
+        text_table(
+            [
+                [
+                    r.name,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
+                for r in result.by_funder().itertuples()
+            ],
+            ["funder", "per cohort patient", "a year", "share"],
+        ),
+        "",
         f"Cost per patient: {format_money(result.per_patient, pence=True)}",
         f"Population cost a year: {format_money(result.total, pence=True)}",
     ]
@@ -122,6 +136,7 @@ def cost_html(result: CostResult) -> str:
     stages = result.by_stage()[["stage", "name", "patients", "per_patient", "total"]]
     roles = result.by_role()[["role", "hours", "wte", "cost"]]
     settings = result.by_setting()[["setting", "per_patient", "total", "share_of_total"]]
+    funders = result.by_funder()[["name", "per_patient", "total", "share_of_total"]]
     head = (
         f"<h4>{html.escape(result.pathway.name)} ({html.escape(result.price_year)} prices)</h4>"
         f"<p>Cohort {result.cohort:,.0f} patients a year; "
@@ -138,7 +153,12 @@ def cost_html(result: CostResult) -> str:
         "share_of_total": "{:.1%}".format,
     }
     parts = [head]
-    for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+    for title, frame in (
+        ("By stage", stages),
+        ("By role", roles),
+        ("By setting", settings),
+        ("By funder", funders),
+    ):
         parts.append(f"<h5>{title}</h5>")
         parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
     return "\n".join(parts)

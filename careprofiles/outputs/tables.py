@@ -149,7 +149,8 @@ def write_xlsx(
 
 
 def cost_workbook(result: CostResult) -> Callable[[Path], None]:
-    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs."""
+    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, funders,
+    lines, inputs."""
     summary = pd.DataFrame(
         {
             "measure": [
@@ -191,6 +192,7 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
             "services": result.by_service(),
             "roles": result.by_role(),
             "settings": result.by_setting(),
+            "funders": result.by_funder(),
             "lines": result.lines,
             "inputs": inputs,
             "tariff": result.tariff.to_frame().reset_index(),

@@ -22,6 +22,7 @@ from typing import Any
 
 from careprofiles.profiles.csvfiles import ID_PATTERN
 from careprofiles.profiles.distributions import DISTRIBUTIONS
+from careprofiles.profiles.evidence import BASES, FUNDERS, GRADES, QUALIFICATIONS
 from careprofiles.profiles.models import FORMAT, PathwayFile, Stage
 from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
 from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
@@ -197,6 +198,10 @@ def format_reference() -> str:
             units=", ".join(f"`{u}`" for u in UNITS),
             staff_units=" or ".join(f"`{u}`" for u in STAFF_UNITS),
             hours=f"{DEFAULT_HOURS_PER_WTE:,.0f}",
+            funders=", ".join(f"`{f}` ({n})" for f, n in FUNDERS.items()),
+            bases=", ".join(f"`{b}`" for b in BASES),
+            qualifications=", ".join(f"`{q}`" for q in QUALIFICATIONS),
+            grades=", ".join(f"`{g}`" for g in GRADES),
         )
     )
     parts.append(_EDITOR)
@@ -396,6 +401,14 @@ hospice-bed-day,Hospice inpatient bed day,day,500,2024/25,Estimate: local contra
 | `source` | optional | where the figure comes from; begin estimates with `Estimate:` |
 | `hours_per_wte` | optional | patient-related hours a year of one whole-time post ({hours}) |
 | `market_forces` | optional | a multiplier for this row's cost in this area (default 1) |
+| `funder` | optional | who pays by default: {funders}, or an id you define |
+| `basis` | optional | what a staff rate is per: {bases} |
+| `qualifications` | optional | a staff rate with qualification costs: {qualifications} |
+| `grade` | optional | the grade of the figure's evidence: {grades} |
+
+A service's `funder:` overrides its rows' `funder`; a line with neither is `unassigned`.
+A layered file's staff rows must be of the `basis` of the rows below it
+([costing.md](costing.md#one-unit-cost-basis)).
 
 The header is line 1 of the file; problems name the line of the row. Codes are unique
 within a file. Several files may be layered (`--tariff national.csv --tariff local.csv`):
