@@ -20,11 +20,13 @@ from careprofiles.outputs.text import format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.result import CostResult
 
-__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
+__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary", "estimates_table"]
 
 
 def cost_summary(result: CostResult) -> str:
@@ -111,6 +113,40 @@ def cost_summary(result: CostResult) -> str:
         "",
         f"Cost per patient: {format_money(result.per_patient, pence=True)}",
         f"Population cost a year: {format_money(result.total, pence=True)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+    """``cost --explain``: how many numbers and tariff rows carry each grade, then the
+    cost lines resting on estimates, most costly first (``frame`` from
+    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    lines = [
+        "Evidence (numbers in the profiles and tariff rows, by grade)",
+        text_table(
+            [[r.grade, f"{r.numbers:,}", f"{r.tariff_rows:,}"] for r in counts.itertuples()],
+            ["grade", "numbers", "tariff rows"],
+        ),
+        "",
+        f"The estimates that carry most of the budget (the {min(top, len(frame))} most "
+        "costly lines with an input graded estimate)",
+        text_table(
+            [
+                [
+                    f"{r.stage}/{r.service}/{r.code}",
+                    format_money(r.per_patient),
+                    f"{r.share_of_total:.1%}",
+                    r.source,
+                    r.estimated_inputs,
+                ]
+                for r in frame.head(top).itertuples()
+            ],
+            ["line", "per cohort patient", "share", "YAML", "estimated inputs"],
+        ),
+        "",
+        f"{len(frame):,} lines rest on estimates: "
+        f"{format_money(float(frame['per_patient'].sum()))} a patient "
+        f"({float(frame['share_of_total'].sum()):.1%} of the cost).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -9,7 +9,9 @@ Imports: nothing of careprofiles.
 
 from __future__ import annotations
 
-__all__ = ["BASES", "FUNDERS", "GRADES", "QUALIFICATIONS", "UNASSIGNED", "funder_name"]
+from typing import Literal, get_args
+
+__all__ = ["BASES", "FUNDERS", "GRADES", "QUALIFICATIONS", "UNASSIGNED", "Grade", "funder_name"]
 
 FUNDERS: dict[str, str] = {
     "nhs-icb": "NHS (ICB)",
@@ -24,7 +26,9 @@ and shown as written."""
 UNASSIGNED = "unassigned"
 """The funder of a line whose service and tariff row name none."""
 
-GRADES = ("published-national", "local-data", "expert-consensus", "estimate")
+Grade = Literal["published-national", "local-data", "expert-consensus", "estimate"]
+"""A grade of evidence."""
+GRADES: tuple[str, ...] = get_args(Grade)
 """Grades of evidence a tariff row or a profile's number may carry, strongest first."""
 
 BASES = ("working-hour", "contact-hour", "price")

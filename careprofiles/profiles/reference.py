@@ -187,7 +187,13 @@ def format_reference() -> str:
         if name in _NOTES:
             parts.append(_NOTES[name])
         parts.append(_table(defs[name]))
-    parts.append(_UNCERTAIN_TEXT.format(keys=_uncertain_keys(defs), table=_distributions_table()))
+    parts.append(
+        _UNCERTAIN_TEXT.format(
+            keys=_uncertain_keys(defs),
+            table=_distributions_table(),
+            grades=", ".join(f"`{g}`" for g in GRADES),
+        )
+    )
     parts.append(
         _VALIDATION.format(
             max_bytes=MAX_BYTES, max_mb=MAX_BYTES // (1024 * 1024), max_aliases=MAX_ALIASES
@@ -338,6 +344,23 @@ How they are used:
   `low` equal to `high` for a three-point distribution (write the number itself), `sd` of 0
   or less, a `lognormal` or `gamma` mean of 0 or less, a `beta` mean outside 0..1 or an `sd`
   that no beta distribution with that mean has, an unknown `dist`, a missing or extra key.
+
+### Evidence: `grade` and `source`
+
+Any number can say how good its evidence is. A distribution takes `grade` and `source`
+beside its keys; a plain number is written as a mapping with `value` (and no `dist`):
+
+```yaml
+uptake:  {{value: 0.7, grade: estimate, source: "local audit 2024"}}
+minutes: {{dist: triangular, low: 30, mode: 45, high: 60, grade: expert-consensus}}
+```
+
+`grade` is one of {grades}; `source` is text (a citation). Neither changes a figure:
+`{{value: 0.7, grade: estimate}}` costs as `0.7` (it is a `fixed` number). `careprofiles
+validate` counts the numbers of each grade, `careprofiles cost --explain` lists the cost
+lines resting on estimates, most costly first, and the `cost` workbook has them in its
+`estimates` sheet (the `inputs` sheet gives every number's grade). Tariff rows take a
+`grade` column (below).
 """
 
 _VALIDATION = """\
