@@ -140,13 +140,10 @@ def parse_uncertain(raw: Any) -> Uncertain:
     if dist is not None:
         return dist
     allowed = {"dist", "value", "grade", "source", *cls.params}
-    takes = (
-        ", ".join(cls.params)
-        + ("" if "value" in cls.params else " (and optionally value)")
-        + ", and optionally grade and source"
-    )
+    takes = ", ".join(cls.params) + ("" if "value" in cls.params else " (and optionally value)")
     problems = [
-        f"unknown key {k!r} for a {name} distribution; it takes {takes}"
+        f"unknown key {k!r} for a {name} distribution; it takes {takes}, and the number's "
+        "evidence: grade and source"
         for k in raw
         if k not in allowed
     ]
