@@ -40,6 +40,8 @@ FOUNDATION = {
     "load_price_index",
     "cost",
     "compile_model",
+    "estimate_lines",
+    "grade_counts",
     "CostResult",
     "CostModel",
     "__version__",
