@@ -23,7 +23,7 @@ from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.simulate import QUANTILES
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import Problem
-from careprofiles.profiles.distributions import Distribution
+from careprofiles.profiles.distributions import Distribution, grade_of
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
@@ -41,7 +41,8 @@ class SensitivityResult:
     rows: pd.DataFrame
     """``parameter`` (address), ``location``, ``distribution``, ``base_value``,
     ``low_value``, ``high_value``, ``low``, ``high`` (cost per patient at each end),
-    ``swing`` (high - low, absolute), ``low_total``, ``high_total`` (a year)."""
+    ``swing`` (high - low, absolute), ``low_total``, ``high_total`` (a year), ``grade``
+    (the number's evidence grade, ``""`` when it has none)."""
     low_quantile: float = QUANTILES[0]
     high_quantile: float = QUANTILES[-1]
 
@@ -137,6 +138,8 @@ def sensitivity(
             "high": per_patient[2::2],
             "low_total": totals[1::2],
             "high_total": totals[2::2],
+            # the evidence behind the number (its `grade`), so the estimates rank too
+            "grade": [grade_of(model.parameters[i].value) or "" for i in uncertain],
         }
     )
     rows.insert(8, "swing", (rows["high"] - rows["low"]).abs())

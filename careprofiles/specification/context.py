@@ -312,6 +312,25 @@ class _Builder:
             for r in _records(self.result.by_funder())
         ]
 
+    def estimates(self, top: int = 10) -> list[dict[str, Any]]:
+        """The cost lines resting on estimates that carry most of the budget (the
+        ``top`` costliest), so the commissioner sees which figures to replace with local
+        data first (``cost --explain`` lists them all)."""
+        from careprofiles.costing.evidence import estimate_lines
+
+        text = self.text
+        return [
+            {
+                "stage": text(str(r["stage"])),
+                "service": text(str(r["service"])),
+                "code": text(str(r["code"])),
+                "inputs": text(str(r["estimated_inputs"])),
+                "per_patient": format_money(float(r["per_patient"])),
+                "share_of_total": format_percent(float(r["share_of_total"]), 1),
+            }
+            for r in _records(estimate_lines(self.result, top=top))
+        ]
+
     def cohort(self) -> dict[str, Any]:
         size, params = self.result.cohort, self.params
         if "cohort/patients" in params:
@@ -406,6 +425,7 @@ class _Builder:
             "resources": resources,
             "settings": self.settings(),
             "funders": self.funders(),
+            "estimates": self.estimates(),
             "tariff_files": self.texts(result.tariff.files),
             "tariff_rows": tariff_rows,
         }
