@@ -87,8 +87,10 @@ def display_path(path: str | Path) -> str:
     """A path as users should read it: relative to the working folder when inside it."""
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+        # the folder resolved, the name as given: a symbolic link is named, not its target
+        resolved = p.resolve() if p.name in ("", ".", "..") else p.parent.resolve() / p.name
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
         return str(p)
 
 

@@ -3,19 +3,28 @@
 Each sub-command lives in its own module here with a ``register(subparsers, common)``
 function; errors on bad input, and any operating-system error, print as ``path:line: ...``
 lines on standard error with exit status 1 and no traceback (``--debug``, before or after
-the command, shows one).
+the command, shows one). A command's output files appear all together when it succeeds,
+or none of them does (:func:`~careprofiles.outputs.files.all_or_none`); SIGTERM stops a
+command as Ctrl-C does, removing its temporary files (exit status 143).
+
+Imports: everything (the command modules are imported as they are registered).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 
 from careprofiles import __version__
 from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
+from careprofiles.outputs.files import all_or_none
 
 __all__ = ["COMMANDS", "main"]
 
@@ -74,12 +83,43 @@ def _os_error_text(exc: OSError) -> str:
     return f"{head}{what}; check the file and try again (--debug shows where it happened)"
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that every ``finally`` (the one
+    removing a temporary output file among them) runs, as for Ctrl-C. A BaseException,
+    so that no ``except Exception`` stops it."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM, while inside, raises :class:`_Terminated` (only the main thread can
+    handle signals; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status: int | None = args.run(args)
+        with _sigterm_as_interrupt(), all_or_none() as outputs:
+            status: int | None = args.run(args)
+        for path in outputs.written:
+            print(f"wrote {display_path(path)}", file=sys.stderr)
+    except _Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except CareProfilesError as exc:
         if args.debug:
             raise

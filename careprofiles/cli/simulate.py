@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if fmt == "json":
         emit(args, to_json(result.to_dict()))
+    elif fmt == "csv" and args.output:  # the draws can be large: straight to the file
+        emit(args, lambda path: result.draws.to_csv(path, index=False, encoding="utf-8"))
     elif fmt == "csv":
         emit(args, result.draws.to_csv(index=False))
     else:
