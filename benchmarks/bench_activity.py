@@ -47,7 +47,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from careprofiles.activity.records import cost_activity  # noqa: E402
+from careprofiles.activity.costing import cost_activity  # noqa: E402
 from careprofiles.tariffs.tables import Tariff, TariffRow  # noqa: E402
 
 STAGES = ["advancing-disease", "increasing-decline", "last-days", "after-death"]

@@ -17,7 +17,8 @@ also the builtin exception that matches it, so callers may catch either::
     └── MissingDependencyError (+ ImportError) an optional extra is not installed
 
 Validation errors carry every :class:`Problem` found, each with the file and line
-it concerns, and print as one line per problem::
+it concerns, and print as one line per problem (the first :data:`MAX_LISTED` of them, then
+a line counting the rest)::
 
     profiles/eol/last-days.yaml:14: services[0].uptake: 1.5 is above 1; a share is between 0 and 1
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 __all__ = [
     "CODES",
+    "MAX_LISTED",
     "ActivityError",
     "CareProfilesError",
     "MissingCodeError",
@@ -44,6 +46,7 @@ __all__ = [
     "TariffError",
     "TemplateError",
     "ValidationError",
+    "more_problems",
 ]
 
 
@@ -79,17 +82,37 @@ CODES: dict[str, str] = {
     "duplicate-id": "an id, code or name is given twice where each must be unique",
     "missing-column": "a CSV file lacks a column its format requires",
     "no-tariff-row": "a code is used that no tariff row prices",
+    "not-a-file": "an input is not a regular file: a folder, FIFO, device, socket, symbolic "
+    "link loop or link to nothing, or its name holds a NUL byte",
+    "too-large": "an input file is larger than its kind of file may be",
 }
 """The problem codes that careprofiles acts on (``Problem.code``), with what each means."""
 
 
+MAX_LISTED = 50
+"""The most problems an error's text lists; the rest are counted (all are in
+:attr:`ValidationError.problems`). Activity checks list as many, and count the rest, as
+they find them."""
+
+
+def more_problems(count: int, what: str = "") -> str:
+    """The line that counts the ``count`` problems not listed (after :data:`MAX_LISTED`);
+    ``what`` names where they are ("activity records")."""
+    where = f" in the {what}" if what else ""
+    return (
+        f"and {count:,} more problems{where}, not listed; fix those above (the same fix "
+        "often clears the rest) and run again"
+    )
+
+
 def display_path(path: str | Path) -> str:
-    """A path as users should read it: relative to the working folder when inside it."""
+    """A path as users should read it: relative to the working folder when inside it.
+
+    A symbolic link is named as given, not by the file it leads to."""
     p = Path(path)
     try:
-        # the folder resolved, the name as given: a symbolic link is named, not its target
-        resolved = p.resolve() if p.name in ("", ".", "..") else p.parent.resolve() / p.name
-        return str(resolved.relative_to(Path.cwd().resolve()))
+        full = p.parent.resolve() / p.name if p.name not in ("", "..") else p.resolve()
+        return str(full.relative_to(Path.cwd().resolve()))
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
         return str(p)
 
@@ -110,8 +133,13 @@ class ValidationError(CareProfilesError, ValueError):
     def _text(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems:"]
-        lines.extend(f"  {p}" for p in self.problems)
+        lines = [f"{len(self.problems):,} problems:"]
+        shown = self.problems
+        if len(shown) > MAX_LISTED + 1:  # one more fits in the line that would count it
+            shown = shown[:MAX_LISTED]
+        lines.extend(f"  {p}" for p in shown)
+        if len(shown) < len(self.problems):
+            lines.append(f"  {more_problems(len(self.problems) - len(shown))}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

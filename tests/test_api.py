@@ -94,7 +94,7 @@ def test_names_are_not_shadowed_by_modules() -> None:
 
 def test_the_names_are_the_modules_own() -> None:
     from careprofiles import errors
-    from careprofiles.costing import engine as costing
+    from careprofiles.costing import result as costing
     from careprofiles.profiles import load, models
     from careprofiles.tariffs import tables as tariff
 
@@ -104,15 +104,16 @@ def test_the_names_are_the_modules_own() -> None:
     assert careprofiles.Pathway is models.Pathway
     assert careprofiles.ProfileError is errors.ProfileError
 
-    from careprofiles.activity import records as activity
+    from careprofiles.activity import checks, findings
     from careprofiles.outputs import audit_charts as audit_plots
 
-    assert careprofiles.ActivityCodeError is activity.ActivityCodeError
-    assert careprofiles.check_activity is activity.check_activity
-    assert careprofiles.check_outcomes is activity.check_outcomes
+    assert careprofiles.ActivityCodeError is findings.ActivityCodeError
+    assert careprofiles.check_activity is checks.check_activity
+    assert careprofiles.check_outcomes is checks.check_outcomes
     assert careprofiles.funnel_plot is audit_plots.funnel_plot
 
     import careprofiles.outputs.charts as plots
+
     for name in ("cost_plot", "compare_plot", "distribution_plot", "tornado_plot"):
         assert getattr(careprofiles, name) is getattr(plots, name)
 

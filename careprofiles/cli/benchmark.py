@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from careprofiles.activity.audit import benchmark_areas
+from careprofiles.activity.benchmark import benchmark_areas
 from careprofiles.activity.records import read_activity
 from careprofiles.cli._activity import activity_command, dask_client
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format

@@ -16,7 +16,9 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.scenarios import Comparison, compare, load_scenarios
+from careprofiles.costing.compare import Comparison, compare
+from careprofiles.costing.scenarios import load_scenarios
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import format_money, text_table
 
@@ -140,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit(args, to_json(comparison.to_dict()))
     elif fmt == "csv":
-        emit(args, comparison.table().to_csv(index=False))
+        emit(args, csv_text(comparison.table()))
     elif fmt == "xlsx":
         emit(args, comparison_workbook(comparison))
     else:

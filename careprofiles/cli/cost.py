@@ -11,8 +11,9 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.outputs.display import cost_summary
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import cost_json, cost_workbook
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "json":
         emit(args, cost_json(result))
     elif fmt == "csv":
-        emit(args, result.lines.to_csv(index=False))
+        emit(args, csv_text(result.lines))
     else:
         emit(args, cost_workbook(result))
     if args.plot:

@@ -13,7 +13,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.uncertainty import SensitivityResult, sensitivity
+from careprofiles.costing.sensitivity import SensitivityResult, sensitivity
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
 
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         emit(args, to_json(data))
     elif fmt == "csv":
         rows = result.rows if args.top is None else result.rows.head(args.top)
-        emit(args, rows.to_csv(index=False))
+        emit(args, csv_text(rows))
     else:
         emit(args, sensitivity_table(result, args.top))
     if args.plot:

@@ -13,7 +13,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.uncertainty import SimulationResult, simulate
+from careprofiles.costing.simulate import SimulationResult, simulate
+from careprofiles.outputs.sheets import csv_text, csv_writer
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
 
@@ -138,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         emit(args, to_json(result.to_dict()))
     elif fmt == "csv" and args.output:  # the draws can be large: straight to the file
-        emit(args, lambda path: result.draws.to_csv(path, index=False, encoding="utf-8"))
+        emit(args, csv_writer(result.draws))
     elif fmt == "csv":
-        emit(args, result.draws.to_csv(index=False))
+        emit(args, csv_text(result.draws))
     else:
         emit(args, simulation_table(result, ", ".join(tariff.files)))
     if args.plot:

@@ -7,6 +7,8 @@ Public modules:
 - :mod:`~careprofiles.outputs.display`: how result objects show themselves (``summary()``,
   ``_repr_html_()``), called from their methods.
 - :mod:`~careprofiles.outputs.tables`: JSON text and Excel workbooks.
+- :mod:`~careprofiles.outputs.sheets`: CSV text and workbook cells a spreadsheet shows and
+  never evaluates (no formula injection), floats in CSV without binary noise.
 - :mod:`~careprofiles.outputs.audit`: audit and benchmark reports.
 - :mod:`~careprofiles.outputs.standards`: practice standards reports.
 - :mod:`~careprofiles.outputs.documents`: Markdown to standalone HTML and Word.

@@ -5,7 +5,7 @@ and ``careprofiles benchmark`` write; :func:`audit_table` and :func:`benchmark_t
 the plain-text ones the results' ``summary()`` shows (through
 :mod:`careprofiles.outputs.display`).
 
-Imports: outputs.text, outputs.tables, outputs.documents (for HTML, when used), and
+Imports: outputs.text, outputs.tables, outputs.sheets, outputs.documents (for HTML, when used), and
 activity for types only.
 """
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import (
     MISSING,
@@ -30,7 +31,8 @@ from careprofiles.outputs.text import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from careprofiles.activity.audit import AuditResult, BenchmarkResult
+    from careprofiles.activity.audit import AuditResult
+    from careprofiles.activity.benchmark import BenchmarkResult
 
 __all__ = [
     "AUDIT_FORMATS",
@@ -232,7 +234,7 @@ def render_audit(result: AuditResult, fmt: str) -> str | Callable[[Path], None]:
     if fmt == "json":
         return to_json(result.to_dict())
     if fmt == "csv":
-        return str(result.services.to_csv(index=False))
+        return csv_text(result.services)
     if fmt == "xlsx":
         return audit_workbook(result)
     if fmt == "md":
@@ -375,7 +377,7 @@ def benchmark_csv(result: BenchmarkResult) -> str:
         ]
         cols = cols.add_prefix(f"{outcome_id}:")
         frame = frame.join(cols, on="area")
-    return str(frame.to_csv(index=False))
+    return csv_text(frame)
 
 
 def render_benchmark(result: BenchmarkResult, fmt: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from careprofiles.activity.audit import Z95, Z998, funnel_limits
+from careprofiles.activity.benchmark import Z95, Z998, funnel_limits
 from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import format_money
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from careprofiles.activity.audit import BenchmarkResult
+    from careprofiles.activity.benchmark import BenchmarkResult
 
 __all__ = ["FUNNEL_PLOT", "funnel_plot", "write_funnel_plot"]
 

@@ -1,6 +1,6 @@
 """How result objects show themselves: ``summary()`` text and notebook HTML.
 
-:class:`~careprofiles.costing.engine.CostResult`,
+:class:`~careprofiles.costing.result.CostResult`,
 :class:`~careprofiles.activity.audit.AuditResult` and
 :class:`~careprofiles.activity.audit.BenchmarkResult` delegate their ``summary()`` and
 ``_repr_html_()`` methods here, by an import inside the method (the one sanctioned call
@@ -20,8 +20,9 @@ from careprofiles.outputs.text import format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
-    from careprofiles.activity.audit import AuditResult, BenchmarkResult
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.activity.audit import AuditResult
+    from careprofiles.activity.benchmark import BenchmarkResult
+    from careprofiles.costing.result import CostResult
 
 __all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
 

@@ -5,7 +5,7 @@
 :func:`cost_workbook` are ``careprofiles cost --format json`` and ``--format xlsx``.
 Text for people (money, tables, Markdown) is :mod:`careprofiles.outputs.text`.
 
-Imports: errors, profiles.distributions, and costing for types only.
+Imports: errors, profiles.distributions, outputs.sheets, and costing for types only.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.sheets import string_cells, workbook_frame
 from careprofiles.profiles.distributions import Distribution
 
 if TYPE_CHECKING:
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
 
 __all__ = ["cost_json", "cost_workbook", "to_json", "write_xlsx"]
 
@@ -104,7 +105,10 @@ def cost_json(result: CostResult) -> str:
 def write_xlsx(
     sheets: dict[str, pd.DataFrame], money_columns: Sequence[str] = ()
 ) -> Callable[[Path], None]:
-    """A writer of a formatted workbook, one sheet per frame (openpyxl, the ``xlsx`` extra)."""
+    """A writer of a formatted workbook, one sheet per frame (openpyxl, the ``xlsx`` extra).
+
+    Every text cell is a string cell, never a formula, and shows exactly as written
+    (:func:`~careprofiles.outputs.sheets.string_cells`)."""
     try:
         import openpyxl  # noqa: F401
         from openpyxl.styles import Font
@@ -116,9 +120,11 @@ def write_xlsx(
 
     def write(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
+            for name, data in sheets.items():
+                frame = workbook_frame(data)
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
                 ws = writer.sheets[name[:31]]
+                string_cells(ws, frame)  # text is never a formula
                 ws.freeze_panes = "A2"
                 for cell in ws[1]:
                     cell.font = Font(bold=True)

@@ -1,7 +1,8 @@
 """The one reader of the format's CSV files, and the rules every such file shares.
 
 Tariffs, price indices, tariff uncertainty, populations and practice assessments are all
-read by :func:`read_csv`: the file's text (size-limited, UTF-8), each row with the line it
+read by :func:`read_csv`: the file's text (size-limited, UTF-8, a regular file:
+:mod:`~careprofiles.profiles.inputs`), each row with the line it
 starts on, and its header checked against the columns its kind requires and allows (a
 missing one is a problem with code ``"missing-column"``). The rules shared with the YAML
 files are defined here once: the id pattern (:data:`ID_PATTERN`), financial years
@@ -10,7 +11,7 @@ files are defined here once: the id pattern (:data:`ID_PATTERN`), financial year
 Each kind of file words the problems of its layout as it always has (a
 :class:`CsvDialect`); most use :data:`TABLE`.
 
-Imports: careprofiles.errors only.
+Imports: careprofiles.errors, profiles.inputs (the bounded file reader).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from careprofiles.errors import Problem, TariffError, display_path
+from careprofiles.errors import Problem, TariffError, ValidationError
+from careprofiles.profiles.inputs import a_what as article, input_name, read_input_bytes
 
 __all__ = [
     "ID_PATTERN",
@@ -183,26 +185,16 @@ def read_csv(
     is not :attr:`~CsvTable.readable`, with one problem saying why.
     """
     p = Path(path)
-    name = display_path(p)
-    a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+    name = input_name(p)
+    a_what = article(what)
 
     def unreadable(line: int | None, message: str) -> CsvTable:
         return CsvTable(name, False, row_problems=[Problem(name, line, "", message)])
 
     try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        return unreadable(None, f"no such file; check the path of this {what}")
-    except OSError as exc:
-        return unreadable(None, f"cannot read the file ({exc.strerror})")
-    if p.is_dir():
-        return unreadable(None, f"is a folder; give the path of {a_what}")
-    if size > MAX_CSV_BYTES:
-        return unreadable(None, dialect.too_large.format(size=size, limit=MAX_CSV_BYTES))
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        return unreadable(None, f"cannot read the file ({exc.strerror})")
+        raw = read_input_bytes(p, what, MAX_CSV_BYTES, too_large=dialect.too_large)
+    except ValidationError as exc:
+        return CsvTable(name, False, row_problems=list(exc.problems))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

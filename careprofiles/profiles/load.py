@@ -3,15 +3,17 @@
 Every problem in every file is collected and raised once, as a :class:`ProfileError`
 whose lines read ``path:line: key.path: what is wrong; how to fix``.
 
-Imports: careprofiles.errors, resources; profiles.models, reader, validation.
+Imports: careprofiles.errors, resources; profiles.inputs, models, reader, validation.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from careprofiles.errors import Problem, ProfileError, display_path
+from careprofiles.profiles.inputs import LINK_LOOP, NOT_A_FILE, refusal
 from careprofiles.profiles.models import Pathway, PathwayFile, Stage
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
 from careprofiles.profiles.validation import sort_problems, validate_model
@@ -165,7 +167,7 @@ def load_pathway(path: str | Path | None = None) -> Pathway:
     """
     file = pathway_file(path)
     name = display_path(file)
-    if path is not None and not file.exists():
+    if path is not None and "\0" not in str(file) and not os.path.lexists(file):
         given = Path(path)
         if not given.exists():
             raise ProfileError.one(given, None, "", f"no such file or folder; {_GIVE_PATHWAY}")
@@ -247,7 +249,31 @@ def _stage_path(
             )
         )
         return None
-    target = (folder / entry).resolve()
+    if "\0" in entry:
+        problems.append(
+            Problem(
+                name,
+                line,
+                where,
+                f"stage file name {entry!r} holds a NUL byte, which no file name can; "
+                "check the name",
+                code=NOT_A_FILE,
+            )
+        )
+        return None
+    try:
+        target = (folder / entry).resolve()
+    except (RuntimeError, OSError):  # RuntimeError: a symbolic link loop (Python < 3.13)
+        problems.append(
+            Problem(
+                name,
+                line,
+                where,
+                f"stage file {entry!r} {LINK_LOOP.text}; give the stage's YAML file",
+                code=NOT_A_FILE,
+            )
+        )
+        return None
     if Path(entry).is_absolute() or not target.is_relative_to(folder):
         problems.append(
             Problem(
@@ -259,9 +285,14 @@ def _stage_path(
             )
         )
         return None
-    if not target.is_file():
-        problems.append(
-            Problem(name, line, where, f"stage file {entry!r} does not exist; check the name")
-        )
+    found = refusal(folder / entry)  # not resolved: a link to nothing is said to be one
+    if found is not None:
+        if found.kind == "missing":
+            message = f"stage file {entry!r} does not exist; check the name"
+        elif found.kind == "unreadable":
+            message = f"stage file {entry!r}: {found.text}"
+        else:
+            message = f"stage file {entry!r} {found.text}; give the stage's YAML file"
+        problems.append(Problem(name, line, where, message, code=found.code))
         return None
     return target

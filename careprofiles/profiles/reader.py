@@ -5,7 +5,8 @@ builds plain dicts and lists from those nodes itself so that it can
 
 * refuse duplicate keys (PyYAML silently keeps the last one),
 * refuse alias bombs quickly (aliases are counted, expansion is bounded),
-* refuse files that are too large, not UTF-8, empty, or indented with tabs,
+* refuse files that are too large, not UTF-8, empty, or indented with tabs (and, through
+  :mod:`~careprofiles.profiles.inputs`, what is not a regular file),
 * record the line of every key and list item (:class:`LineDict`, :class:`LineList`),
   so that validation errors can name ``file:line``.
 
@@ -14,7 +15,8 @@ is pure Python, 37 times slower on a large pathway, and would still need passes 
 for duplicate keys (it stops at the first), alias expansion (it has no limit) and plain
 types; its YAML 1.1 also reads ``y``/``n`` as booleans, unlike PyYAML's.
 
-Imports: careprofiles.errors; PyYAML (libyaml when installed), numpy.
+Imports: careprofiles.errors, profiles.inputs (the bounded file reader); PyYAML (libyaml when
+installed), numpy.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from careprofiles.errors import Problem, ValidationError, display_path
+from careprofiles.errors import Problem, ValidationError
+from careprofiles.profiles.inputs import input_name, read_input_bytes
 
 __all__ = ["MAX_ALIASES", "MAX_BYTES", "LineDict", "LineList", "line_of", "read_yaml"]
 
@@ -420,6 +423,48 @@ class _Builder:
                     out.key_lines[key] = source.key_lines[key]
 
 
+def _bad_character(exc: Any) -> str:
+    """A YAML reader's error about a character YAML does not allow, worded."""
+    char = exc.character
+    code = f"#x{char:04x}" if isinstance(char, int) else repr(char)
+    escape = f"\\x{char:02x}" if isinstance(char, int) and char < 0x100 else "\\uXXXX"
+    return (
+        f"not valid YAML: unacceptable character {code} ({exc.reason}); remove it, or "
+        f'write it as an escape in a double-quoted value, e.g. "{escape}"'
+    )
+
+
+def _character_line(text: str, exc: Any) -> int:
+    """The line of the character a YAML reader refused: its first use (the readers stop at
+    the first; libyaml counts its position in bytes, PyYAML in characters)."""
+    char = exc.character
+    at = text.find(chr(char)) if isinstance(char, int) else -1
+    return text.count("\n", 0, at if at >= 0 else exc.position) + 1
+
+
+def _nesting(raw: bytes) -> tuple[int, int, int, int]:
+    """How deeply flow and block collections nest, bounded, and where: ``(flow, its byte
+    offset, block, its byte offset)`` (see :func:`_nesting_bound`)."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    brackets = _OPEN.take(codes)
+    at = np.flatnonzero(brackets)  # the running count changes only at brackets
+    depth = np.cumsum(brackets[at], dtype=np.int64)
+    deepest = int(depth.argmax()) if len(depth) else -1
+    flow = max(0, int(depth[deepest])) if deepest >= 0 else 0
+    flow_at = int(at[deepest]) if deepest >= 0 else 0
+    skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0  # not text
+    codes = codes[skip:]
+    # the prefix characters are ASCII, so a prefix is as long in bytes as in characters
+    starts = np.flatnonzero(codes == _NEWLINE) + 1
+    starts = np.concatenate([np.zeros(1, dtype=starts.dtype), starts])
+    others = np.flatnonzero(~_PREFIX.take(codes))
+    # the first character of each line's own that is not a prefix character (or the end)
+    ends = np.append(others, len(codes))[np.searchsorted(others, starts)]
+    widths = ends - starts
+    widest = int(widths.argmax())
+    return flow, flow_at, int(widths[widest]), int(starts[widest]) + skip
+
+
 def _nesting_bound(raw: bytes) -> int:
     """An upper bound on how deeply the lists and mappings of a YAML file nest.
 
@@ -430,20 +475,14 @@ def _nesting_bound(raw: bytes) -> int:
     the start of a line). Vectorised, so that a pathological file is refused in
     milliseconds.
     """
-    codes = np.frombuffer(raw, dtype=np.uint8)
-    brackets = _OPEN.take(codes)
-    brackets = brackets[brackets != 0]  # the running count changes only at brackets
-    flow = int(np.cumsum(brackets, dtype=np.int64).max(initial=0))
-    if raw.startswith(codecs.BOM_UTF8):  # not part of the text
-        codes = codes[len(codecs.BOM_UTF8) :]
-    # the prefix characters are ASCII, so a prefix is as long in bytes as in characters
-    starts = np.flatnonzero(codes == _NEWLINE) + 1
-    starts = np.concatenate([np.zeros(1, dtype=starts.dtype), starts])
-    others = np.flatnonzero(~_PREFIX.take(codes))
-    # the first character of each line's own that is not a prefix character (or the end)
-    ends = np.append(others, len(codes))[np.searchsorted(others, starts)]
-    block = int((ends - starts).max(initial=0))
+    flow, _, block, _ = _nesting(raw)
     return flow + block
+
+
+def _deepest_line(raw: bytes) -> int:
+    """The line where the file nests deepest (by the larger part of its nesting bound)."""
+    flow, flow_at, block, block_at = _nesting(raw)
+    return raw.count(b"\n", 0, flow_at if flow >= block else block_at) + 1
 
 
 def read_yaml(
@@ -457,30 +496,19 @@ def read_yaml(
     Returns the mapping and the non-fatal problems found (duplicate keys); raises
     ``error`` for a file that cannot be read as a YAML mapping at all.
     """
-    path = Path(path)
-    name = display_path(path)
+    name = input_name(path)
 
     def fail(line: int | None, message: str) -> ValidationError:
         return error([Problem(name, line, "", message)])
 
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise fail(None, f"no such file; check the path of this {what}") from None
-    except OSError as exc:
-        raise fail(None, f"cannot read the file ({exc.strerror})") from None
-    if path.is_dir():
-        raise fail(None, f"is a folder; give the path of a {what}")
-    if size > MAX_BYTES:
-        raise fail(
-            None,
-            f"the file is {size:,} bytes, more than the {MAX_BYTES:,} allowed; "
-            "is it the right file? split it up if it is",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(None, f"cannot read the file ({exc.strerror})") from None
+    raw = read_input_bytes(
+        path,
+        what,
+        MAX_BYTES,
+        error=error,
+        too_large="the file is {size:,} bytes, more than the {limit:,} allowed; "
+        "is it the right file? split it up if it is",
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -496,9 +524,12 @@ def read_yaml(
     if tab_lines:
         raise error(tab_lines)
     if _nesting_bound(raw) > _MAX_NESTING:
-        raise fail(None, _TOO_DEEP)
+        raise fail(_deepest_line(raw), _TOO_DEEP)
     builder = _Builder(name, error)
-    parser = _LOADER(text)
+    try:
+        parser = _LOADER(text)  # the pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        raise fail(_character_line(text, exc), _bad_character(exc)) from None
     try:
         data = builder.build(parser)
     except yaml.MarkedYAMLError as exc:
@@ -509,6 +540,8 @@ def read_yaml(
             context = f"{context} on line {exc.context_mark.line + 1}"
         reason = " ".join(str(p) for p in (context, exc.problem) if p)
         raise fail(at, f"not valid YAML: {reason}; check indentation, colons and quotes") from None
+    except yaml.reader.ReaderError as exc:  # a control character: the reader has no marks
+        raise fail(_character_line(text, exc), _bad_character(exc)) from None
     except yaml.YAMLError as exc:
         raise fail(None, f"not valid YAML: {exc}") from None
     except _BadScalarError as exc:

@@ -361,10 +361,12 @@ with exit status 1 and no traceback (`--debug` shows one).
 - **Combinations**: contacts without staff, staff without contacts, a service with
   neither contacts nor items, two frequencies, an item with both `quantity` and
   `per_week`, both cohort forms or an incomplete one.
-- **Files**: a stage file outside the pathway's folder, missing, or listed twice; a file
-  that is empty, not a mapping, not UTF-8, indented with tabs, larger than
-  {max_mb} MB ({max_bytes:,} bytes), nested absurdly deeply, holding more than one YAML
-  document, using unsafe tags (`!!python/...`), or using more than {max_aliases} aliases
+- **Files**: a stage file outside the pathway's folder, missing, listed twice, or not a
+  regular file (a folder, FIFO, device, symbolic link loop or link to nothing, or a name
+  holding a NUL byte); a file that is empty, not a mapping, not UTF-8, holding a control
+  character, indented with tabs, larger than {max_mb} MB ({max_bytes:,} bytes, counted
+  as it is read), nested absurdly deeply, holding more than one YAML document, using
+  unsafe tags (`!!python/...`), or using more than {max_aliases} aliases
   (`*name`) or aliases that would expand it to more than 200,000 values (an "alias bomb"
   is refused at once, without being expanded).
 - **Costing** (`careprofiles cost`): a code that no tariff row has (named with the YAML

@@ -1,6 +1,6 @@
 """Commissioning specifications from Jinja templates, as Markdown, HTML or Word.
 
-:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.engine.CostResult`
+:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.result.CostResult`
 into the service specification a commissioner puts in a contract (NHS Standard
 Contract, Schedule 2 Part A). Every figure in the document is taken from the cost
 result, already formatted, so the specification and the budget cannot disagree.
@@ -17,8 +17,8 @@ Word through :mod:`careprofiles.outputs.documents`. Free text from the profiles 
 Markdown in its context, so a ``|`` or ``*`` in a service's name shows as written. An
 HTML template (``*.html.j2``) is autoescaped and gives HTML only.
 
-Imports: errors, outputs.documents, and the specification's other modules; profiles and
-costing for types only.
+Imports: errors, outputs.documents, and the specification's other modules; profiles.inputs
+(is a template path a file?), and profiles and costing for types only.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from careprofiles.errors import Problem, TemplateError, display_path
+from careprofiles.errors import Problem, TemplateError
+from careprofiles.profiles.inputs import input_name, refusal
 from careprofiles.specification.context import spec_context
 from careprofiles.specification.header import SpecHeader, as_header
 from careprofiles.specification.sandbox import (
@@ -41,7 +42,7 @@ from careprofiles.specification.sandbox import (
 )
 
 if TYPE_CHECKING:
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
     from careprofiles.profiles.models import Pathway
 
 __all__ = [
@@ -117,11 +118,12 @@ def find_template(template: str | Path | None) -> TemplateFile:
                      "template file's path")]
         )
     path = Path(template)
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "no such file"
+    refused = refusal(path)
+    if refused is not None:
+        what = "no such file" if refused.kind == "missing" else refused.text
         raise TemplateError(
-            [Problem(display_path(path), None, "", f"{what}; give the path of a template file "
-                     "(.md.j2 for Markdown, Word and HTML, or .html.j2 for HTML)")]
+            [Problem(input_name(path), None, "", f"{what}; give the path of a template file "
+                     "(.md.j2 for Markdown, Word and HTML, or .html.j2 for HTML)", refused.code)]
         )
     return TemplateFile(path.resolve(), _is_html(path.name))
 

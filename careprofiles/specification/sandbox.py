@@ -13,7 +13,8 @@ character limit: checked before each operation, see
 a limit has the code :data:`LIMIT_CODE`.
 
 Imports: errors, specification.context (the names a template can use),
-specification.guards and specification.limits.
+specification.guards and specification.limits (the limits), specification.loader
+(template files, read through the bounded input reader).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from careprofiles.specification.limits import (
     TemplateOverdueError,
     Watchdog,
 )
+from careprofiles.specification.loader import TemplateLoader
 
 __all__ = [
     "LIMIT_CODE",
@@ -194,7 +196,7 @@ class _Sandbox(SandboxedEnvironment):
 def _environment(search: Sequence[Path], limits: Limits) -> _Sandbox:
     return _Sandbox(
         limits,
-        loader=jinja2.FileSystemLoader([str(folder) for folder in search]),
+        loader=TemplateLoader([str(folder) for folder in search]),
         undefined=_Undefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "html.j2", "htm.j2"),

@@ -45,7 +45,9 @@ def _assessment_files(paths: Sequence[str | Path], problems: list[Problem]) -> l
     for given in paths:
         p = Path(given)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in _KINDS)
+            # anything else named .yaml or .csv (a FIFO, a link to nothing) is refused
+            # by the reader, not skipped in silence
+            found = sorted(f for f in p.iterdir() if f.suffix.lower() in _KINDS and not f.is_dir())
             if not found:
                 problems.append(
                     Problem(
@@ -91,7 +93,10 @@ def load_assessments(
     seen: dict[str, str] = {}
     seen_files: set[Path] = set()
     for file in files:
-        resolved = file.resolve()
+        try:
+            resolved = file.resolve()
+        except (RuntimeError, OSError, ValueError):  # a link loop, a NUL byte: refused below
+            resolved = file.absolute()
         if resolved in seen_files:
             problems.append(
                 Problem(

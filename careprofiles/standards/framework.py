@@ -6,7 +6,8 @@ code ``duplicate-id``) and validated as a :class:`~.models.Framework`; every pro
 raised at once in one :class:`StandardsError`. :func:`read_standards_yaml` is the YAML
 reading both kinds of standards file share (assessment files too, in :mod:`.assessments`).
 
-Imports: resources, errors, profiles (the YAML reader, validation), standards.models.
+Imports: resources, errors, profiles (the bounded input reader, the YAML reader, validation),
+standards.models.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from datetime import date
 from pathlib import Path
 
 from careprofiles import resources
-from careprofiles.errors import Problem, StandardsError, display_path
-from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
+from careprofiles.errors import Problem, StandardsError, ValidationError, display_path
+from careprofiles.profiles.inputs import read_input_bytes
+from careprofiles.profiles.reader import MAX_BYTES, LineDict, LineList, line_of, read_yaml
 from careprofiles.profiles.validation import sort_problems, validate_model
 from careprofiles.standards.models import IDS_REPORTED, Framework
 
@@ -53,9 +55,9 @@ def read_standards_yaml(path: Path, what: str) -> tuple[LineDict, list[Problem]]
 
 def _impossible_date_line(path: Path) -> int | None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):  # pragma: no cover - read_yaml checked these
-        return None
+        text = read_input_bytes(path, "standards file", MAX_BYTES).decode("utf-8-sig")
+    except (StandardsError, ValidationError, UnicodeDecodeError):  # pragma: no cover
+        return None  # read_yaml checked these
     for number, line in enumerate(text.splitlines(), start=1):
         for m in _YAML_DATE.finditer(line.split("#", 1)[0]):
             try:

@@ -11,6 +11,12 @@ audit and the benchmark have something to find:
 * ``north`` records advance care plans more often;
 * about 4% of rows are GP telephone calls not tied to a service.
 
+Hospital and ambulance activity (the items of the profiles' hospital and ambulance
+services: admissions, bed days, A&E, outpatients, conveyances) is written at exactly the
+profile's rates, from a random stream of its own, so that it departs from the profile
+only by rounding and the departures written in above stay the ones the audit finds. (In
+practice it would come from hospital episode data, not from community records.)
+
 Run from the repository root::
 
     python examples/audit/make_synthetic.py                      # the shipped files
@@ -34,7 +40,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from careprofiles.costing.engine import cost  # noqa: E402
+from careprofiles.costing.result import cost  # noqa: E402
 from careprofiles.profiles.distributions import base_value  # noqa: E402
 from careprofiles.profiles.load import load_pathway  # noqa: E402
 from careprofiles.tariffs.tables import load_tariff  # noqa: E402
@@ -70,7 +76,56 @@ def _count(rng: np.random.Generator, mean: float, size: int) -> np.ndarray:
     return np.maximum(rng.poisson(mean, size), 1)
 
 
-def _activity(rng: np.random.Generator, first: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _hospital(service_lines: pd.DataFrame) -> bool:
+    """A hospital or ambulance service of items only (written at exactly its rates)."""
+    items_only = bool((service_lines["kind"] == "item").all())
+    setting = str(service_lines["setting"].iloc[0])
+    return items_only and (setting == "hospital" or service_lines["service"].iloc[0] == "ambulance")
+
+
+def _exact(
+    rng: np.random.Generator,
+    stage: str,
+    service: str,
+    lines: pd.DataFrame,
+    inside: np.ndarray,
+    ids: np.ndarray,
+    area: np.ndarray,
+    death: np.ndarray,
+) -> list[pd.DataFrame]:
+    """Rows of a hospital service at exactly its profile rates: round(uptake x patients)
+    recipients, and of each item floor(units) each plus one more for a rounded share of them,
+    so that the total is the profile's to within one unit."""
+    uptake = float(lines["uptake"].iloc[0])
+    recipients = rng.permutation(inside)[: round(uptake * len(inside))]
+    pieces = []
+    for line in cast(Any, lines).itertuples():
+        units = float(line.contacts)
+        whole = int(np.floor(units))
+        extra = np.zeros(len(recipients), dtype=np.int64)
+        extra[rng.permutation(len(recipients))[: round((units - whole) * len(recipients))]] = 1
+        quantity = whole + extra
+        who = recipients[quantity > 0]
+        pieces.append(
+            _rows(
+                rng,
+                stage,
+                service,
+                line.code,
+                who,
+                np.full(len(who), np.nan),
+                quantity[quantity > 0].astype(float),
+                ids,
+                area,
+                death,
+            )
+        )
+    return pieces
+
+
+def _activity(
+    rng: np.random.Generator, first: int, n: int, hospital_rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Activity and outcomes of patients ``first`` .. ``first + n - 1``."""
     pathway = load_pathway()
     lines = cost(pathway, load_tariff()).lines
@@ -85,6 +140,20 @@ def _activity(rng: np.random.Generator, first: int, n: int) -> tuple[pd.DataFram
         inside = np.flatnonzero(rng.random(n) < base_value(stage.reach))
         stage_lines = lines[lines["stage"] == stage.id]
         for service_id, service_lines in stage_lines.groupby("service", sort=False):
+            if _hospital(service_lines):
+                pieces.extend(
+                    _exact(
+                        hospital_rng,
+                        stage.id,
+                        str(service_id),
+                        service_lines,
+                        inside,
+                        ids,
+                        area,
+                        death,
+                    )
+                )
+                continue
             uptake = float(service_lines["uptake"].iloc[0])
             factor = np.array(
                 [UPTAKE_FACTOR.get(a, {}).get(str(service_id), 1.0) for a in area[inside]]
@@ -206,17 +275,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
+    hospital_rng = np.random.default_rng(args.seed + 1)
     outcomes = []
     if args.parquet:
         folder = args.out / "activity"
         folder.mkdir(exist_ok=True)
         for part, (first, n) in enumerate(_chunks(args.patients, args.chunk)):
-            activity, chunk_outcomes = _activity(rng, first, n)
+            activity, chunk_outcomes = _activity(rng, first, n, hospital_rng)
             activity.to_parquet(folder / f"part-{part:04d}.parquet", index=False)
             outcomes.append(chunk_outcomes)
         print(f"wrote {folder}/ ({args.patients:,} patients)")
     else:
-        activity, chunk_outcomes = _activity(rng, 1, args.patients)
+        activity, chunk_outcomes = _activity(rng, 1, args.patients, hospital_rng)
         activity.to_csv(args.out / "activity.csv", index=False, lineterminator="\n")
         outcomes.append(chunk_outcomes)
         print(f"wrote {args.out / 'activity.csv'} ({len(activity):,} rows)")

@@ -1,4 +1,5 @@
-"""Audit against the profiles, and area benchmarking: hand-computed figures, properties.
+"""Audit against the profiles: hand-computed figures, properties; the audit and benchmark
+commands; the shipped example.
 
 The tiny pathway (tests/data/activity/pathway) expects, per patient reaching a stage:
 
@@ -19,20 +20,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import pytest
+from activity_data import CNS, DATA, GP, HCA, MEDS, NIGHT, NURSE, rows_by
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from careprofiles.activity.audit import (
-    Z95,
-    Z998,
-    AuditResult,
-    audit,
-    benchmark_areas,
-    funnel_limits,
-    read_populations,
-)
+from careprofiles.activity.audit import AuditResult, audit
+from careprofiles.activity.benchmark import benchmark_areas
 from careprofiles.activity.records import read_activity
 from careprofiles.cli import main
-from careprofiles.costing.engine import cost
+from careprofiles.costing.result import cost
 from careprofiles.errors import ActivityError, TariffError
 from careprofiles.outputs.audit import (
     audit_markdown,
@@ -43,35 +38,21 @@ from careprofiles.outputs.audit import (
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff, TariffRow, load_tariff
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "activity"
-NURSE, HCA, GP, MEDS, NIGHT, CNS = 60.0, 30.0, 240.0, 40.0, 200.0, 50.0
-
-
-# tiny, tariff and dask_client: the fixtures of tests/conftest.py
-
 
 @pytest.fixture(scope="module")
 def result(tiny: Pathway, tariff: Tariff) -> AuditResult:
     return audit(tiny, tariff, DATA / "activity.csv", DATA / "outcomes.csv")
 
 
-def _by(frame: pd.DataFrame, *keys: str) -> dict[Any, dict[str, Any]]:
-    """The rows of ``frame`` as dicts, by the value of ``keys`` (a tuple for several)."""
-    rows = cast(list[dict[str, Any]], frame.to_dict(orient="records"))
-    out = {r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys): r for r in rows}
-    assert len(out) == len(rows)
-    return out
-
-
 def _service(result: AuditResult, service: str) -> dict[str, Any]:
-    return _by(result.services, "service")[service]
+    return rows_by(result.services, "service")[service]
 
 
 # ----------------------------------------------------------------- hand-computed audit
 
 
 def test_stages(result: AuditResult) -> None:
-    stages = _by(result.stages, "id")
+    stages = rows_by(result.stages, "id")
     assert stages["decline"]["patients"] == 4  # A, B, C, D
     assert stages["last-days"]["patients"] == 2  # A, B
     decline_cost = (3 * NURSE + 1 * HCA + 1.5 * NURSE) + (0.25 + 20 / 60 + 0.25 + 0.25) * GP
@@ -134,7 +115,7 @@ def test_services_ordered_by_departure(result: AuditResult) -> None:
 
 
 def test_outcomes(result: AuditResult) -> None:
-    out = _by(result.outcomes, "id")
+    out = rows_by(result.outcomes, "id")
     plan = out["plan-recorded"]
     assert plan["achievement"] == pytest.approx(2 / 3)
     assert plan["completeness"] == pytest.approx(3 / 4)  # A, B, C of 4 in decline
@@ -239,7 +220,7 @@ def test_price_year_uplift(tiny: Pathway) -> None:
         audit(tiny, old, DATA / "activity.csv")
     index = PriceIndex({"2015/16": 50.0, "2024/25": 100.0})
     uplifted = audit(tiny, old, DATA / "activity.csv", index=index)
-    gp = _by(uplifted.services, "service")["gp-review"]
+    gp = rows_by(uplifted.services, "service")["gp-review"]
     assert gp["actual_cost_per_patient"] == pytest.approx((15 + 20 + 15 + 15) / 60 * 240 / 4)
     assert gp["expected_cost_per_patient"] == pytest.approx(60)
 
@@ -248,7 +229,11 @@ def test_price_year_uplift(tiny: Pathway) -> None:
 
 
 ROLES = {"nurse": ("hour", 60.0), "gp": ("hour", 240.0), "call": ("contact", 35.0)}
+
+
 ITEMS = {"pack": ("item", 40.0), "bed": ("day", 500.0), "visit": ("contact", 200.0)}
+
+
 SYNTH_TARIFF = Tariff(
     {c: TariffRow(c, u, v, "2024/25") for c, (u, v) in {**ROLES, **ITEMS}.items()}
 )
@@ -375,177 +360,6 @@ def test_exact_synthetic_activity_audits_to_expected(spec: tuple[dict[str, Any],
         s.loc[staff, "expected_contacts_per_patient"],
         rtol=1e-12,
     )
-
-
-# ----------------------------------------------------------------- benchmarking
-
-
-def test_benchmark_areas(tiny: Pathway, tariff: Tariff) -> None:
-    result = benchmark_areas(
-        tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"
-    )
-    areas = _by(result.areas, "area")
-    assert list(areas) == ["north", "south", "east"]  # the populations file's order
-    a_cost = 3 * NURSE + HCA + 0.25 * GP + MEDS + 3 * NIGHT + 2 * CNS
-    b_cost = 1.5 * NURSE + (20 + 30) / 60 * GP + MEDS
-    c_cost = d_cost = 0.25 * GP
-    north = areas["north"]
-    assert north["patients"] == 2
-    assert north["cost"] == pytest.approx(a_cost + b_cost)
-    assert north["cost_per_patient"] == pytest.approx((a_cost + b_cost) / 2)
-    assert north["cost_per_1000"] == pytest.approx((a_cost + b_cost) / 10000 * 1000)
-    assert areas["south"]["cost_per_1000"] == pytest.approx((c_cost + d_cost) / 5)
-    east = areas["east"]  # in the populations, no activity: reported, not hidden
-    assert east["patients"] == 0
-    assert east["cost"] == 0.0
-    assert math.isnan(east["cost_per_patient"])
-    costs = np.array([a_cost, b_cost, c_cost, d_cost])
-    mean, sd = costs.mean(), costs.std(ddof=1)
-    assert result.overall["cost_per_patient"] == pytest.approx(mean)
-    assert result.overall["cost_sd_per_patient"] == pytest.approx(sd)
-    assert north["cost_upper_95"] == pytest.approx(mean + 1.96 * sd / math.sqrt(2))
-    assert north["cost_lower_998"] == pytest.approx(mean - 3.09 * sd / math.sqrt(2))
-
-    out = _by(result.outcomes, "outcome", "area")
-    plan_north = out[("plan-recorded", "north")]
-    p = 2 / 3  # A 1, B 0, C 1
-    assert plan_north["records"] == 2
-    assert plan_north["achievement"] == pytest.approx(0.5)
-    assert plan_north["rate"] == pytest.approx(p)
-    assert plan_north["lower_95"] == pytest.approx(p - 1.96 * math.sqrt(p * (1 - p) / 2))
-    assert plan_north["upper_95"] == 1.0  # clipped
-    assert plan_north["outside_95"] is False
-    score_east = out[("symptom-score", "east")]  # E's own area column
-    assert score_east["records"] == 1
-    assert not score_east["binary"]
-    assert score_east["sd"] == pytest.approx(1.0)  # 3, 5, 4
-    assert score_east["upper_998"] == pytest.approx(4 + 3.09 * 1.0 / 1)
-    empty = out[("plan-recorded", "east")]
-    assert empty["records"] == 0
-    assert empty["outside_95"] is None
-    assert pd.isna(empty["position"])
-    data = json.loads(json.dumps(result.to_dict()))
-    assert {"area", "patients", "population", "cost", "cost_per_patient", "cost_per_1000"} <= set(
-        data["areas"][0]
-    )
-    assert {"outside_95", "outside_998", "lower_95", "upper_998"} <= set(data["outcomes"][0])
-
-
-def test_funnel_flags_an_outlying_area(tiny: Pathway, tariff: Tariff) -> None:
-    """40 patients in each of two areas: 38/40 v 2/40 recorded a plan; p = 0.5, so both
-    are far outside the 99.8% limits (0.5 +/- 3.09 sqrt(0.25/40) = 0.256..0.744)."""
-    ids = [f"n{i}" for i in range(40)] + [f"s{i}" for i in range(40)]
-    activity = pd.DataFrame(
-        {
-            "patient_id": ids,
-            "stage": "decline",
-            "service": "gp-review",
-            "code": "gp",
-            "minutes": 15.0,
-            "area": ["north"] * 40 + ["south"] * 40,
-        }
-    )
-    outcomes = pd.DataFrame(
-        {
-            "patient_id": ids,
-            "outcome": "plan-recorded",
-            "value": [1.0] * 38 + [0.0] * 2 + [1.0] * 2 + [0.0] * 38,
-        }
-    )
-    result = benchmark_areas(tiny, tariff, activity, {"north": 1000, "south": 1000}, outcomes)
-    out = _by(result.outcomes, "area")
-    lo, hi = funnel_limits(0.5, 40, Z998, True)
-    assert (float(lo), float(hi)) == pytest.approx(
-        (0.5 - 3.09 * math.sqrt(0.25 / 40), 0.5 + 3.09 * math.sqrt(0.25 / 40))
-    )
-    assert out["north"]["position"] == "above"
-    assert out["north"]["outside_998"] is True
-    assert out["south"]["position"] == "below"
-    assert out["south"]["outside_998"] is True
-    # every patient costs the same: no spread, so no area is outside on cost
-    assert result.areas["cost_outside_95"].tolist() == [False, False]
-
-
-def test_funnel_limits_clip_and_empty() -> None:
-    lo, hi = funnel_limits(0.9, np.array([0, 1, 100]), Z95, True)
-    assert math.isnan(lo[0])
-    assert math.isnan(hi[0])
-    assert hi[1] == 1.0
-    assert lo[2] == pytest.approx(0.9 - 1.96 * math.sqrt(0.09 / 100))
-    lo, hi = funnel_limits(10.0, np.array([4]), Z95, False, sd=2.0)
-    assert (lo[0], hi[0]) == pytest.approx((10 - 1.96, 10 + 1.96))
-
-
-def test_patient_in_two_areas(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
-    path = tmp_path / "a.csv"
-    path.write_text(
-        "patient_id,stage,code,minutes,area\n"
-        "p1,decline,gp,10,north\np2,decline,gp,10,north\np1,decline,gp,10,south\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(ActivityError) as info:
-        benchmark_areas(tiny, tariff, path, {"north": 1, "south": 1})
-    [problem] = info.value.problems
-    assert (problem.line, problem.where) == (4, "area")
-    assert "patient 'p1' is in area 'south' here but in 'north' on line 2" in problem.message
-
-
-def test_area_missing_from_populations(tiny: Pathway, tariff: Tariff) -> None:
-    with pytest.raises(ActivityError) as info:
-        benchmark_areas(tiny, tariff, DATA / "activity.csv", {"north": 10000})
-    [problem] = info.value.problems
-    assert problem.line == 11  # south's first row (C), after line 1's header
-    assert "'south' is not in the populations; add a row 'south,POPULATION'" in problem.message
-
-
-def test_outcome_areas(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
-    path = tmp_path / "o.csv"
-    path.write_text(
-        "patient_id,outcome,value,area\nA,plan-recorded,1,south\nZ,plan-recorded,1,\n"
-        "C,plan-recorded,1,mars\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(ActivityError) as info:
-        benchmark_areas(tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", path)
-    found = {p.line: p.message for p in info.value.problems}
-    assert found[2].startswith("area 'south' differs from the area of the patient's activity")
-    assert found[3].startswith("has no area, and patient 'Z' has no activity with an area")
-    assert found[4].startswith("area 'mars' is not in")
-
-
-def test_populations_file(tmp_path: Path) -> None:
-    path = tmp_path / "p.csv"
-    path.write_text(
-        "area,population\nnorth,100\nnorth,5\nsouth,-1\neast,many\n,3\n", encoding="utf-8"
-    )
-    with pytest.raises(ActivityError) as info:
-        read_populations(path)
-    found = {p.line: (p.where, p.message) for p in info.value.problems}
-    assert found[3] == ("area", "'north' is also on line 2; give each area once")
-    assert found[4][0] == "population"
-    assert "must be above 0" in found[4][1]
-    assert found[5][0] == "population"
-    assert "'many' is not a number" in found[5][1]
-    assert found[6][0] == "area"
-
-
-def test_funnel_plot(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    from careprofiles.outputs.audit_charts import funnel_plot, write_funnel_plot
-
-    result = benchmark_areas(
-        tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"
-    )
-    figure = funnel_plot(result)
-    visible = [ax for ax in figure.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in visible] == [
-        "Cost per patient by area",
-        "plan-recorded",
-        "died-in-preferred-place",
-        "symptom-score",
-    ]
-    path = write_funnel_plot(result, tmp_path / "f.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ----------------------------------------------------------------- pandas and Dask
@@ -698,6 +512,7 @@ def test_cli_engine_dask(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # ----------------------------------------------------------------- the shipped example
+
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "audit"
 

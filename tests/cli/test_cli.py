@@ -606,7 +606,7 @@ def test_tariff_bundled_layers_local_rows_over_the_bundled_tariff(
     default_pathway: Any,
     bundled_tariff_file: Path,
 ) -> None:
-    from careprofiles.costing.engine import cost
+    from careprofiles.costing.result import cost
     from careprofiles.tariffs.tables import load_tariff
 
     local = write_tariff(tmp_path, [{"code": "gp", "unit": "hour", "cost": 300}], "local.csv")

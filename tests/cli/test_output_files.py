@@ -218,3 +218,15 @@ def test_two_runs_writing_the_same_file_at_once_leave_one_whole_file(tmp_path: P
     assert (tmp_path / "new.csv").read_bytes() in whole
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["new.csv", "one.csv", "same.csv", "two.csv"]
+
+
+def test_simulate_writes_the_same_draws_to_a_file_as_to_the_screen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # to a file, the draws are written as they are made (sheets.csv_writer), not held whole
+    monkeypatch.chdir(tmp_path)
+    draws = ["simulate", "--draws", "500", "--seed", "3", "--format", "csv"]
+    assert main(draws) == 0
+    screen = capsys.readouterr().out
+    assert main([*draws, "-o", "draws.csv"]) == 0
+    assert (tmp_path / "draws.csv").read_bytes() == screen.encode("utf-8")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.costing.engine import CostResult
-from careprofiles.costing.scenarios import compare
-from careprofiles.costing.uncertainty import sensitivity, simulate
+from careprofiles.costing.compare import compare
+from careprofiles.costing.result import CostResult
+from careprofiles.costing.sensitivity import sensitivity
+from careprofiles.costing.simulate import simulate
 from careprofiles.errors import MissingDependencyError, OutputExistsError
 from careprofiles.outputs.charts import (
     compare_plot,
@@ -54,7 +55,7 @@ def test_cost_plot(default_cost: CostResult, tmp_path: Path) -> None:
     assert role_axes.get_title(loc="left")
     labels = _tick_labels(stage_axes.yaxis)
     assert all(t.startswith(("£", "-£")) for t in labels)
-    assert "£1,000" in labels  # one style on the axis: whole pounds below £20k
+    assert "£2,000" in labels  # one style on the axis: whole pounds below £20k
     assert all(t.startswith("£") for t in _tick_labels(role_axes.xaxis))
     assert any(t.endswith("m") for t in _tick_labels(role_axes.xaxis))  # millions a year
     # one bar per stage and per role, the bars' heights being the figures
@@ -79,7 +80,7 @@ def test_compare_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
     assert right.get_xlabel() == "Staff cost a year"
     (box,) = figure.legends  # one legend for both panels, below them
     legend = [t.get_text() for t in box.get_texts()]
-    assert legend[0].startswith("Baseline: £8,816 per patient")
+    assert legend[0].startswith("Baseline: £17,932 per patient")
     assert any(t.startswith("Night sitting for half") for t in legend)
     stages = len(default_pathway.stages)
     assert len(left.patches) == 3 * stages

@@ -307,3 +307,64 @@ def _nesting_bound_by_hand(raw: bytes) -> int:
 def test_nesting_bound(text: str, bom: bool) -> None:
     raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     assert yaml_module._nesting_bound(raw) == _nesting_bound_by_hand(raw)
+
+
+# --------------------------------------------------------------------------------------
+# Refusals that name their line (issue 16)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "code"),
+    [
+        ("a: 1\nb: x\x01y\n", 2, "#x0001"),
+        ("a: ééé\nb: [1, 2]\nc: '\x07'\n", 3, "#x0007"),
+        ("a: 1\n\nb: 2\n# \x00\n", 4, "#x0000"),
+        ("\x1b: 1\n", 1, "#x001b"),
+    ],
+)
+def test_a_control_character_is_refused_at_its_line(
+    tmp_path: Path, loader: str, text: str, line: int, code: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        _read(tmp_path, text)
+    (problem,) = info.value.problems
+    assert problem.line == line
+    assert code in problem.message
+    assert "\n" not in str(info.value)
+    assert "escape" in problem.message  # says how to write one that is wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: 1\nb: " + "[" * 1200 + "]" * 1200 + "\n", 2),
+        ("a: 1\nb:\n  c: {x: " + "[" * 1100 + "]" * 1100 + "}\nd: 2\n", 3),
+        ("a: 1\nb:\n" + "".join(" " * i + "- x\n" for i in range(0, 1100, 2)), 552),
+        ("a:\n" + " " * 1200 + "b: 1\nc: 2\n", 2),
+    ],
+    ids=["flow", "flow-in-block", "block-list", "indentation"],
+)
+def test_nesting_too_deep_is_refused_at_its_deepest_line(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    with pytest.raises(ValidationError, match="nested too deeply") as info:
+        _read(tmp_path, text)
+    assert info.value.problems[0].line == line
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" -?:[]{}\nab")), max_size=80), st.booleans())
+def test_the_deepest_line_is_a_line_of_the_file(text: str, bom: bool) -> None:
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    line = yaml_module._deepest_line(raw)
+    assert 1 <= line <= raw.count(b"\n") + 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_the_size_limit_holds_while_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc files say they are empty (st_size 0): the limit is kept while reading."""
+    monkeypatch.setattr(yaml_module, "MAX_BYTES", 20)
+    with pytest.raises(ValidationError) as info:
+        read_yaml("/proc/self/status")
+    assert info.value.problems[0].code == "too-large"

@@ -66,7 +66,9 @@ def test_bundled_tariff(default_tariff: Tariff) -> None:
     assert nurse.price_year == "2024/25"
     assert nurse.hours_per_wte == 1545
     assert nurse.location.endswith("national-2024-25.csv:3")
-    assert default_tariff["gp"].hours_per_wte == DEFAULT_HOURS_PER_WTE
+    # a blank hours_per_wte is the default; the GP's is derived from PSSRU 2024
+    assert default_tariff["palliative-consultant"].hours_per_wte == DEFAULT_HOURS_PER_WTE
+    assert default_tariff["gp"].hours_per_wte == 2060
     assert nurse.adjustments == ()
     frame = default_tariff.to_frame()
     assert frame.loc["district-nurse", "cost"] == 58
@@ -271,7 +273,7 @@ def test_tariff_is_a_read_only_mapping(default_tariff: Tariff) -> None:
     row = TariffRow("gp", "hour", 1.0, "2024/25")
     replaced = default_tariff.replace_rows({"gp": row})
     assert replaced["gp"] is row
-    assert default_tariff["gp"].cost == 268
+    assert default_tariff["gp"].cost == 118
     assert math.isnan(row.original_cost)
 
 
@@ -285,3 +287,29 @@ def test_rows_are_frozen(default_tariff: Tariff) -> None:
 def test_write_tariff_fixture_round_trip(tmp_path: Path, write_tariff: Callable[..., Path]) -> None:
     path = write_tariff(tmp_path, [{"code": "nurse", "unit": "hour", "cost": 60}])
     assert load_tariff(path)["nurse"].cost == 60
+
+
+def test_a_tariff_of_many_bad_rows_lists_fifty_problems_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16: 1.4 million bad rows printed 2.8 million problems. Every problem stays in
+    ``problems`` (for programs); the text lists MAX_LISTED and counts the rest."""
+    from careprofiles.cli import main
+    from careprofiles.errors import MAX_LISTED
+
+    rows = "".join(f"c{n},x,day,-{n},2024/25,\n" for n in range(1, 1001))  # 1,000 bad costs
+    path = _tariff(tmp_path, HEADER + rows)
+    with pytest.raises(TariffError) as info:
+        load_tariff(path)
+    problems = info.value.problems
+    assert len(problems) == 1000
+    assert [p.line for p in problems] == list(range(2, 1002))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "1,000 problems:"
+    assert lines[1 : MAX_LISTED + 1] == [f"  {p}" for p in problems[:MAX_LISTED]]
+    assert len(lines) == MAX_LISTED + 2
+    assert lines[-1].startswith(f"  and {1000 - MAX_LISTED:,} more problems, not listed; ")
+    assert main(["cost", "--tariff", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == lines

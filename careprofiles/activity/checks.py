@@ -1,0 +1,434 @@
+"""The row checks of activity and outcome records, and their row-numbered messages.
+
+Holds :func:`check_activity` and :func:`check_outcomes` (the public checks), and the
+parts the costing and the summaries run on each frame or Dask partition before they
+total it: :func:`activity_checks` (every check on activity records and the wording of
+its problem, in the order problems on one row are listed), :func:`is_clean` (a few
+whole-column reductions that pass clean data without making a mask per check) and
+:func:`check_rows` (every check as a boolean mask over whole columns, the failing rows
+collected by :class:`~careprofiles.activity.findings.Collector`). Every bad row is
+reported with its ``file:line``; nothing is dropped silently.
+
+Imports: activity.records, activity.encoding, activity.findings, tariffs, profiles.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from careprofiles.activity.encoding import Prices, Rows, decode, factor, map_rows, numbers
+from careprofiles.activity.findings import (
+    FINDINGS_META,
+    Check,
+    Collector,
+    places,
+    raise_findings,
+    text_at,
+)
+from careprofiles.activity.records import (
+    FloatArray,
+    Frame,
+    Int64Array,
+    Source,
+    activity_frame,
+    check_dask_columns,
+    is_dask,
+    outcome_frame,
+    source_of,
+)
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff
+
+__all__ = [
+    "Outcomes",
+    "activity_checks",
+    "check_activity",
+    "check_outcomes",
+    "check_partitions",
+    "check_rows",
+    "is_clean",
+]
+
+# --------------------------------------------------------------------------- activity
+
+
+def _close(value: str, options: Sequence[str]) -> str:
+    found = difflib.get_close_matches(value, list(options), n=1)
+    return f"; did you mean {found[0]!r}?" if found else ""
+
+
+def activity_checks(pathway: Pathway | None, prices: Prices) -> dict[str, Check]:
+    """Every check on activity records, in the order problems on one row are listed."""
+    stages = [s.id for s in pathway.stages] if pathway is not None else []
+    files = ", ".join(prices.tariff.files) or "the tariff"
+    pathway_id = pathway.id if pathway is not None else ""
+
+    def service_message(value: str, stage: str) -> str:
+        services = [s.id for s in pathway.stage(stage).services] if pathway is not None else []
+        return (
+            f"{value!r} is not a service of stage {stage!r}{_close(value, services)}; "
+            f"its services are {', '.join(services)} (leave service empty for activity "
+            "not tied to a service)"
+        )
+
+    def year_message(value: str, context: str) -> str:
+        return (
+            f"{value!r} is priced in {context}, not in the pathway's {prices.price_year}; "
+            f"restate its cost in {prices.price_year}, or give a price index (--index FILE)"
+        )
+
+    return {
+        "patient_missing": Check(
+            "patient_id", lambda v, c: "is empty; every row needs the patient it concerns"
+        ),
+        "stage_missing": Check(
+            "stage",
+            lambda v, c: (
+                f"is empty; give a stage id of the pathway ({', '.join(stages) or 'a stage id'})"
+            ),
+        ),
+        "stage_unknown": Check(
+            "stage",
+            lambda v, c: (
+                f"{v!r} is not a stage of pathway {pathway_id!r}{_close(v, stages)}; its stages "
+                f"are {', '.join(stages)}"
+            ),
+        ),
+        "service_unknown": Check("service", service_message),
+        "code_missing": Check("code", lambda v, c: "is empty; give a tariff code"),
+        "code_unknown": Check(
+            "code",
+            lambda v, c: (
+                f"{v!r} is not in the tariff ({files}){prices.tariff.suggest(v)}; add a row with "
+                f"code {v!r} to a tariff file, or correct the code"
+            ),
+            missing_code=True,
+        ),
+        "code_year": Check("code", year_message),
+        "minutes_text": Check(
+            "minutes",
+            lambda v, c: f"{v!r} is not a number; give the staff minutes in digits, e.g. 45",
+        ),
+        "minutes_missing": Check(
+            "minutes",
+            lambda v, c: (
+                f"is empty; {c!r} is priced per hour, so the row needs the staff minutes of the "
+                "contact, travel included"
+            ),
+        ),
+        "minutes_negative": Check(
+            "minutes", lambda v, c: f"{v} is negative; minutes are 0 or more"
+        ),
+        "minutes_infinite": Check("minutes", lambda v, c: f"{v} is not a finite number"),
+        "minutes_item": Check(
+            "minutes",
+            lambda v, c: (
+                f"{v} minutes given for {c}; items have no staff time: leave minutes empty, or "
+                "record the staff who delivered it on a row of its own"
+            ),
+        ),
+        "quantity_text": Check(
+            "quantity",
+            lambda v, c: f"{v!r} is not a number; give the contacts or units in digits, e.g. 1",
+        ),
+        "quantity_negative": Check(
+            "quantity",
+            lambda v, c: f"{v} is negative; a quantity is 0 or more (leave it empty for 1)",
+        ),
+        "quantity_infinite": Check("quantity", lambda v, c: f"{v} is not a finite number"),
+        "date_invalid": Check(
+            "date",
+            lambda v, c: f"{v!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2024-06-30",
+        ),
+        "area_missing": Check(
+            "area", lambda v, c: "is empty; benchmarking needs the area each patient belongs to"
+        ),
+    }
+
+
+def _range(values: FloatArray) -> tuple[float, float]:
+    """The smallest and largest number, ignoring NaN (0, 0 when there are none)."""
+    if not len(values):
+        return 0.0, 0.0
+    low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    return (0.0, 0.0) if math.isnan(low) else (low, high)
+
+
+def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
+    """True when a few whole-column reductions show every row passes every check.
+
+    Conservative: False sends the rows through the exact checks of :func:`check_rows`,
+    which name the rows (and may find none at fault, e.g. for an unused category).
+    """
+    if not rows.n:
+        return True
+    for column in ("patient_id", "stage"):
+        if rows.factor(column)[0].min() < 0:
+            return False
+    if rows.code.min() < 0 or rows.known is not None:
+        return False
+    if pathway is not None:
+        stage_index = rows.stage_index(pathway)
+        if (stage_index[:-1] < 0).any() or "service" in rows.frame.columns:
+            return False  # the service check is row by row (two codes per row)
+    if need_area and ("area" not in rows.frame.columns or rows.factor("area")[0].min() < 0):
+        return False
+    if rows.bad_dates is not None:
+        return False
+    minutes, minutes_bad = rows.minutes
+    quantity, quantity_bad = rows.quantity
+    if minutes_bad is not None or quantity_bad is not None:
+        return False
+    if quantity is not None:
+        low, high = _range(quantity)
+        if low < 0 or high == np.inf:
+            return False
+    if minutes is None:
+        return not rows.per_hour.any()
+    low, high = _range(minutes)
+    if low < 0 or high == np.inf:
+        return False
+    # a missing minutes on a per-hour row makes this sum NaN
+    if math.isnan(float(np.add.reduce(minutes, where=rows.per_hour, initial=0.0))):
+        return False
+    on_items = float(np.fmax.reduce(minutes, where=~rows.staff, initial=-np.inf))
+    return not on_items > 0
+
+
+def check_rows(
+    rows: Rows, pathway: Pathway | None, need_area: bool, part: int = 0, quick: bool = True
+) -> pd.DataFrame:
+    """Every failed check of one frame or partition, vectorised (boolean masks).
+
+    Returns rows ``(check, pos, value, context, count)``: for each failed check the first
+    :data:`~careprofiles.activity.findings.MAX_LISTED` failing rows (``count`` 0; ``pos``
+    is ``part << 40 | position``) and one row with the total (``pos`` -1); a last row
+    ``check="__len__"`` carries the partition number (``pos``) and its number of rows
+    (``count``). Clean data costs a few reductions (:func:`is_clean`); the row-level
+    masks are made only when needed.
+    """
+    frame, prices, n = rows.frame, rows.prices, rows.n
+    found = Collector(part, rows)
+    if quick and is_clean(rows, pathway, need_area):
+        return found.frame(rows.total if rows.total >= 0 else n)
+    report = found.report
+    report("patient_missing", rows.factor("patient_id")[0] < 0)
+
+    stage_codes = rows.factor("stage")[0]
+    report("stage_missing", stage_codes < 0)
+    if pathway is not None:
+        ids = [s.id for s in pathway.stages]
+        row_stage = rows.stage_index(pathway)[stage_codes]
+        stage_ok = row_stage >= 0
+        report("stage_unknown", (stage_codes >= 0) & ~stage_ok, frame["stage"])
+        if "service" in frame.columns:
+            service_codes, service_uniques = rows.factor("service")
+            names = service_uniques.astype(str)
+            valid = np.zeros((len(ids) + 1, len(names) + 1), dtype=bool)
+            for si, stage in enumerate(pathway.stages):  # a loop over stages, not rows
+                valid[si, :-1] = names.isin([v.id for v in stage.services])
+            bad_service = stage_ok & (service_codes >= 0) & ~valid[row_stage, service_codes]
+            stage_col = frame["stage"]
+            report(
+                "service_unknown",
+                bad_service,
+                frame["service"],
+                lambda pos: text_at(stage_col, pos),
+            )
+
+    code_col = frame["code"]
+    if (rows.code < 0).any():
+        report("code_missing", rows.code < 0)
+    known = rows.known
+    if known is not None:
+        report("code_unknown", (rows.code >= 0) & ~known, code_col)
+    if prices.price_year is not None:
+        years = np.array([prices.tariff[c].price_year for c in prices.codes], dtype=object)
+        year_at = rows.gather(years, "")
+        report(
+            "code_year",
+            rows.gather(prices.other_year, False),
+            code_col,
+            lambda pos: [str(y) for y in year_at[pos]],
+        )
+
+    per_hour, staff = rows.per_hour, rows.staff
+    minutes, minutes_bad = rows.minutes
+    if minutes_bad is not None:
+        report("minutes_text", minutes_bad, frame["minutes"])
+    if minutes is None:
+        report("minutes_missing", per_hour, None, lambda pos: text_at(code_col, pos))
+    else:
+        missing = np.isnan(minutes)
+        missing &= per_hour
+        if minutes_bad is not None:
+            missing &= ~minutes_bad
+        report("minutes_missing", missing, None, lambda pos: text_at(code_col, pos))
+        del missing
+        low, high = _range(minutes)
+        if low < 0:
+            report("minutes_negative", minutes < 0, frame["minutes"])
+        if high == np.inf:
+            report("minutes_infinite", np.isposinf(minutes), frame["minutes"])
+
+        def item_context(pos: Int64Array) -> list[str]:
+            units = np.append(prices.unit, "")[rows.tariff_index[rows.code[pos]]]
+            return [
+                f"{c!r} (an item priced per {u})"
+                for c, u in zip(text_at(code_col, pos), units, strict=True)
+            ]
+
+        if high > 0:
+            on_items = minutes > 0
+            on_items &= ~staff
+            if known is not None:
+                on_items &= known
+            report("minutes_item", on_items, frame["minutes"], item_context)
+    quantity, quantity_bad = rows.quantity
+    if quantity is not None:
+        if quantity_bad is not None:
+            report("quantity_text", quantity_bad, frame["quantity"])
+        low, high = _range(quantity)
+        if low < 0:
+            report("quantity_negative", quantity < 0, frame["quantity"])
+        if high == np.inf:
+            report("quantity_infinite", np.isposinf(quantity), frame["quantity"])
+    bad_dates = rows.bad_dates
+    if bad_dates is not None:
+        report("date_invalid", bad_dates, frame["date"])
+    if need_area:
+        if "area" not in frame.columns:
+            report("area_missing", np.ones(n, dtype=bool))
+        else:
+            report("area_missing", rows.factor("area")[0] < 0)
+    return found.frame(rows.total if rows.total >= 0 else n)
+
+
+def check_partitions(
+    activity: Frame, prices: Prices, pathway: Pathway | None, need_area: bool
+) -> Frame:
+    """A Dask frame of the failed checks of every partition (:func:`check_rows`), lazy."""
+
+    def each(rows: Rows, number: int) -> pd.DataFrame:
+        return check_rows(rows, pathway, need_area, number)
+
+    return map_rows(activity, prices, each, FINDINGS_META)
+
+
+def check_activity(
+    activity: Frame | str | Path,
+    tariff: Tariff,
+    pathway: Pathway | None = None,
+    *,
+    need_area: bool = False,
+) -> None:
+    """Check activity records; raise :class:`ActivityError` naming every bad row.
+
+    Checked: a patient on every row; a stage and a code on every row; the stage one of
+    the pathway's and the service one of that stage's (given a pathway); the code in the
+    tariff (else :class:`ActivityCodeError`, also a ``MissingCodeError``); minutes given
+    for codes priced per hour; minutes and quantity numbers, not negative, finite; no
+    staff minutes on items; ISO dates; with ``need_area``, an area on every row.
+    """
+    prices = Prices.of(tariff, pathway)
+    checks = activity_checks(pathway, prices)
+    if is_dask(activity):
+        check_dask_columns(activity)
+        found = check_partitions(activity, prices, pathway, need_area).compute()
+        raise_findings(found, source_of(activity), checks, "activity records")
+        return
+    frame = activity_frame(activity)
+    found = check_rows(Rows(frame, prices), pathway, need_area)
+    raise_findings(found, source_of(frame), checks, "activity records", frame.index)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Checked outcome records."""
+
+    table: pd.DataFrame
+    """patient_id (str), outcome, value (float64), area ("" if none), row (0-based)."""
+    source: Source
+    index: pd.Index | None = None
+
+    def place(self, row: int) -> tuple[str | None, int | None, str]:
+        """``(file, line, where-prefix)`` of a 0-based row."""
+        return places(self.source, np.array([row], dtype=np.int64), self.index)[0]
+
+
+def check_outcomes(outcomes: pd.DataFrame | str | Path | Outcomes, pathway: Pathway) -> Outcomes:
+    """Check outcome records against ``pathway``.
+
+    Checked: a patient and an outcome on every row, the outcome one of the pathway's
+    outcome ids, the value a finite number (1/0 for yes/no). Raises
+    :class:`ActivityError` naming every bad row (``file:line``).
+    """
+    if isinstance(outcomes, Outcomes):
+        return outcomes
+    frame = outcome_frame(outcomes)
+    source = source_of(frame)
+    ids = [o.id for s in pathway.stages for o in s.outcomes]
+    listing = ", ".join(ids) or "none (add outcomes to the stages)"
+    checks: dict[str, Check] = {
+        "patient_missing": Check(
+            "patient_id", lambda v, c: "is empty; every row needs the patient it concerns"
+        ),
+        "outcome_missing": Check(
+            "outcome", lambda v, c: f"is empty; give an outcome id of the pathway: {listing}"
+        ),
+        "outcome_unknown": Check(
+            "outcome",
+            lambda v, c: (
+                f"{v!r} is not an outcome of pathway {pathway.id!r}{_close(v, ids)}; its "
+                f"outcomes are {listing}"
+            ),
+        ),
+        "value_text": Check(
+            "value",
+            lambda v, c: f"{v!r} is not a number; give 1 or 0 for a yes/no outcome, or a number",
+        ),
+        "value_missing": Check(
+            "value", lambda v, c: "is empty; give 1 or 0 for a yes/no outcome, or a number"
+        ),
+        "value_infinite": Check("value", lambda v, c: f"{v} is not a finite number"),
+    }
+    n = len(frame)
+    found = Collector()
+    pcodes, _ = factor(frame["patient_id"])
+    found.report("patient_missing", pcodes < 0)
+    ocodes, ouniques = factor(frame["outcome"])
+    found.report("outcome_missing", ocodes < 0)
+    known = np.append(pd.Index(ids, dtype=object).get_indexer(ouniques.astype(str)) >= 0, True)
+    found.report("outcome_unknown", ~known[ocodes], frame["outcome"])
+    values, bad = numbers(frame, "value")
+    assert values is not None
+    text_bad = bad if bad is not None else np.zeros(n, dtype=bool)
+    found.report("value_text", text_bad, frame["value"])
+    found.report("value_missing", np.isnan(values) & ~text_bad)
+    found.report("value_infinite", np.isinf(values), frame["value"])
+    raise_findings(found.frame(n), source, checks, "outcome records", frame.index)
+    if "area" in frame.columns:
+        acodes, auniques = factor(frame["area"])
+        area = decode(auniques, acodes, "").astype(str).to_numpy(dtype=object)
+    else:
+        area = np.full(n, "", dtype=object)
+    table = pd.DataFrame(
+        {
+            "patient_id": frame["patient_id"].astype(str).to_numpy(dtype=object),
+            "outcome": frame["outcome"].astype(str).to_numpy(dtype=object),
+            "value": values,
+            "area": area,
+            "row": np.arange(n, dtype=np.int64),
+        }
+    )
+    return Outcomes(table, source, frame.index)

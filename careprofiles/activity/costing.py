@@ -1,0 +1,259 @@
+"""Costing activity records: the vectorised hot path, one row per patient and stage.
+
+Holds :func:`cost_activity` and the grouping it is made of: codes are mapped to tariff
+indices once per distinct value (categorical codes or one factorize pass, see
+:mod:`careprofiles.activity.encoding`), unit costs gathered by index, costs computed with
+numpy in place, and (patient, stage) totals made with one ``bincount`` pass
+(:func:`group_codes`, also used by the summaries). A Dask DataFrame is costed partition
+by partition (``map_partitions``), its totals shuffled by patient and summed again, so
+memory stays bounded.
+
+Imports: activity.records, activity.encoding, activity.findings, activity.checks,
+tariffs, profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from careprofiles.activity.checks import activity_checks, check_partitions, check_rows
+from careprofiles.activity.encoding import Prices, Rows, decode, small_int
+from careprofiles.activity.findings import raise_findings
+from careprofiles.activity.records import (
+    FloatArray,
+    Frame,
+    Int64Array,
+    IntArray,
+    Source,
+    activity_frame,
+    check_dask_columns,
+    compute_together,
+    is_dask,
+    source_of,
+)
+from careprofiles.profiles.models import Pathway
+from careprofiles.tariffs.tables import Tariff
+
+__all__ = ["Groups", "compact", "cost_activity", "group_codes"]
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Rows grouped by several coded keys."""
+
+    inverse: NDArray[np.intp]
+    """Each row's group (an index into the group space)."""
+    size: int
+    """Size of the group space (bincount ``minlength``)."""
+    keep: Int64Array | None
+    """The groups that occur, when the space has empty slots (else all do)."""
+    decoded: list[Int64Array]
+    """Each kept group's code of every key (-1: missing)."""
+
+    def sums(self, weights: FloatArray | None) -> NDArray[Any]:
+        """The sum of ``weights`` (None: a count of rows) in each kept group."""
+        total = np.bincount(self.inverse, weights=weights, minlength=self.size)
+        return total if self.keep is None else total[self.keep]
+
+
+def group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> Groups:
+    """Group rows by several coded keys in one pass over the rows.
+
+    ``keys`` are ``(codes, size)`` with codes in ``-1..size-1`` (-1: missing). When the
+    combined code space is compact it is used directly (one ``bincount`` per figure);
+    otherwise it is factorized (once) and the groups sorted by key.
+    """
+    combined = np.empty(n, dtype=np.intp)  # the one row-sized integer array made here
+    space = 1
+    for i, (codes, size) in enumerate(keys):
+        if i == 0:
+            np.copyto(combined, codes, casting="safe")
+        else:
+            combined *= size + 1
+            np.add(combined, codes, out=combined, casting="safe")
+        combined += 1
+        space *= size + 1
+    if space <= max(4 * n, 1 << 16):
+        keep = np.flatnonzero(np.bincount(combined, minlength=space)).astype(np.int64)
+        inverse, group_key, size_, kept = combined, keep, space, keep
+    else:
+        raw, uniq = pd.factorize(combined)
+        uniq_arr = np.asarray(uniq, dtype=np.int64)
+        order = np.argsort(uniq_arr, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        inverse = rank[np.asarray(raw, dtype=np.int64)]
+        group_key, size_, kept = uniq_arr[order], len(uniq_arr), None
+    decoded: list[Int64Array] = []
+    rest = group_key.copy()
+    for _codes, size in reversed(keys):
+        decoded.append(rest % (size + 1) - 1)
+        rest //= size + 1
+    decoded.reverse()
+    return Groups(inverse, size_, kept, decoded)
+
+
+def compact(codes: IntArray, uniques: pd.Index, n: int) -> tuple[IntArray, pd.Index]:
+    """Drop unused categories when there are many more of them than rows."""
+    if len(uniques) <= 2 * n + 16:
+        return codes, uniques
+    raw, used = pd.factorize(codes)
+    used_arr = np.asarray(used, dtype=np.int64)
+    mapping = np.append(np.arange(len(used_arr)), -1).astype(np.int64)
+    mapping[:-1][used_arr < 0] = -1
+    return mapping[np.asarray(raw, dtype=np.int64)], uniques[np.maximum(used_arr, 0)]
+
+
+def _pathway_order(
+    stage: IntArray, uniques: pd.Index, pathway: Pathway | None
+) -> tuple[IntArray, pd.Index]:
+    """Renumber stage codes so that they follow the pathway's order."""
+    if pathway is None or not len(uniques):
+        return stage, uniques
+    ids = [s.id for s in pathway.stages]
+    pos = pd.Index(ids, dtype=object).get_indexer(uniques.astype(str))
+    order = np.argsort(np.where(pos >= 0, pos, len(ids) + np.arange(len(uniques))), kind="stable")
+    rank = np.empty(len(order) + 1, dtype=small_int(len(order)))
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    return rank[stage], uniques[order]
+
+
+def _cost_frame(
+    rows: Rows, pathway: Pathway | None, check: bool, index: pd.Index | None = None
+) -> pd.DataFrame:
+    """One row per (patient, stage): hours and cost. The hot path."""
+    if check:
+        found = check_rows(rows, pathway, False)
+        raise_findings(
+            found,
+            source_of(rows.frame),
+            activity_checks(pathway, rows.prices),
+            "activity records",
+            index,
+        )
+    n = rows.n
+    pid, pid_uniques = compact(*rows.factor("patient_id"), n)
+    stage, stage_uniques = _pathway_order(*rows.factor("stage"), pathway)
+    groups = group_codes([(pid, len(pid_uniques)), (stage, len(stage_uniques))], n)
+    del pid, stage
+    cost, hours = rows.figures()
+    cost_sum = groups.sums(cost)
+    del cost
+    hours_sum = groups.sums(hours)
+    del hours
+    g_pid, g_stage = groups.decoded
+    return pd.DataFrame(
+        {
+            "patient_id": decode(pid_uniques, g_pid),
+            "stage": decode(stage_uniques, g_stage),
+            "hours": hours_sum,
+            "cost": cost_sum,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+def _id_dtype(activity: Frame) -> Any:
+    """The dtype of patient ids in a Dask result: int64 for integer ids, else text."""
+    dtype = activity["patient_id"].dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return np.int64 if pd.api.types.is_integer_dtype(dtype) else "str"
+
+
+def _cost_meta(id_dtype: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series([], dtype=id_dtype),
+            "stage": pd.Series([], dtype="str"),
+            "hours": pd.Series([], dtype=np.float64),
+            "cost": pd.Series([], dtype=np.float64),
+        }
+    )
+
+
+def _partial_cost(
+    part: pd.DataFrame, prices: Prices, source: Source, id_dtype: Any
+) -> pd.DataFrame:
+    out = _cost_frame(Rows.partition(part, prices, source), None, False)
+    out["patient_id"] = out["patient_id"].astype(id_dtype)
+    out["stage"] = out["stage"].astype("str")
+    return out
+
+
+def _sum_by_patient_stage(part: pd.DataFrame) -> pd.DataFrame:
+    return part.groupby(["patient_id", "stage"], sort=False).sum().reset_index()
+
+
+# --------------------------------------------------------------------------- costing
+
+
+def cost_activity(
+    activity: Frame | str | Path,
+    tariff: Tariff,
+    *,
+    pathway: Pathway | None = None,
+    check: bool = True,
+    compute: bool = True,
+) -> pd.DataFrame:
+    """The actual cost of activity records: one row per patient and stage.
+
+    Columns ``patient_id``, ``stage``, ``hours`` and ``cost`` (pounds, unrounded), grouped
+    by patient (in order of first appearance, or category order for a categorical
+    column), then by stage (in pathway order given ``pathway``). Cost of a row:
+    ``minutes / 60 * cost`` for a code priced per hour, else ``quantity * cost`` (quantity
+    default 1); hours: ``minutes / 60`` for staff rows, 0 for items.
+
+    ``activity`` is a path (CSV or Parquet), a pandas DataFrame (string or categorical
+    columns) or a Dask DataFrame (costed per partition, reduced with a group-by sum,
+    rows in no set order; ``compute=False`` returns the lazy Dask frame). With
+    ``pathway``, stages and services are checked against it and its per-contact items
+    count no hours. Tariff costs are used as they are (:func:`careprofiles.activity.audit.audit`
+    deals with price years). Raises :class:`ActivityError` listing the bad rows unless
+    ``check`` is false.
+    """
+    prices = Prices.of(tariff, pathway)
+    if is_dask(activity):
+        result: pd.DataFrame = _cost_dask(activity, prices, pathway, check, compute)
+        return result
+    frame = activity_frame(activity)
+    return _cost_frame(Rows(frame, prices), pathway, check, frame.index)
+
+
+def _cost_dask(
+    activity: Frame, prices: Prices, pathway: Pathway | None, check: bool, compute: bool
+) -> Any:
+    check_dask_columns(activity)
+    id_dtype = _id_dtype(activity)
+    partial = activity.map_partitions(
+        _partial_cost, prices, source_of(activity), id_dtype, meta=_cost_meta(id_dtype)
+    )
+    # each partition's totals are already summed: shuffle them by patient (every row of a
+    # patient then lands in one partition) and sum again there. The result stays in as
+    # many partitions as the input, so no task holds all of it (compute=False, then e.g.
+    # .to_parquet(), stays bounded)
+    summed = partial.shuffle(on="patient_id").map_partitions(
+        _sum_by_patient_stage, meta=_cost_meta(id_dtype)
+    )
+    if not check:
+        return summed.compute().reset_index(drop=True) if compute else summed
+    findings = check_partitions(activity, prices, pathway, False)
+    if not compute:
+        found = findings.compute()
+        raise_findings(
+            found, source_of(activity), activity_checks(pathway, prices), "activity records"
+        )
+        return summed
+    found, result = compute_together(findings, summed)
+    raise_findings(found, source_of(activity), activity_checks(pathway, prices), "activity records")
+    return result.reset_index(drop=True)
