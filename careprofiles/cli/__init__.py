@@ -44,6 +44,10 @@ COMMANDS = (
 )
 """Sub-commands, in the order ``--help`` lists them."""
 
+_OUT_OF_MEMORY = (
+    "out of memory: the run needed more memory than there is; ask for less (fewer "
+    "--draws, smaller files) or free some memory, and run again"
+)
 _EXISTS = "the file exists already; use --force to overwrite it"
 """What the command line says of an existing output file (Python says force=True)."""
 
@@ -131,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{exc.path}: {_EXISTS}", file=sys.stderr)
         else:
             print(command_line_text(exc), file=sys.stderr)
+        return 1
+    except MemoryError:  # what no estimate foresaw: say so, never a traceback
+        if args.debug:
+            raise
+        print(_OUT_OF_MEMORY, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive
         print("interrupted", file=sys.stderr)
