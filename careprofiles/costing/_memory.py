@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 from pathlib import Path
 
 from careprofiles.errors import Problem, ValidationError
@@ -65,6 +64,10 @@ def _container_room() -> int | None:
 
 def _address_room() -> int | None:
     """What ``ulimit -v`` leaves of the address space (None without a limit)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return None
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY:
         return None
