@@ -2,7 +2,7 @@
 
 :class:`Limits` holds them, and is checked between a template's operations (as loops go
 round, at every call, filter and output). :class:`Watchdog` enforces the time limit from
-outside the rendering thread too: at the deadline, another thread raises
+outside the rendering thread too: just after the deadline, another thread raises
 :class:`TemplateOverdueError` in the rendering thread at its next Python instruction, so that
 a long stretch of Python code that checks nothing (a filter given a large value, say) is
 stopped as well. A single operation in C cannot be interrupted by anything but ending
@@ -85,6 +85,8 @@ class Limits:
         return None
 
 
+_GRACE = 1.0
+"""Seconds after the deadline at which the watchdog strikes."""
 _SET_ASYNC_EXC = (
     ctypes.pythonapi.PyThreadState_SetAsyncExc
     if platform.python_implementation() == "CPython" and hasattr(ctypes, "pythonapi")
@@ -113,11 +115,11 @@ class Watchdog:
         return self
 
     def _watch(self) -> None:
-        # a moment after the deadline: the checks in the rendering thread, which know
-        # the template's line, go first, and their error is not overtaken by this one
+        # a second after the deadline: the checks in the rendering thread go first (they
+        # stop the template where it is, at the line a user expects), and their error is
+        # not overtaken by this one; this one is for a thread that checks nothing
         limits = self._limits
-        grace = min(1.0, max(0.05, 0.1 * (limits.timeout or 0.0)))
-        if self._stop.wait(max(0.0, limits.deadline + grace - time.monotonic())):
+        if self._stop.wait(max(0.0, limits.deadline + _GRACE - time.monotonic())):
             return
         with self._lock:
             if not self._done and not limits.stopped:
