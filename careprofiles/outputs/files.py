@@ -22,6 +22,7 @@ import errno
 import os
 import platform
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -207,36 +208,41 @@ def check_writable(path: str | Path, force: bool) -> Path:
         if problem := _folder_problem(p):
             raise OutputError(p, problem[1], problem[0])
         _sweep(p.parent)
-        fd, probe = _temporary(p)
-        try:
+        with _interruptions_held():  # so that nothing comes between making and removing
+            fd, probe = _temporary(p)
             os.close(fd)
-        finally:  # even when interrupted
             os.unlink(probe)
     return p
 
 
-def _write_temporary(p: Path, content: Content) -> Path:
-    """``content`` written to a new temporary file beside ``p`` (removed again on any
-    error, or when the program is interrupted)."""
-    fd, tmp = _temporary(p)
+@contextlib.contextmanager
+def _interruptions_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a temporary file is made and noted, so that an
+    interruption cannot come between the two (it comes as soon as they are done)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        with os.fdopen(fd, "wb") as fh:
-            if isinstance(content, str):
-                for start in range(0, len(content), _CHUNK):
-                    fh.write(content[start : start + _CHUNK].encode("utf-8"))
-            elif isinstance(content, bytes):
-                fh.write(content)
-        if callable(content):
-            content(tmp)
-        # mkstemp makes the file private (0600); give it the mode a new file would get
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return tmp
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _fill(fd: int, tmp: Path, content: Content) -> None:
+    """Write ``content`` to the new temporary file ``tmp`` (open as ``fd``)."""
+    with os.fdopen(fd, "wb") as fh:
+        if isinstance(content, str):
+            for start in range(0, len(content), _CHUNK):
+                fh.write(content[start : start + _CHUNK].encode("utf-8"))
+        elif isinstance(content, bytes):
+            fh.write(content)
+    if callable(content):
+        content(tmp)
+    # mkstemp makes the file private (0600); give it the mode a new file would get
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
 
 
 class OutputBatch:
@@ -252,8 +258,20 @@ class OutputBatch:
         """Write ``content`` to a temporary file for ``p``, to be renamed at the end."""
         if any(os.path.abspath(target) == os.path.abspath(p) for target, _, _ in self._pending):
             raise OutputError(p, "is written twice by one command; give each output its own name")
+        entry: tuple[Path, Path, bool] | None = None
         with _os_errors_as_output_errors(p):
-            self._pending.append((p, _write_temporary(p, content), force))
+            try:
+                with _interruptions_held():
+                    fd, tmp = _temporary(p)
+                    entry = (p, tmp, force)
+                    self._pending.append(entry)
+                _fill(fd, tmp, content)
+            except BaseException:  # an error, or an interruption: no temporary file left
+                if entry is not None:
+                    self._pending.remove(entry)
+                    with contextlib.suppress(OSError):
+                        entry[1].unlink()
+                raise
 
     def commit(self) -> None:
         """Rename every file into place; if one cannot be, remove those already renamed

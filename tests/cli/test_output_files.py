@@ -183,7 +183,7 @@ def test_a_run_killed_during_its_chart_leaves_neither_file(
     assert not (tmp_path / "c.csv").exists()
     assert not (tmp_path / "c.png").exists()
     if sig == signal.SIGTERM:
-        assert list(tmp_path.iterdir()) == [], (process.returncode, err)
+        assert list(tmp_path.iterdir()) == [], (process.returncode, err, sorted(tmp_path.iterdir()))
     again = run_python("-m", "careprofiles", *SMALL, "x.csv", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # the sweep took both
@@ -230,3 +230,30 @@ def test_simulate_writes_the_same_draws_to_a_file_as_to_the_screen(
     screen = capsys.readouterr().out
     assert main([*draws, "-o", "draws.csv"]) == 0
     assert (tmp_path / "draws.csv").read_bytes() == screen.encode("utf-8")
+
+
+@POSIX
+def test_a_sigterm_whose_exception_was_swallowed_still_stops_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python ignores an exception raised in a __del__ or a callback: the SIGTERM that
+    # came there must still stop the command before its files are put in place
+    import careprofiles.cli.cost
+
+    real = careprofiles.cli.cost.cost
+
+    def swallowing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler runs here, and its exception is caught below
+        except BaseException:  # what a __del__ does, in effect
+            pass
+        return real(*args, **kwargs)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(careprofiles.cli.cost, "cost", swallowing)
+    before = signal.getsignal(signal.SIGTERM)
+    status, err = _run(["cost", "-o", "c.json"], capsys)
+    assert (status, err) == (128 + signal.SIGTERM, "terminated\n")
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is before  # put back as it was
