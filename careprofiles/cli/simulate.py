@@ -13,8 +13,9 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.simulate import SimulationResult, simulate
-from careprofiles.outputs.sheets import csv_text
+from careprofiles.costing.simulate import TOO_MANY_DRAWS, SimulationResult, simulate
+from careprofiles.errors import CareProfilesError, ValidationError
+from careprofiles.outputs.sheets import csv_text, csv_writer
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
 
@@ -126,18 +127,26 @@ def run(args: argparse.Namespace) -> int:
     check_plot(args)
     pathway, tariff, index = inputs_from_args(args)
     uncertainty = uncertainty_from_args(args)
-    result = simulate(
-        pathway,
-        tariff,
-        args.draws,
-        args.seed,
-        index=index,
-        tariff_uncertainty=uncertainty,
-        chunk_size=args.chunk_size,
-        progress=args.progress,
-    )
+    try:
+        result = simulate(
+            pathway,
+            tariff,
+            args.draws,
+            args.seed,
+            index=index,
+            tariff_uncertainty=uncertainty,
+            chunk_size=args.chunk_size,
+            progress=args.progress,
+        )
+    except ValidationError as exc:  # the memory would not hold the draws: say it of --draws
+        (problem, *_) = exc.problems
+        if problem.code != TOO_MANY_DRAWS:
+            raise
+        raise CareProfilesError(f"--draws {args.draws:,}: {problem.message}") from None
     if fmt == "json":
         emit(args, to_json(result.to_dict()))
+    elif fmt == "csv" and args.output:  # the draws can be large: straight to the file
+        emit(args, csv_writer(result.draws))
     elif fmt == "csv":
         emit(args, csv_text(result.draws))
     else:
