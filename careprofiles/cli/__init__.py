@@ -3,7 +3,9 @@
 Each sub-command lives in its own module here with a ``register(subparsers, common)``
 function; errors on bad input, and any operating-system error, print as ``path:line: ...``
 lines on standard error with exit status 1 and no traceback (``--debug``, before or after
-the command, shows one).
+the command, shows one). careprofiles' own warnings (:class:`~careprofiles.errors.LayeringWarning`)
+print as ``warning: ...`` lines on standard error, with a command-line hint, and the command
+goes on.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from careprofiles import __version__
-from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
+from careprofiles.errors import (
+    CareProfilesError,
+    LayeringWarning,
+    OutputExistsError,
+    display_path,
+)
 
 __all__ = ["COMMANDS", "main"]
 
@@ -74,12 +83,46 @@ def _os_error_text(exc: OSError) -> str:
     return f"{head}{what}; check the file and try again (--debug shows where it happened)"
 
 
+def _layering_hint(args: argparse.Namespace) -> str:
+    """The --tariff options in the order that keeps the user's own prices."""
+    from careprofiles.resources import BUNDLED, bundled_name
+
+    own = [t for t in getattr(args, "tariff", None) or [] if t != BUNDLED and not bundled_name(t)]
+    return " ".join(["--tariff bundled", *(f"--tariff {t}" for t in own)])
+
+
+def _run(args: argparse.Namespace) -> int | None:
+    """``args.run(args)``, printing careprofiles' own warnings as ``warning: ...`` lines
+    (every time, whatever the warning filters say) and any other warning as Python does."""
+    shown = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, LayeringWarning):
+            hint = f" (on the command line: {_layering_hint(args)})"
+            print(f"warning: {message}{hint}", file=sys.stderr)
+        else:  # pragma: no cover - no other warning is expected
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", LayeringWarning)
+        warnings.showwarning = show
+        status: int | None = args.run(args)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status: int | None = args.run(args)
+        status = _run(args)
     except CareProfilesError as exc:
         if args.debug:
             raise
