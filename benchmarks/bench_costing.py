@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from careprofiles.costing.engine import cost
+from careprofiles.costing.result import cost
 from careprofiles.profiles.load import load_pathway
 from careprofiles.resources import bundled_tariff
 from careprofiles.tariffs.tables import load_tariff

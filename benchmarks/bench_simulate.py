@@ -217,7 +217,7 @@ def hand_written(folder: Path, tariff_csv: Path, draws: int, seed: int) -> dict[
 
 
 def careprofiles_api(folder: Path, tariff_csv: Path, draws: int, seed: int) -> dict[str, Any]:
-    from careprofiles.costing.uncertainty import simulate
+    from careprofiles.costing.simulate import simulate
     from careprofiles.profiles.load import load_pathway
     from careprofiles.tariffs.tables import load_tariff
 

@@ -31,27 +31,39 @@ from .activity.records import (
     read_activity as read_activity,
     read_outcomes as read_outcomes,
 )
-from .costing.engine import (
-    CostModel as CostModel,
-    CostResult as CostResult,
+from .costing.compare import (
+    Comparison as Comparison,
+    compare as compare,
+)
+from .costing.compiler import (
     compile_model as compile_model,
+)
+from .costing.model import (
+    CostModel as CostModel,
+)
+from .costing.result import (
+    CostResult as CostResult,
     cost as cost,
 )
+from .costing.scenario_apply import (
+    apply_scenario as apply_scenario,
+)
 from .costing.scenarios import (
-    Comparison as Comparison,
     Scenario as Scenario,
     ScenarioSet as ScenarioSet,
-    apply_scenario as apply_scenario,
-    compare as compare,
     load_scenarios as load_scenarios,
 )
-from .costing.uncertainty import (
+from .costing.sensitivity import (
     SensitivityResult as SensitivityResult,
+    sensitivity as sensitivity,
+)
+from .costing.simulate import (
     SimulationResult as SimulationResult,
+    simulate as simulate,
+)
+from .costing.tariff_uncertainty import (
     TariffUncertainty as TariffUncertainty,
     load_tariff_uncertainty as load_tariff_uncertainty,
-    sensitivity as sensitivity,
-    simulate as simulate,
 )
 from .errors import (
     ActivityError as ActivityError,

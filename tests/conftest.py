@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 import yaml
 
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_pathway, bundled_tariff

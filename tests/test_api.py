@@ -94,7 +94,7 @@ def test_names_are_not_shadowed_by_modules() -> None:
 
 def test_the_names_are_the_modules_own() -> None:
     from careprofiles import errors
-    from careprofiles.costing import engine as costing
+    from careprofiles.costing import result as costing
     from careprofiles.profiles import load, models
     from careprofiles.tariffs import tables as tariff
 

@@ -11,7 +11,7 @@ from typing import SupportsFloat, cast
 import pytest
 import yaml
 
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.outputs.standards import render_standards
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Contacts, Item, Outcome, Service, StaffLine, Stage

@@ -14,8 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from careprofiles.costing.engine import CostResult, cost
-from careprofiles.costing.scenarios import apply_scenario, compare, load_scenarios
+from careprofiles.costing.compare import compare
+from careprofiles.costing.result import CostResult, cost
+from careprofiles.costing.scenario_apply import apply_scenario
+from careprofiles.costing.scenarios import load_scenarios
 from careprofiles.profiles.load import load_pathway
 from careprofiles.resources import bundled_pathway
 from careprofiles.tariffs.tables import load_price_index, load_tariff

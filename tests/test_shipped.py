@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.costing.engine import compile_model, cost
+from careprofiles.costing.compiler import compile_model
+from careprofiles.costing.result import cost
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_profiles, bundled_tariff

@@ -32,7 +32,7 @@ import pandas as pd
 from careprofiles.activity.aggregates import Aggregates, aggregate, json_flags, json_records, per
 from careprofiles.activity.checks import Outcomes, check_outcomes
 from careprofiles.activity.records import Frame
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 

@@ -15,7 +15,7 @@ from careprofiles.outputs.files import check_writable
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from careprofiles.costing.uncertainty import TariffUncertainty
+    from careprofiles.costing.tariff_uncertainty import TariffUncertainty
 
 __all__ = [
     "add_output_and_plot",
@@ -111,6 +111,6 @@ def uncertainty_from_args(args: argparse.Namespace) -> TariffUncertainty | None:
     path: Any = getattr(args, "uncertainty", None)
     if not path:
         return None
-    from careprofiles.costing.uncertainty import load_tariff_uncertainty
+    from careprofiles.costing.tariff_uncertainty import load_tariff_uncertainty
 
     return load_tariff_uncertainty(path)

@@ -6,21 +6,24 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.files import check_writable, write_atomic
-from careprofiles.profiles.load import load_pathway
-from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_tariff
-from careprofiles.tariffs.tables import PriceIndex, Tariff, load_price_index, load_tariff
+
+if TYPE_CHECKING:  # imported where used, so that a command imports only what it needs
+    from careprofiles.profiles.models import Pathway
+    from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [
     "BUNDLED",
     "add_output",
     "add_pathway",
     "add_tariff",
+    "apply_scenario_args",
     "bundled_or",
+    "command_line_text",
     "emit",
     "inputs_from_args",
     "output_format",
@@ -103,16 +106,63 @@ def bundled_or(path: str, bundled: Callable[[], Path]) -> str | Path:
 
 def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
     """The pathway, tariff and price index the options name, with any --scenario applied."""
+    from careprofiles.profiles.load import load_pathway
+    from careprofiles.tariffs.tables import load_price_index, load_tariff
+
     pathway = load_pathway(args.pathway)
     tariff = load_tariff(*(bundled_or(t, bundled_tariff) for t in args.tariff or []))
     if args.market_forces is not None:
         tariff = tariff.with_market_forces(args.market_forces)
     index = load_price_index(bundled_or(args.index, bundled_index)) if args.index else None
     if getattr(args, "scenarios", None) or getattr(args, "scenario", None):
-        from careprofiles.costing.scenarios import apply_scenario_args
-
         pathway, tariff = apply_scenario_args(pathway, tariff, args)
     return pathway, tariff, index
+
+
+def apply_scenario_args(
+    pathway: Pathway, tariff: Tariff, args: argparse.Namespace
+) -> tuple[Pathway, Tariff]:
+    """``--scenarios FILE --scenario ID``: the scenario's pathway and tariff."""
+    from careprofiles.costing.scenario_apply import apply_scenario
+    from careprofiles.costing.scenarios import load_scenarios
+
+    file = getattr(args, "scenarios", None)
+    scenario_id = getattr(args, "scenario", None)
+    if scenario_id and not file:
+        raise CareProfilesError("--scenario needs --scenarios FILE naming the scenario file")
+    if not file:
+        return pathway, tariff
+    scenarios = load_scenarios(file)
+    if not scenario_id:
+        raise CareProfilesError(
+            f"{scenarios.file}: give --scenario ID to cost one scenario "
+            f"(the file has {', '.join(scenarios.ids())}); 'careprofiles compare' costs them all"
+        )
+    return apply_scenario(pathway, tariff, scenarios, scenario_id)
+
+
+def _hints() -> tuple[tuple[str, str], ...]:
+    """What the library's messages say in Python, and what the command line says instead."""
+    from careprofiles.costing.compiler import LAYERING_HINT
+    from careprofiles.costing.scenario_apply import TARIFF_UNCERTAINTY_HINT
+
+    return (
+        (
+            f"give it first: {LAYERING_HINT}",
+            f"give it first: --tariff bundled --tariff FILE, or in Python {LAYERING_HINT}",
+        ),
+        (f"({TARIFF_UNCERTAINTY_HINT})", "(--uncertainty FILE)"),
+    )
+
+
+def command_line_text(exc: CareProfilesError) -> str:
+    """The error as the command line prints it: where the library's message says how to
+    do something in Python, the command line's option that does it is named too (the
+    library names no options)."""
+    text = str(exc)
+    for python, command_line in _hints():
+        text = text.replace(python, command_line)
+    return text
 
 
 BINARY = frozenset({"xlsx", "docx", "png"})

@@ -16,7 +16,8 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.scenarios import Comparison, compare, load_scenarios
+from careprofiles.costing.compare import Comparison, compare
+from careprofiles.costing.scenarios import load_scenarios
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import format_money, text_table

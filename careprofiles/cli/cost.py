@@ -11,7 +11,7 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.outputs.display import cost_summary
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import cost_json, cost_workbook

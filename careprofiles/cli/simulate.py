@@ -13,7 +13,7 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.uncertainty import SimulationResult, simulate
+from careprofiles.costing.simulate import SimulationResult, simulate
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from careprofiles.costing.engine import CostResult
-    from careprofiles.costing.scenarios import Comparison
-    from careprofiles.costing.uncertainty import SensitivityResult, SimulationResult
+    from careprofiles.costing.compare import Comparison
+    from careprofiles.costing.result import CostResult
+    from careprofiles.costing.sensitivity import SensitivityResult
+    from careprofiles.costing.simulate import SimulationResult
 
 __all__ = [
     "compare_plot",

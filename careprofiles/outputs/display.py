@@ -1,6 +1,6 @@
 """How result objects show themselves: ``summary()`` text and notebook HTML.
 
-:class:`~careprofiles.costing.engine.CostResult`,
+:class:`~careprofiles.costing.result.CostResult`,
 :class:`~careprofiles.activity.audit.AuditResult` and
 :class:`~careprofiles.activity.audit.BenchmarkResult` delegate their ``summary()`` and
 ``_repr_html_()`` methods here, by an import inside the method (the one sanctioned call
@@ -22,7 +22,7 @@ from careprofiles.profiles.distributions import base_value
 if TYPE_CHECKING:
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
 
 __all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
 

@@ -23,7 +23,7 @@ from careprofiles.outputs.sheets import string_cells, workbook_frame
 from careprofiles.profiles.distributions import Distribution
 
 if TYPE_CHECKING:
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
 
 __all__ = ["cost_json", "cost_workbook", "to_json", "write_xlsx"]
 

@@ -2,7 +2,7 @@
 
 :func:`spec_context` builds it from a pathway and its cost result (documented in
 ``docs/templates.md``; :data:`CONTEXT_NAMES` are its top-level names). Every figure is
-taken from the :class:`~careprofiles.costing.engine.CostResult`, already formatted
+taken from the :class:`~careprofiles.costing.result.CostResult`, already formatted
 (``£1,234``, ``65%``, ``1,781``), so the specification and the budget cannot disagree;
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
@@ -38,7 +38,7 @@ from careprofiles.specification.wording import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
     from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
 
 __all__ = ["CONTEXT_NAMES", "spec_context"]
@@ -76,7 +76,7 @@ def spec_context(
     if result.pathway.model_dump() != pathway.model_dump():
         raise ValueError(
             "the cost result was computed from another pathway; cost this pathway "
-            "(careprofiles.costing.engine.cost) and pass that result, so that the specification "
+            "(careprofiles.costing.result.cost) and pass that result, so that the specification "
             "and the budget agree"
         )
     from careprofiles import __version__

@@ -1,6 +1,6 @@
 """Commissioning specifications from Jinja templates, as Markdown, HTML or Word.
 
-:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.engine.CostResult`
+:func:`render_spec` turns a pathway and its :class:`~careprofiles.costing.result.CostResult`
 into the service specification a commissioner puts in a contract (NHS Standard
 Contract, Schedule 2 Part A). Every figure in the document is taken from the cost
 result, already formatted, so the specification and the budget cannot disagree.
@@ -42,7 +42,7 @@ from careprofiles.specification.sandbox import (
 )
 
 if TYPE_CHECKING:
-    from careprofiles.costing.engine import CostResult
+    from careprofiles.costing.result import CostResult
     from careprofiles.profiles.models import Pathway
 
 __all__ = [

@@ -40,7 +40,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from careprofiles.costing.engine import cost  # noqa: E402
+from careprofiles.costing.result import cost  # noqa: E402
 from careprofiles.profiles.distributions import base_value  # noqa: E402
 from careprofiles.profiles.load import load_pathway  # noqa: E402
 from careprofiles.tariffs.tables import load_tariff  # noqa: E402

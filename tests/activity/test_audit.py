@@ -27,7 +27,7 @@ from careprofiles.activity.audit import AuditResult, audit
 from careprofiles.activity.benchmark import benchmark_areas
 from careprofiles.activity.records import read_activity
 from careprofiles.cli import main
-from careprofiles.costing.engine import cost
+from careprofiles.costing.result import cost
 from careprofiles.errors import ActivityError, TariffError
 from careprofiles.outputs.audit import (
     audit_markdown,

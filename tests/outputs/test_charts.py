@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from careprofiles.costing.engine import CostResult
-from careprofiles.costing.scenarios import compare
-from careprofiles.costing.uncertainty import sensitivity, simulate
+from careprofiles.costing.compare import compare
+from careprofiles.costing.result import CostResult
+from careprofiles.costing.sensitivity import sensitivity
+from careprofiles.costing.simulate import simulate
 from careprofiles.errors import MissingDependencyError, OutputExistsError
 from careprofiles.outputs.charts import (
     compare_plot,

@@ -9,7 +9,7 @@ from conftest import ACTIVITY_DATA, parse_html
 
 from careprofiles.activity.audit import audit
 from careprofiles.activity.benchmark import benchmark_areas
-from careprofiles.costing.engine import cost
+from careprofiles.costing.result import cost
 from careprofiles.outputs.display import (
     audit_summary,
     benchmark_summary,

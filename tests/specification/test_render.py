@@ -15,7 +15,7 @@ import pytest
 from conftest import docx_text, parse_html
 
 from careprofiles.cli import main
-from careprofiles.costing.engine import CostResult, cost
+from careprofiles.costing.result import CostResult, cost
 from careprofiles.errors import TemplateError
 from careprofiles.outputs.text import format_money, markdown_escape
 from careprofiles.profiles.load import load_pathway

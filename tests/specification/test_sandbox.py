@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 import careprofiles.cli.spec
 from careprofiles.cli import main
-from careprofiles.costing.engine import CostResult
+from careprofiles.costing.result import CostResult
 from careprofiles.errors import CareProfilesError, TemplateError
 from careprofiles.profiles.models import Pathway
 from careprofiles.specification.render import render_spec, render_template

@@ -1,4 +1,10 @@
-"""Pausing Python's cyclic garbage collector while building many small objects."""
+"""Pausing Python's cyclic garbage collector while a command builds many small objects.
+
+Only the command line uses it: it owns its process. The library never pauses the
+collector (that would change the behaviour of a host running threads or Dask).
+
+Imports: the standard library only.
+"""
 
 from __future__ import annotations
 
