@@ -16,13 +16,6 @@ also the builtin exception that matches it, so callers may catch either::
     │   └── OutputExistsError (+ FileExistsError)  it exists already and force is not given
     └── MissingDependencyError (+ ImportError) an optional extra is not installed
 
-and the one warning category of its own, for input that is valid but probably not what
-was meant (programs may filter it, or turn it into an error)::
-
-    UserWarning
-    └── LayeringWarning                      a later tariff layer puts bundled national
-                                             prices over an earlier layer's own rows
-
 Validation errors carry every :class:`Problem` found, each with the file and line
 it concerns, and print as one line per problem (the first :data:`MAX_LISTED` of them, then
 a line counting the rest)::
@@ -42,7 +35,6 @@ __all__ = [
     "MAX_LISTED",
     "ActivityError",
     "CareProfilesError",
-    "LayeringWarning",
     "MissingCodeError",
     "MissingDependencyError",
     "OutputError",
@@ -214,12 +206,6 @@ class OutputExistsError(OutputError, FileExistsError):
         super().__init__(
             path, "the file exists already; pass force=True to overwrite it", _errno.EEXIST
         )
-
-
-class LayeringWarning(UserWarning):
-    """Tariff layers in an order that is valid but probably a mistake: a later layer (the
-    bundled national tariff) replaces rows of an earlier layer (a local tariff) with
-    national prices. The message lists the layers in order and the codes replaced."""
 
 
 class MissingDependencyError(CareProfilesError, ImportError):

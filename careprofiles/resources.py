@@ -139,13 +139,15 @@ def source_location(location: str, folder: str | os.PathLike[str] | None = None)
 def source_locations(
     locations: Sequence[str], folder: str | os.PathLike[str] | None = None
 ) -> list[str]:
-    """:func:`source_location` of each of ``locations``: each distinct location (one a
-    line of the input files, however many cost lines name it) is named once."""
-    import numpy as np
-
-    if not len(locations):
-        return []
-    distinct, inverse = np.unique(np.asarray(locations, dtype=object), return_inverse=True)
-    named = np.array([source_location(loc, folder) for loc in distinct.tolist()], dtype=object)
-    out: list[str] = named[inverse.reshape(-1)].tolist()
+    """:func:`source_location` of each of ``locations``, each file named once."""
+    names: dict[str, str] = {}
+    out: list[str] = []
+    for location in locations:  # the distinct files are few: each is looked at once
+        file, sep, line = location.rpartition(":")
+        if not (sep and line.isdigit()):
+            file, sep, line = location, "", ""
+        name = names.get(file)
+        if name is None:
+            name = names[file] = source_name(file, folder)
+        out.append(f"{name}{sep}{line}")
     return out

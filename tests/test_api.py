@@ -19,6 +19,7 @@ FOUNDATION = {
     "OutputError",
     "OutputExistsError",
     "Problem",
+    "LayeringWarning",
     # the format
     "Pathway",
     "Stage",
@@ -35,6 +36,8 @@ FOUNDATION = {
     # tariffs and costing
     "Tariff",
     "TariffRow",
+    "TariffLayer",
+    "TariffOverride",
     "PriceIndex",
     "load_tariff",
     "load_price_index",

@@ -3,9 +3,9 @@
 Each sub-command lives in its own module here with a ``register(subparsers, common)``
 function; errors on bad input, and any operating-system error, print as ``path:line: ...``
 lines on standard error with exit status 1 and no traceback (``--debug``, before or after
-the command, shows one). careprofiles' own warnings (:class:`~careprofiles.errors.LayeringWarning`)
-print as ``warning: ...`` lines on standard error, with a command-line hint, and the command
-goes on.
+the command, shows one). careprofiles' own warnings
+(:class:`~careprofiles.tariffs.layers.LayeringWarning`) print as ``warning: ...`` lines on
+standard error, with a command-line hint, and the command goes on.
 """
 
 from __future__ import annotations
@@ -20,12 +20,8 @@ from typing import TextIO
 
 from careprofiles import __version__
 from careprofiles.cli._gc import paused_gc
-from careprofiles.errors import (
-    CareProfilesError,
-    LayeringWarning,
-    OutputExistsError,
-    display_path,
-)
+from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
+from careprofiles.tariffs.layers import LayeringWarning
 
 __all__ = ["COMMANDS", "main"]
 

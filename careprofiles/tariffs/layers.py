@@ -4,8 +4,9 @@ and the warning when the bundled national tariff replaces an earlier layer's own
 ``load_tariff(local, "bundled")`` is valid, but it lets the national price of every code
 both files price override the local one: almost always a mistake for
 ``load_tariff("bundled", local)``. :func:`layering_message` words the
-:class:`~careprofiles.errors.LayeringWarning` raised then: the layers in order, and the
-codes whose local price was replaced.
+:class:`LayeringWarning` raised then (careprofiles' own warning category, a
+``UserWarning``, so that programs can filter it or make it an error): the layers in
+order, and the codes whose local price was replaced.
 
 Imports: careprofiles.resources (how documents name the files); nothing above tariffs.
 """
@@ -17,10 +18,16 @@ from dataclasses import dataclass
 
 from careprofiles.resources import bundled_tariff, document_name, source_name
 
-__all__ = ["TariffLayer", "TariffOverride", "layering_message", "new_layer"]
+__all__ = ["LayeringWarning", "TariffLayer", "TariffOverride", "layering_message", "new_layer"]
 
 LISTED = 20
 """The most replaced codes a warning names (``Tariff.overrides`` holds them all)."""
+
+
+class LayeringWarning(UserWarning):
+    """Tariff layers in an order that is valid but probably a mistake: a later layer (the
+    bundled national tariff) replaces rows of an earlier layer (a tariff of the user's
+    own) with national prices. The message lists the layers in order and the codes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +64,8 @@ class TariffOverride:
     replaced_cost: float
     """The cost replaced, as written."""
     national: bool
-    """True when the bundled national tariff replaced a row of a tariff of its own: what
-    :class:`~careprofiles.errors.LayeringWarning` warns of."""
+    """True when the bundled national tariff replaced a row of a tariff of the user's own:
+    what :class:`LayeringWarning` warns of."""
 
 
 def new_layer(path: str | os.PathLike[str], file: str, codes: tuple[str, ...]) -> TariffLayer:

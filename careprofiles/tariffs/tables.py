@@ -4,7 +4,7 @@ A tariff file has the columns ``code, unit, cost, price_year`` and optionally
 ``description, source, hours_per_wte, market_forces``, and at least one row. Several files
 may be layered: a later file's row replaces an earlier file's row with the same code (the
 tariff records its layers and every row replaced, :mod:`.layers`, and warns with a
-:class:`~careprofiles.errors.LayeringWarning` when the bundled national tariff replaces a
+:class:`~careprofiles.tariffs.layers.LayeringWarning` when the bundled national tariff replaces a
 row of an earlier file). ``"bundled"`` names the bundled tariff and index. Every row keeps
 the ``file:line`` it came from, and every adjustment made to its cost (a price-index
 uplift, a market forces factor, a scenario) is recorded in its ``adjustments``. The files
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from careprofiles.errors import LayeringWarning, Problem, TariffError, display_path
+from careprofiles.errors import Problem, TariffError, display_path
 from careprofiles.profiles.csvfiles import (
     is_id,
     parse_number,
@@ -34,8 +34,16 @@ from careprofiles.profiles.csvfiles import (
     read_csv_rows,
 )
 from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
-from careprofiles.resources import bundled_index, bundled_tariff, document_name, or_bundled
+from careprofiles.resources import (
+    bundled_index,
+    bundled_tariff,
+    document_name,
+    or_bundled,
+    source_locations,
+    source_name,
+)
 from careprofiles.tariffs.layers import (
+    LayeringWarning,
     TariffLayer,
     TariffOverride,
     layering_message,
@@ -127,7 +135,7 @@ class Tariff(Mapping[str, TariffRow]):
     @property
     def national_overrides(self) -> tuple[TariffOverride, ...]:
         """The rows of a tariff of the user's own that a later bundled national tariff
-        replaced (what the :class:`~careprofiles.errors.LayeringWarning` names)."""
+        replaced (what the :class:`~careprofiles.tariffs.layers.LayeringWarning` names)."""
         return tuple(o for o in self.overrides if o.national)
 
     def suggest(self, code: str) -> str:
@@ -136,7 +144,8 @@ class Tariff(Mapping[str, TariffRow]):
         return f"; did you mean {close[0]!r}?" if close else ""
 
     def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame indexed by code."""
+        """The rows as a DataFrame indexed by code; ``location`` is each row's ``file:line``
+        with the file by its name (``national-2024-25.csv:3``), never a machine path."""
         records = [
             {
                 "code": r.code,
@@ -148,10 +157,14 @@ class Tariff(Mapping[str, TariffRow]):
                 "original_price_year": r.original_price_year,
                 "hours_per_wte": r.hours_per_wte,
                 "source": r.source,
-                "location": r.location,
+                "location": location,
                 "adjustments": "; ".join(r.adjustments),
             }
-            for r in self.rows.values()
+            for r, location in zip(
+                self.rows.values(),
+                source_locations([r.location for r in self.rows.values()]),
+                strict=True,
+            )
         ]
         return pd.DataFrame.from_records(records, index="code") if records else pd.DataFrame()
 
@@ -213,7 +226,8 @@ class Tariff(Mapping[str, TariffRow]):
             factor = index.values[price_year] / index.values[row.price_year]
             rows[code] = row.adjusted(
                 factor,
-                f"uplifted {row.price_year} to {price_year} x{factor:.6g} ({index.location})",
+                f"uplifted {row.price_year} to {price_year} x{factor:.6g} "
+                f"({source_name(index.location)})",
                 price_year=price_year,
             )
         if problems:
@@ -330,7 +344,7 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
             original_price_year=row["price_year"],
         )
         if mff != 1.0:
-            entry = entry.adjusted(mff, f"market forces x{mff:g} ({name}:{line})")
+            entry = entry.adjusted(mff, f"market forces x{mff:g} ({source_name(name)}:{line})")
         out[code] = entry
     return out, problems
 
@@ -343,7 +357,7 @@ def load_tariff(*paths: str | Path) -> Tariff:
     tariff records its :attr:`~Tariff.layers` and every row a later layer replaced
     (:attr:`~Tariff.overrides`); when the bundled national tariff replaces rows of an
     earlier file (``load_tariff("local.csv", "bundled")``, almost always a mistake for
-    the other order) a :class:`~careprofiles.errors.LayeringWarning` names the layers and
+    the other order) a :class:`~careprofiles.tariffs.layers.LayeringWarning` names the layers and
     the codes. Raises :class:`TariffError` listing every problem in every file.
     """
     files = [or_bundled(p, bundled_tariff()) for p in paths] or [bundled_tariff()]

@@ -140,7 +140,8 @@ def test_a_missing_column_is_one_problem_however_many_rows_need_it(
     ]
     assert "missing column minutes, but 2,999 rows are priced per hour" in problems[0].message
     assert "(the first: 'nurse')" in problems[0].message
-    assert "missing column area" in problems[1].message and "(3,000 rows)" in problems[1].message
+    assert "missing column area" in problems[1].message
+    assert "(3,000 rows)" in problems[1].message
     dd = pytest.importorskip("dask.dataframe")
     parts = dd.from_pandas(frame, npartitions=4)
     with pytest.raises(ActivityError) as info:
