@@ -43,7 +43,7 @@ __all__ = ["LAYERING_HINT", "compile_model"]
 
 IndexArray = NDArray[np.intp]
 
-LAYERING_HINT = "load_tariff(careprofiles.resources.bundled_tariff(), FILE)"
+LAYERING_HINT = 'load_tariff("bundled", FILE)'
 """How to layer a local tariff over the bundled one, in Python: the end of the hint a
 missing code gets when the tariff is a local one alone (the command line adds its own
 way before it)."""

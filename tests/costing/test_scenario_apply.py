@@ -74,7 +74,8 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
     assert nurse.original_cost == 60.0
     line = line_of(CHANGES, "scale: tariff/nurse")
     assert nurse.adjustments == (
-        f"x1.1 by scenario scale-tariff (tests/data/scenarios/changes.yaml:{line})",
+        # adjustments go into documents: the scenario file by its name (issue 15)
+        f"x1.1 by scenario scale-tariff (changes.yaml:{line})",
     )
     assert meds.cost == 55.0
     assert meds.adjustments[-1].startswith("set to 55 by scenario scale-tariff")
