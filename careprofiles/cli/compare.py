@@ -85,6 +85,8 @@ def comparison_table(comparison: Comparison) -> str:
         ["stage (per cohort patient)", *ids],
         align="l" + "r" * len(ids),
     )
+    by_funder = _wide(comparison.by_funder(), "name", ids, "funder (per cohort patient)")
+    by_setting = _wide(comparison.by_setting(), "setting", ids, "setting (per cohort patient)")
     lines = [
         f"Scenarios compared with the baseline: {b.pathway.name} ({b.pathway.id}), "
         f"{b.price_year} prices",
@@ -93,6 +95,10 @@ def comparison_table(comparison: Comparison) -> str:
         summary,
         "",
         by_stage,
+        "",
+        by_funder,
+        "",
+        by_setting,
         "",
         "Changes (each scenario is applied to the baseline on its own; 'base' comes first)",
     ]
@@ -105,8 +111,28 @@ def comparison_table(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
+    """Cost per cohort patient by ``key`` (rows) and scenario (columns), with each
+    scenario's change from the baseline in brackets."""
+    per = frame.pivot(index=key, columns="scenario", values="per_patient")
+    delta = frame.pivot(index=key, columns="scenario", values="delta_per_patient")
+    order = list(dict.fromkeys(frame[key]))
+    per_values = per.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    delta_values = delta.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    rows = []
+    for k, p_row, d_row in zip(order, per_values, delta_values, strict=True):
+        cells = [format_money(float(p_row[0]))]
+        cells.extend(
+            f"{format_money(float(p))} ({_signed(float(d))})"
+            for p, d in zip(p_row[1:], d_row[1:], strict=True)
+        )
+        rows.append([str(k), *cells])
+    return text_table(rows, [title, *ids], align="l" + "r" * len(ids))
+
+
 def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
-    """The ``compare --format xlsx`` workbook: summary, stages, roles, changes."""
+    """The ``compare --format xlsx`` workbook: summary, stages, roles, funders,
+    settings, changes."""
     changes = pd.DataFrame(
         [
             {
@@ -127,6 +153,8 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
             "summary": comparison.table(),
             "stages": comparison.by_stage(),
             "roles": comparison.by_role(),
+            "funders": comparison.by_funder(),
+            "settings": comparison.by_setting(),
             "changes": changes,
         },
         money_columns=("delta_per_patient", "delta_total", "delta_cost"),

@@ -20,11 +20,13 @@ from careprofiles.outputs.text import format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.result import CostResult
 
-__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
+__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary", "estimates_table"]
 
 
 def cost_summary(result: CostResult) -> str:
@@ -95,8 +97,56 @@ def cost_summary(result: CostResult) -> str:
             ["setting", "per cohort patient", "a year", "share"],
         ),
         "",
+        "Who pays",
+        text_table(
+            [
+                [
+                    r.name,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
+                for r in result.by_funder().itertuples()
+            ],
+            ["funder", "per cohort patient", "a year", "share"],
+        ),
+        "",
         f"Cost per patient: {format_money(result.per_patient, pence=True)}",
         f"Population cost a year: {format_money(result.total, pence=True)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+    """``cost --explain``: how many numbers and tariff rows carry each grade, then the
+    cost lines resting on estimates, most costly first (``frame`` from
+    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    lines = [
+        "Evidence (numbers in the profiles and tariff rows, by grade)",
+        text_table(
+            [[r.grade, f"{r.numbers:,}", f"{r.tariff_rows:,}"] for r in counts.itertuples()],
+            ["grade", "numbers", "tariff rows"],
+        ),
+        "",
+        f"The estimates that carry most of the budget (the {min(top, len(frame))} most "
+        "costly lines with an input graded estimate)",
+        text_table(
+            [
+                [
+                    f"{r.stage}/{r.service}/{r.code}",
+                    format_money(r.per_patient),
+                    f"{r.share_of_total:.1%}",
+                    r.source,
+                    r.estimated_inputs,
+                ]
+                for r in frame.head(top).itertuples()
+            ],
+            ["line", "per cohort patient", "share", "YAML", "estimated inputs"],
+        ),
+        "",
+        f"{len(frame):,} lines rest on estimates: "
+        f"{format_money(float(frame['per_patient'].sum()))} a patient "
+        f"({float(frame['share_of_total'].sum()):.1%} of the cost).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -122,6 +172,7 @@ def cost_html(result: CostResult) -> str:
     stages = result.by_stage()[["stage", "name", "patients", "per_patient", "total"]]
     roles = result.by_role()[["role", "hours", "wte", "cost"]]
     settings = result.by_setting()[["setting", "per_patient", "total", "share_of_total"]]
+    funders = result.by_funder()[["name", "per_patient", "total", "share_of_total"]]
     head = (
         f"<h4>{html.escape(result.pathway.name)} ({html.escape(result.price_year)} prices)</h4>"
         f"<p>Cohort {result.cohort:,.0f} patients a year; "
@@ -138,7 +189,12 @@ def cost_html(result: CostResult) -> str:
         "share_of_total": "{:.1%}".format,
     }
     parts = [head]
-    for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+    for title, frame in (
+        ("By stage", stages),
+        ("By role", roles),
+        ("By setting", settings),
+        ("By funder", funders),
+    ):
         parts.append(f"<h5>{title}</h5>")
         parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
     return "\n".join(parts)
