@@ -148,6 +148,11 @@ from .standards.result import (
     StandardsResult as StandardsResult,
     assess_standards as assess_standards,
 )
+from .tariffs.layers import (
+    LayeringWarning as LayeringWarning,
+    TariffLayer as TariffLayer,
+    TariffOverride as TariffOverride,
+)
 from .tariffs.tables import (
     PriceIndex as PriceIndex,
     Tariff as Tariff,

@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "duplicate-id": "an id, code or name is given twice where each must be unique",
     "missing-column": "a CSV file lacks a column its format requires",
     "no-tariff-row": "a code is used that no tariff row prices",
+    "no-rows": "a table (a tariff, a price index) has a header and no rows",
     "not-a-file": "an input is not a regular file: a folder, FIFO, device, socket, symbolic "
     "link loop or link to nothing, or its name holds a NUL byte",
     "too-large": "an input file is larger than its kind of file may be",

@@ -90,7 +90,7 @@ def comparison_table(comparison: Comparison) -> str:
     lines = [
         f"Scenarios compared with the baseline: {b.pathway.name} ({b.pathway.id}), "
         f"{b.price_year} prices",
-        f"Scenario file: {comparison.file}; tariffs: {', '.join(b.tariff.files)}",
+        f"Scenario file: {comparison.file_name}; tariffs: {', '.join(b.tariff.names)}",
         "",
         summary,
         "",
@@ -139,7 +139,9 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
                 "scenario": s.id,
                 "base": s.base or "",
                 "change": c.describe(),
-                "source": f"{comparison.file}:{c._line}" if c._line else comparison.file,
+                "source": (
+                    f"{comparison.file_name}:{c._line}" if c._line else comparison.file_name
+                ),
             }
             for s, _r in comparison.scenarios
             for c in s.changes

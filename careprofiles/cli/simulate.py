@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "csv":
         emit(args, csv_text(result.draws))
     else:
-        emit(args, simulation_table(result, ", ".join(tariff.files)))
+        emit(args, simulation_table(result, ", ".join(tariff.names)))
     if args.plot:
         from careprofiles.outputs.charts import distribution_plot
 

@@ -3,7 +3,7 @@ scenario of a file, and the :class:`Comparison` holds them with the differences.
 
 Each scenario's change is shown by stage, role, funder (who pays) and setting.
 
-Imports: errors, profiles, tariffs, costing.result, costing.scenarios,
+Imports: errors, resources, profiles, tariffs, costing.result, costing.scenarios,
 costing.scenario_apply; nothing above costing.
 """
 
@@ -24,6 +24,7 @@ from careprofiles.errors import Problem, ScenarioError, ValidationError
 from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.profiles.validation import sort_problems
+from careprofiles.resources import document_name
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["Comparison", "compare"]
@@ -35,7 +36,12 @@ class Comparison:
     baseline: CostResult
     scenarios: tuple[tuple[Scenario, CostResult], ...]
     file: str = ""
-    """The scenario file."""
+    """The scenario file, as messages name it (relative to the working folder)."""
+
+    @property
+    def file_name(self) -> str:
+        """The scenario file as documents name it: its file name, never a machine path."""
+        return document_name(self.file) if self.file else ""
 
     def table(self) -> pd.DataFrame:
         """One row for the baseline and one per scenario: costs and changes."""
@@ -154,7 +160,7 @@ class Comparison:
         return {
             "pathway": b.pathway.id,
             "price_year": b.price_year,
-            "scenario_file": self.file,
+            "scenario_file": self.file_name,
             "baseline": {
                 "per_patient": b.per_patient,
                 "total": b.total,

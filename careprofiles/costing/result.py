@@ -295,7 +295,7 @@ class CostResult:
             "cohort": self.cohort,
             "per_patient": self.per_patient,
             "total": self.total,
-            "tariffs": list(self.tariff.files),
+            "tariffs": list(self.tariff.names),
             "stages": [
                 {
                     "id": r["stage"],

@@ -9,7 +9,7 @@ format (a share above 1, both cohort forms), is a :class:`ScenarioError` naming 
 scenario ``file:line`` of the change. Addresses, their field names and their numbered
 ids are those of ``careprofiles.profiles.parameters`` (:func:`addresses` lists them).
 
-Imports: errors, profiles, tariffs, costing.scenarios; nothing above costing.
+Imports: errors, resources, profiles, tariffs, costing.scenarios; nothing above costing.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from careprofiles.profiles.parameters import (
 )
 from careprofiles.profiles.sources import SourcedModel
 from careprofiles.profiles.validation import problems_from, sort_problems
+from careprofiles.resources import source_name
 from careprofiles.tariffs.tables import Tariff, TariffRow
 
 __all__ = ["TARIFF_UNCERTAINTY_HINT", "addresses", "apply_scenario"]
@@ -295,7 +296,8 @@ class _Applier:
             hint = self.tariff.suggest(code) or "; check the code, or layer a tariff that has it"
             self.fail(f"no tariff row {code!r}{hint}", change.target, code="no-tariff-row")
             return
-        origin = f"scenario {self.scenario.id} ({self.file}:{self.line})"
+        # adjustments go into documents: the scenario file by its name (issue 15)
+        origin = f"scenario {self.scenario.id} ({source_name(self.file)}:{self.line})"
         if change.verb == "set":
             if isinstance(change.to, Distribution):
                 self.fail(

@@ -5,7 +5,7 @@ All 2k + 1 parameter sets (the base, then each end of each of the k uncertain nu
 are costed like Monte Carlo draws, in blocks, with the arithmetic and the sums of
 ``cost()`` (``costing/_plan.py``), so the base row is exactly ``cost()``.
 
-Imports: errors, profiles, tariffs, costing._parameters, costing._plan, costing.compiler,
+Imports: errors, resources, profiles, tariffs, costing._parameters, costing._plan, costing.compiler,
 costing.simulate (its quantiles), costing.tariff_uncertainty; nothing above costing.
 """
 
@@ -25,6 +25,7 @@ from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tar
 from careprofiles.errors import Problem
 from careprofiles.profiles.distributions import Distribution, grade_of
 from careprofiles.profiles.models import Pathway
+from careprofiles.resources import source_locations
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["SensitivityResult", "sensitivity"]
@@ -129,7 +130,9 @@ def sensitivity(
     rows = pd.DataFrame(
         {
             "parameter": [model.parameters[i].address for i in uncertain],
-            "location": [model.parameters[i].location for i in uncertain],
+            "location": source_locations(
+                [model.parameters[i].location for i in uncertain], pathway.folder
+            ),
             "distribution": [_describe(model.parameters[i]) for i in uncertain],
             "base_value": base[uncertain] if k else np.empty(0),
             "low_value": ends[:, 0],

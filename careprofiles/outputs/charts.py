@@ -130,7 +130,7 @@ def cost_plot(result: CostResult) -> Figure:
         f"{result.price_year} prices)",
         fontsize=12,
     )
-    _footer(figure, f"careprofiles; tariffs: {', '.join(result.tariff.files)}")
+    _footer(figure, f"careprofiles; tariffs: {', '.join(result.tariff.names)}")
     return figure
 
 
@@ -214,7 +214,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
         fontsize=12,
     )
     _footer(
-        figure, f"careprofiles; scenarios: {comparison.file}; tariffs: {', '.join(b.tariff.files)}"
+        figure,
+        f"careprofiles; scenarios: {comparison.file_name}; tariffs: {', '.join(b.tariff.names)}",
     )
     return figure
 

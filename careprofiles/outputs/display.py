@@ -36,7 +36,7 @@ def cost_summary(result: CostResult) -> str:
         f"{p.name} ({p.id}), {result.price_year} prices",
         f"Cohort: {result.cohort:,.0f} patients a year"
         + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
-        f"Tariffs: {', '.join(result.tariff.files)}",
+        f"Tariffs: {', '.join(result.tariff.names)}",
         "",
         "Stages",
         text_table(

@@ -7,7 +7,7 @@ and the gaps left). Markdown and HTML come from the Jinja templates in
 ``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
 the chart with matplotlib (the ``plot`` extra), both imported only when used.
 
-Imports: standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
+Imports: resources, standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
 outputs.text.
 """
 
@@ -17,6 +17,7 @@ import base64
 import io
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +27,7 @@ from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import markdown_escape, text_table
+from careprofiles.resources import source_name
 from careprofiles.standards.result import StandardsResult
 
 if TYPE_CHECKING:
@@ -58,7 +60,11 @@ _STATUS_WORDS = {
 def report_data(result: StandardsResult) -> dict[str, Any]:
     """What every report shows: :meth:`StandardsResult.to_dict` plus the warnings."""
     data = result.to_dict()
-    data["warnings"] = [str(p) for p in result.warnings]
+    # the files by their names, as documents name inputs (the command line's warnings on
+    # standard error keep the paths)
+    data["warnings"] = [
+        str(replace(p, file=source_name(p.file)) if p.file else p) for p in result.warnings
+    ]
     return data
 
 

@@ -5,8 +5,8 @@
 :func:`cost_workbook` are ``careprofiles cost --format json`` and ``--format xlsx``.
 Text for people (money, tables, Markdown) is :mod:`careprofiles.outputs.text`.
 
-Imports: errors, profiles.distributions, outputs.sheets, and costing (for types, and
-costing.evidence inside :func:`cost_workbook`).
+Imports: errors, resources, profiles.distributions, outputs.sheets, and costing (for
+types, and costing.evidence inside :func:`cost_workbook`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pandas as pd
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.sheets import string_cells, workbook_frame
 from careprofiles.profiles.distributions import Distribution, grade_of
+from careprofiles.resources import source_locations
 
 if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
@@ -172,10 +173,12 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
                 result.cohort,
                 result.per_patient,
                 result.total,
-                ", ".join(result.tariff.files),
+                ", ".join(result.tariff.names),
             ],
         }
     )
+    parameters = result.model.parameters[2:]
+    sources = source_locations([p.location for p in parameters], result.pathway.folder)
     inputs = pd.DataFrame(
         [
             {
@@ -184,9 +187,9 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
                 "base": p.base,
                 "factor": p.factor,
                 "grade": grade_of(p.value),
-                "source": p.location,
+                "source": source,
             }
-            for p in result.model.parameters[2:]
+            for p, source in zip(parameters, sources, strict=True)
         ]
     )
     return write_xlsx(

@@ -189,6 +189,20 @@ def parse_uncertain(raw: Any) -> Uncertain:
 Kind = Literal["share", "nonnegative", "positive"]
 
 
+def _percent_hint(base: float) -> str:
+    """'; did you mean 0.10 (10%)?' for a share written as a percentage (above 1, at most
+    100), else ''."""
+    if not 1 < base <= 100:
+        return ""
+    share = Decimal(format_number(base)) / 100
+    text = (
+        f"{share:.2f}"
+        if share == share.quantize(Decimal("0.01"))
+        else format(share.normalize(), "f")
+    )
+    return f"; did you mean {text} ({format_number(base)}%)?"
+
+
 def check_range(x: Uncertain, kind: Kind) -> Uncertain:
     """Check a number's base value and a distribution's range; raise ``ValueError``."""
     base = base_value(x)
@@ -201,7 +215,9 @@ def check_range(x: Uncertain, kind: Kind) -> Uncertain:
         if base < 0:
             raise ValueError(f"{label()} is negative; a share is between 0 and 1")
         if base > 1:
-            raise ValueError(f"{label()} is above 1; a share is between 0 and 1")
+            raise ValueError(
+                f"{label()} is above 1; a share is between 0 and 1{_percent_hint(base)}"
+            )
         if dist is not None:
             low, high = dist.support
             if low < 0 or high > 1:

@@ -337,7 +337,9 @@ How they are used:
 - **Bounds are checked on the base value and on the whole range.** A share (`reach`,
   `uptake`, `share`, `eligible_share`) must be between 0 and 1, and so must every value its
   distribution can take: use `beta`, or `pert`, `triangular` or `uniform` with `low` >= 0
-  and `high` <= 1. Other numbers must be 0 or more (`duration_weeks` above 0), and so
+  and `high` <= 1. A share above 1 and at most 100 is probably a percentage, and says so
+  (`uptake: 10` gives `10 is above 1; a share is between 0 and 1; did you mean 0.10
+  (10%)?`). Other numbers must be 0 or more (`duration_weeks` above 0), and so
   must the range of their distribution, except `normal`, whose negative draws are
   reported when they happen.
 - **Impossible parameters are errors**: `low` above `mode` or `mode` above `high`,
@@ -397,10 +399,11 @@ with exit status 1 and no traceback (`--debug` shows one).
   unsafe tags (`!!python/...`), or using more than {max_aliases} aliases
   (`*name`) or aliases that would expand it to more than 200,000 values (an "alias bomb"
   is refused at once, without being expanded).
-- **Costing** (`careprofiles cost`): a code that no tariff row has (named with the YAML
-  `file:line` where it is used, and the nearest code suggested), a role priced in a unit
-  that cannot price staff time, an item priced per hour, and a tariff row whose price year
-  differs from the pathway's when no price index is given.
+- **Costing** (`careprofiles cost`, and `careprofiles validate --tariff FILE` without
+  costing): a code that no tariff row has (named with the YAML `file:line` where it is
+  used, and the nearest code suggested), a role priced in a unit that cannot price staff
+  time, an item priced per hour, and a tariff row whose price year differs from the
+  pathway's when no price index is given.
 """
 
 _TARIFF = """\

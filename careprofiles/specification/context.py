@@ -7,7 +7,7 @@ taken from the :class:`~careprofiles.costing.result.CostResult`, already formatt
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
 
-Imports: errors, outputs.text, specification.header and specification.wording; profiles
+Imports: resources, outputs.text, specification.header and specification.wording; profiles
 and costing for types only.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from careprofiles.errors import display_path
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
+from careprofiles.resources import document_name, source_location
 from careprofiles.specification.header import SpecHeader, as_header
 from careprofiles.specification.wording import (
     SETTING_NAMES,
@@ -114,7 +114,7 @@ def spec_context(
             "description": text(pathway.description or ""),
             "price_year": text(pathway.price_year),
             "stage_count": len(pathway.stages),
-            "source": text(display_path(folder)) if folder is not None else "",
+            "source": text(document_name(folder)) if folder is not None else "",
         },
         "cohort": build.cohort(),
         "stages": stages,
@@ -399,7 +399,7 @@ class _Builder:
                     "written_price_year": text(row.original_price_year or row.price_year),
                     "adjustments": text("; ".join(row.adjustments)),
                     "source": text(row.source or "Not stated"),
-                    "location": text(row.location),
+                    "location": text(source_location(row.location)),
                 }
             )
         stage_keys = ("number", "id", "name", "duration", "duration_weeks", "reach", "patients",
@@ -426,6 +426,6 @@ class _Builder:
             "settings": self.settings(),
             "funders": self.funders(),
             "estimates": self.estimates(),
-            "tariff_files": self.texts(result.tariff.files),
+            "tariff_files": self.texts(result.tariff.names),
             "tariff_rows": tariff_rows,
         }

@@ -532,6 +532,33 @@ def test_example_files_are_what_the_script_makes(tmp_path: Path) -> None:
     assert shipped < 2 * 1024 * 1024
 
 
+def test_the_generator_writes_what_benchmark_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: the generator's Parquet output broke benchmark when a patient had an outcome
+    recorded and no activity (so no area). With seed 32 and 150 patients, P00137 is such a
+    patient: the outcome records now carry the area, and benchmark reads its own files."""
+    pytest.importorskip("pyarrow")
+    import runpy
+
+    module = runpy.run_path(str(EXAMPLE / "make_synthetic.py"))
+    out = tmp_path / "big"
+    argv = ["--patients", "150", "--seed", "32", "--parquet", "--out", str(out)]
+    assert module["main"](argv) == 0
+    capsys.readouterr()
+    args = ["--activity", str(out / "activity"), "--outcomes", str(out / "outcomes.csv")]
+    args += ["--populations", str(out / "populations.csv"), "--format", "json"]
+    assert main(["benchmark", *args]) == 0, capsys.readouterr().err
+    bench = json.loads(capsys.readouterr().out)
+    activity = pd.read_parquet(out / "activity")
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    assert sum(a["patients"] for a in bench["areas"]) == activity["patient_id"].nunique()
+    assert "P00137" in set(outcomes["patient_id"]) - set(activity["patient_id"])
+    areas = activity.groupby("patient_id")["area"].first()
+    both = outcomes[outcomes["patient_id"].isin(areas.index)]
+    assert (both["area"].to_numpy() == areas[both["patient_id"]].to_numpy()).all()
+
+
 def test_example_commands_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     activity, outcomes = str(EXAMPLE / "activity.csv"), str(EXAMPLE / "outcomes.csv")
     assert main(["audit", "--activity", activity, "--outcomes", outcomes, "--format", "json"]) == 0

@@ -256,7 +256,7 @@ def test_cli_errors_name_the_command_lines_options(
     assert out == ""
     assert err.count(
         "to add rows to the bundled tariff, give it first: --tariff bundled --tariff FILE, "
-        "or in Python load_tariff(careprofiles.resources.bundled_tariff(), FILE))"
+        "or in Python load_tariff(\"bundled\", FILE))"
     ) == 1
     path = tmp_path / "s.yaml"
     path.write_text(

@@ -74,7 +74,8 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
     assert nurse.original_cost == 60.0
     line = line_of(CHANGES, "scale: tariff/nurse")
     assert nurse.adjustments == (
-        f"x1.1 by scenario scale-tariff (tests/data/scenarios/changes.yaml:{line})",
+        # adjustments go into documents: the scenario file by its name (issue 15)
+        f"x1.1 by scenario scale-tariff (changes.yaml:{line})",
     )
     assert meds.cost == 55.0
     assert meds.adjustments[-1].startswith("set to 55 by scenario scale-tariff")
@@ -129,7 +130,7 @@ def test_locations_trace_to_the_scenario(
     lines = cost(changed, tariff).lines
     source = lines.loc[lines["address"] == "late/home-visits/staff/hca", "source"].item()
     line = line_of(CHANGES, "set: late/home-visits/staff/hca/share")
-    assert source == f"tests/data/scenarios/changes.yaml:{line}"
+    assert source == f"changes.yaml:{line}"  # by its name in the lines (issue 15)
 
 
 def test_scale_scales_every_number_of_a_distribution(

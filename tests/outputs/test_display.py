@@ -31,7 +31,7 @@ def test_cost_summary_has_the_stages_roles_settings_and_totals(
     assert lines[:3] == [
         "Tiny audit pathway (tiny), 2024/25 prices",
         "Cohort: 100 patients a year",
-        "Tariffs: tests/data/activity/tariff.csv",
+        "Tariffs: tariff.csv",  # by its name, never a machine path (issue 15)
     ]
     assert lines[7].split() == ["decline", "4", "80%", "80", "£210", "£168", "£16,800"]
     assert lines[9].split() == ["Total", "£433", "£43,300"]
