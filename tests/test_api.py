@@ -42,6 +42,8 @@ FOUNDATION = {
     "compile_model",
     "CostResult",
     "CostModel",
+    "AppliedScenario",
+    "scenario_of",
     "__version__",
     # activity records, audit and benchmarking
     "ActivityError",

@@ -13,7 +13,9 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.sensitivity import SensitivityResult, sensitivity
+from careprofiles.outputs.display import scenario_lines
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
@@ -84,6 +86,7 @@ def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
     )
     lines = [
         f"One-way sensitivity: {p.name} ({p.id}), {p.price_year} prices",
+        *scenario_lines(scenario_of(p)),
         f"Each uncertain number alone at its {lo} (low) and {hi} (high) percentile, the rest "
         "at base values; cost per patient at each end.",
         f"Cost per patient at base values: {format_money(result.base, pence=True)} "

@@ -13,7 +13,9 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import SimulationResult, simulate
+from careprofiles.outputs.display import scenario_lines
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import format_money, text_table
@@ -106,6 +108,7 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
     seed = "a generator" if result.seed is None else f"seed {result.seed}"
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
+        *scenario_lines(scenario_of(p)),
         f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
         "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),
         "",

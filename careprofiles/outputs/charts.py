@@ -6,7 +6,8 @@ atomically. matplotlib is the optional ``plot`` extra, imported only when a char
 drawn: without it these functions raise :class:`MissingDependencyError`. Pounds on labels
 and axes are written by :mod:`careprofiles.outputs.text`.
 
-Imports: outputs.files, outputs.text, and costing for types only.
+Imports: outputs.files, outputs.text, outputs.display (a scenario's title), costing.scenarios,
+and costing and profiles for types only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.display import scenario_title
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import money_label, money_ticks
 
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
     from careprofiles.costing.sensitivity import SensitivityResult
     from careprofiles.costing.simulate import SimulationResult
+    from careprofiles.profiles.models import Pathway
 
 __all__ = [
     "compare_plot",
@@ -83,6 +87,12 @@ def _style(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
+def _named(pathway: Pathway) -> str:
+    """The pathway's name, and the scenario's when the pathway is one."""
+    scenario = scenario_title(scenario_of(pathway))
+    return f"{pathway.name}, {scenario}" if scenario else pathway.name
+
+
 def _footer(figure: Figure, text: str) -> None:
     figure.text(0.005, 0.002, text, fontsize=7, color=_GREY, ha="left", va="bottom")
 
@@ -125,7 +135,7 @@ def cost_plot(result: CostResult) -> Figure:
     right.grid(axis="x", alpha=0.3)
     _style(right)
     figure.suptitle(
-        f"{result.pathway.name}: {money_label(result.per_patient)} per patient, "
+        f"{_named(result.pathway)}: {money_label(result.per_patient)} per patient, "
         f"{money_label(result.total)} a year ({result.cohort:,.0f} patients, "
         f"{result.price_year} prices)",
         fontsize=12,
@@ -251,7 +261,7 @@ def tornado_plot(result: SensitivityResult, *, top: int = 15) -> Figure:
         fontsize=10,
         loc="left",
     )
-    figure.suptitle(f"{result.pathway.name}: what moves the cost per patient", fontsize=12)
+    figure.suptitle(f"{_named(result.pathway)}: what moves the cost per patient", fontsize=12)
     _footer(
         figure,
         f"careprofiles; each number alone at its {lo_pct} and {hi_pct} percentile, the rest "
@@ -298,7 +308,7 @@ def distribution_plot(result: SimulationResult, *, measure: str = "per_patient")
         fontsize=10,
         loc="left",
     )
-    figure.suptitle(f"{result.pathway.name}: {what.lower()}, Monte Carlo", fontsize=12)
+    figure.suptitle(f"{_named(result.pathway)}: {what.lower()}, Monte Carlo", fontsize=12)
     seed = "" if result.seed is None else f", seed {result.seed}"
     _footer(figure, f"careprofiles simulate{seed}; {result.pathway.price_year} prices")
     return figure

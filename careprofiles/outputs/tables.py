@@ -149,29 +149,30 @@ def write_xlsx(
 
 
 def cost_workbook(result: CostResult) -> Callable[[Path], None]:
-    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs."""
-    summary = pd.DataFrame(
-        {
-            "measure": [
-                "pathway",
-                "name",
-                "price year",
-                "cohort (patients a year)",
-                "cost per patient",
-                "population cost a year",
-                "tariffs",
-            ],
-            "value": [
-                result.pathway.id,
-                result.pathway.name,
-                result.price_year,
-                result.cohort,
-                result.per_patient,
-                result.total,
-                ", ".join(result.tariff.files),
-            ],
-        }
-    )
+    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs
+    (and, for a scenario, a ``scenario`` sheet of its changes)."""
+    rows: list[tuple[str, Any]] = [
+        ("pathway", result.pathway.id),
+        ("name", result.pathway.name),
+    ]
+    scenario = result.scenario
+    if scenario is not None:
+        rows += [
+            ("scenario", scenario.id),
+            ("scenario name", scenario.name),
+            ("scenario description", scenario.description or ""),
+            ("scenario file", scenario.file),
+            ("applied after", ", ".join(scenario.bases)),
+            ("changes from the baseline", "; ".join(scenario.changes) or "none"),
+        ]
+    rows += [
+        ("price year", result.price_year),
+        ("cohort (patients a year)", result.cohort),
+        ("cost per patient", result.per_patient),
+        ("population cost a year", result.total),
+        ("tariffs", ", ".join(result.tariff.files)),
+    ]
+    summary = pd.DataFrame(rows, columns=["measure", "value"])
     inputs = pd.DataFrame(
         [
             {
@@ -184,9 +185,19 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
             for p in result.model.parameters[2:]
         ]
     )
+    changes = (
+        {
+            "scenario": pd.DataFrame(
+                {"step": range(1, len(scenario.changes) + 1), "change": list(scenario.changes)}
+            )
+        }
+        if scenario is not None
+        else {}
+    )
     return write_xlsx(
         {
             "summary": summary,
+            **changes,
             "stages": result.by_stage(),
             "services": result.by_service(),
             "roles": result.by_role(),
