@@ -145,7 +145,12 @@ def cost_plot(result: CostResult) -> Figure:
 
 
 def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
-    """Per-patient cost by stage and staff cost a year by role: baseline and each scenario."""
+    """Per-patient cost by stage and staff cost a year by role: baseline and each scenario.
+
+    When the scenarios cost other cohorts (:attr:`Comparison.cohorts_differ`), the roles
+    are per cohort patient too, so that like is compared with like, and the legend gives
+    each cohort."""
+    differ = comparison.cohorts_differ
     results = [("Baseline", comparison.baseline), *((s.name, r) for s, r in comparison.scenarios)]
     k = len(results)
     inches = 6.2 + 0.15 * -(-k // 2)  # tall, with room for each row of the legend
@@ -166,7 +171,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             color=PALETTE[j % len(PALETTE)],
             label=(
                 f"{label}: {money_label(r.per_patient)} per patient, "
-                f"{money_label(r.total)} a year"
+                + (f"{r.cohort:,.0f} patients, " if differ else "")
+                + f"{money_label(r.total)} a year"
             ),
         )
     left.set_xticks(x, _wrap([str(n) for n in stage_frame["name"]], 16), fontsize=8)
@@ -178,7 +184,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     handles = left.get_legend_handles_labels()
     _style(left)
 
-    role_costs = {label: r.by_role().set_index("role")["cost"] for label, r in results}
+    measure = "per_patient" if differ else "cost"
+    role_costs = {label: r.by_role().set_index("role")[measure] for label, r in results}
     every = sorted(
         {role for costs in role_costs.values() for role in costs.index},
         key=lambda role: max(float(c.get(role, 0.0)) for c in role_costs.values()),
@@ -197,9 +204,10 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             color=PALETTE[j % len(PALETTE)],
         )
     right.set_yticks(y, every, fontsize=8)
-    right.set_xlabel("Staff cost a year")
+    what = "Staff cost per cohort patient" if differ else "Staff cost a year"
+    right.set_xlabel(what)
     shown = f"the {len(every)} largest roles" if len(every) < len(role_costs) else "by role"
-    right.set_title(f"Staff cost a year ({shown})", fontsize=11, loc="left")
+    right.set_title(f"{what} ({shown})", fontsize=11, loc="left")
     _pounds(right.xaxis, largest)
     right.grid(axis="x", alpha=0.3)
     _style(right)
@@ -220,7 +228,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     )
     b = comparison.baseline
     figure.suptitle(
-        f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)",
+        f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)"
+        + ("; the cohorts differ: compare per patient" if differ else ""),
         fontsize=12,
     )
     _footer(

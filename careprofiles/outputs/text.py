@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
     "MISSING",
+    "TABLE_WIDTH",
     "format_money",
     "format_number",
     "format_percent",
@@ -159,25 +161,79 @@ def markdown_escape(text: str, *, keep_markup: bool = False) -> str:
 # ---------------------------------------------------------------- tables
 
 
+TABLE_WIDTH = 100
+"""The widest a terminal table may be: wider tables wrap their text columns, and each
+command shows its key columns (the full table is its CSV or workbook)."""
+
+_GAP = 2
+_NARROWEST = 10
+"""A wrapped column is never narrower than this."""
+
+
 def text_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    align: str | None = None,
+    *,
+    width: int | None = None,
+    wrap: Sequence[int] = (),
 ) -> str:
-    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right)."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right).
+
+    With ``width``, a table wider than that wraps the text of its ``wrap`` columns (by
+    index; the widest first, never below 10 characters) onto continuation lines, so
+    that it fits if it can (a header is wrapped too)."""
     if align is None:
         align = _alignment(rows, len(headers))
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    if width is not None and wrap:
+        widths = _fit(widths, wrap, width)
     out = []
     for n, row in enumerate(cells):
-        out.append(
-            "  ".join(
-                c.rjust(w) if a == "r" else c.ljust(w)
-                for c, w, a in zip(row, widths, align, strict=True)
-            ).rstrip()
-        )
+        parts = [_wrapped(c, w) if len(c) > w else [c] for c, w in zip(row, widths, strict=True)]
+        for k in range(max(len(p) for p in parts)):
+            out.append(
+                (" " * _GAP)
+                .join(
+                    (p[k] if k < len(p) else "").rjust(w)
+                    if a == "r"
+                    else (p[k] if k < len(p) else "").ljust(w)
+                    for p, w, a in zip(parts, widths, align, strict=True)
+                )
+                .rstrip()
+            )
         if n == 0:
-            out.append("  ".join("-" * w for w in widths))
+            out.append((" " * _GAP).join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def _fit(widths: list[int], wrap: Sequence[int], width: int) -> list[int]:
+    """Column widths that fit ``width``: the widest ``wrap`` column narrowed, one
+    character at a time, until the table fits or every one is at the narrowest."""
+    widths = list(widths)
+    while sum(widths) + _GAP * (len(widths) - 1) > width:
+        candidates = [i for i in wrap if widths[i] > _NARROWEST]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters: at spaces, else after '/', '-'
+    or '_' (an address or id), else anywhere."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    out: list[str] = []
+    for line in lines or [""]:
+        while len(line) > width:
+            cut = max(line.rfind(ch, 0, width) for ch in "/-_")
+            cut = cut + 1 if cut > 0 else width
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
 
 
 def markdown_table(
