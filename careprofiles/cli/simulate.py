@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from careprofiles.cli._analysis import (
@@ -18,7 +19,7 @@ from careprofiles.costing.simulate import SimulationResult, simulate
 from careprofiles.outputs.display import scenario_lines
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
 FORMATS = ("table", "json", "csv")
 
@@ -109,17 +110,27 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
         *scenario_lines(scenario_of(p)),
-        f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
-        "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),
+        *textwrap.wrap(
+            f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
+            "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),
+            TABLE_WIDTH,
+            break_on_hyphens=False,
+        ),
         "",
         text_table(
             rows,
             ["measure", "base values", "mean", "sd", "2.5%", "median", "97.5%"],
             align="lrrrrrr",
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
-        "Base values: the deterministic figures ('careprofiles cost'). The 95% interval "
-        "runs from the 2.5% to the 97.5% column.",
+        *textwrap.wrap(
+            "Base values: the deterministic figures ('careprofiles cost'). The 95% interval "
+            "runs from the 2.5% to the 97.5% column. Every draw: --format csv; the summary "
+            "unrounded: --format json.",
+            TABLE_WIDTH,
+        ),
     ]
     return "\n".join(lines) + "\n"
 

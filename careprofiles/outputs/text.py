@@ -168,6 +168,8 @@ command shows its key columns (the full table is its CSV or workbook)."""
 _GAP = 2
 _NARROWEST = 10
 """A wrapped column is never narrower than this."""
+_HEADER_WORD = 12
+"""A header's word up to this long is never broken."""
 
 
 def text_table(
@@ -180,15 +182,30 @@ def text_table(
 ) -> str:
     """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right).
 
-    With ``width``, a table wider than that wraps the text of its ``wrap`` columns (by
-    index; the widest first, never below 10 characters) onto continuation lines, so
-    that it fits if it can (a header is wrapped too)."""
+    With ``width``, a table wider than that wraps its ``wrap`` columns (by index; the
+    widest first) onto continuation lines, so that it fits if it can: the headers at
+    spaces (a word over 12 characters may break), text down to 10 characters (at spaces,
+    else after '/', '-' or '_'); a right-aligned column of figures is never narrower than
+    its widest figure."""
     if align is None:
         align = _alignment(rows, len(headers))
     cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     if width is not None and wrap:
-        widths = _fit(widths, wrap, width)
+        # first only the headers wrap (every column down to its widest cell); then text
+        # wraps down to 10 characters; a figure is never broken, nor a header's word of
+        # up to 12 characters
+        heads = [
+            max(_header_floor(word) for word in cells[0][i].split() or [""])
+            for i in range(len(align))
+        ]
+        body = [max([len(r[i]) for r in cells[1:]] or [0]) for i in range(len(align))]
+        floors = [
+            max(heads[i], body[i] if a == "r" else min(_NARROWEST, widths[i]))
+            for i, a in enumerate(align)
+        ]
+        widths = _fit(widths, [max(h, b) for h, b in zip(heads, body, strict=True)], wrap, width)
+        widths = _fit(widths, floors, wrap, width)
     out = []
     for n, row in enumerate(cells):
         parts = [_wrapped(c, w) if len(c) > w else [c] for c, w in zip(row, widths, strict=True)]
@@ -208,12 +225,19 @@ def text_table(
     return "\n".join(out)
 
 
-def _fit(widths: list[int], wrap: Sequence[int], width: int) -> list[int]:
+def _header_floor(word: str) -> int:
+    """How narrow a header's word may be: an id breaks at its '-', '/' or '_' down to 10
+    characters, any other word up to 12 characters long stays whole."""
+    limit = _NARROWEST if any(ch in word for ch in "/-_") else _HEADER_WORD
+    return min(len(word), limit)
+
+
+def _fit(widths: list[int], floors: list[int], wrap: Sequence[int], width: int) -> list[int]:
     """Column widths that fit ``width``: the widest ``wrap`` column narrowed, one
-    character at a time, until the table fits or every one is at the narrowest."""
+    character at a time, until the table fits or every one is at its floor."""
     widths = list(widths)
     while sum(widths) + _GAP * (len(widths) - 1) > width:
-        candidates = [i for i in wrap if widths[i] > _NARROWEST]
+        candidates = [i for i in wrap if widths[i] > floors[i]]
         if not candidates:
             break
         widest = max(candidates, key=lambda i: widths[i])
@@ -228,8 +252,9 @@ def _wrapped(text: str, width: int) -> list[str]:
     out: list[str] = []
     for line in lines or [""]:
         while len(line) > width:
-            cut = max(line.rfind(ch, 0, width) for ch in "/-_")
-            cut = cut + 1 if cut > 0 else width
+            # break after the last '/', '-' or '_' that fits (before one just past the end)
+            mark = max(line.rfind(ch, 1, width + 1) for ch in "/-_")
+            cut = (mark + 1 if mark < width else mark) if mark > 0 else width
             out.append(line[:cut])
             line = line[cut:]
         out.append(line)
