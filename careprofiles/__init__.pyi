@@ -38,6 +38,10 @@ from .costing.compare import (
 from .costing.compiler import (
     compile_model as compile_model,
 )
+from .costing.evidence import (
+    estimate_lines as estimate_lines,
+    grade_counts as grade_counts,
+)
 from .costing.model import (
     CostModel as CostModel,
 )

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 
 from careprofiles import __version__
-from careprofiles.cli._common import command_line_text
 from careprofiles.cli._gc import paused_gc
 from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
 
@@ -39,8 +38,28 @@ _EXISTS = "the file exists already; use --force to overwrite it"
 """What the command line says of an existing output file (Python says force=True)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command registered."""
+COMMAND_HELP = {
+    "validate": "check a pathway's files and summarise it",
+    "cost": "cost a pathway: per patient, per stage, population, workforce",
+    "compare": "compare scenarios (service models, condition variants) with the baseline",
+    "simulate": "Monte Carlo: how sure is the cost? (draws of every uncertain number)",
+    "sensitivity": "one-way sensitivity: which uncertain numbers move the cost most (tornado)",
+    "spec": "write the commissioning service specification (Markdown, HTML or Word)",
+    "standards": "practices' status against the palliative care standards, and progression",
+    "audit": "audit delivered activity and outcomes against the care profiles",
+    "benchmark": (
+        "compare areas: cost per patient and per 1,000 population, outcomes, funnel plot"
+    ),
+    "schema": "print the JSON Schema of the file formats (for editors)",
+}
+"""Each sub-command's one-line help, as its module registers it (a test keeps them equal)."""
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Only the sub-command named in ``argv`` (all of them when
+    ``argv`` is None) is imported and registered in full; the others are registered by
+    name and help alone, which is all ``--help``, ``--version`` and a usage error need, so
+    the command line starts without importing what other commands use."""
     parser = argparse.ArgumentParser(
         prog="careprofiles",
         description="Specify and cost end-of-life care from YAML care profiles and tariffs.",
@@ -51,9 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     # the sub-commands' --debug sets nothing unless given: a sub-command's default would
     # overwrite the top level's value (careprofiles --debug COMMAND)
     common = _common_options(default=argparse.SUPPRESS)
+    wanted = set(COMMANDS) if argv is None else {_command_in(argv)}
     for name in COMMANDS:
-        importlib.import_module(f"careprofiles.cli.{name}").register(sub, common)
+        if name in wanted:
+            importlib.import_module(f"careprofiles.cli.{name}").register(sub, common)
+        else:
+            sub.add_parser(name, help=COMMAND_HELP[name])
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names (its first argument that is not an option)."""
+    for arg in argv:
+        if arg == "--debug":
+            continue
+        return arg if arg in COMMANDS else None
+    return None
 
 
 def _common_options(default: object) -> argparse.ArgumentParser:
@@ -78,7 +110,8 @@ def _os_error_text(exc: OSError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         # the collector's passes over the objects a load builds, none of them garbage:
@@ -88,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CareProfilesError as exc:
         if args.debug:
             raise
+        from careprofiles.cli._common import command_line_text
+
         if isinstance(exc, OutputExistsError):  # the library's words are for Python
             print(f"{exc.path}: {_EXISTS}", file=sys.stderr)
         else:

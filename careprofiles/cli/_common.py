@@ -6,14 +6,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.files import check_writable, write_atomic
-from careprofiles.profiles.load import load_pathway
-from careprofiles.profiles.models import Pathway
 from careprofiles.resources import bundled_index, bundled_tariff
-from careprofiles.tariffs.tables import PriceIndex, Tariff, load_price_index, load_tariff
+
+if TYPE_CHECKING:  # imported where used, so that a command imports only what it needs
+    from careprofiles.profiles.models import Pathway
+    from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [
     "BUNDLED",
@@ -105,6 +106,9 @@ def bundled_or(path: str, bundled: Callable[[], Path]) -> str | Path:
 
 def inputs_from_args(args: argparse.Namespace) -> tuple[Pathway, Tariff, PriceIndex | None]:
     """The pathway, tariff and price index the options name, with any --scenario applied."""
+    from careprofiles.profiles.load import load_pathway
+    from careprofiles.tariffs.tables import load_price_index, load_tariff
+
     pathway = load_pathway(args.pathway)
     tariff = load_tariff(*(bundled_or(t, bundled_tariff) for t in args.tariff or []))
     if args.market_forces is not None:

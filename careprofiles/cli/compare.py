@@ -21,7 +21,7 @@ from careprofiles.costing.compare import Comparison, compare
 from careprofiles.costing.scenarios import load_scenarios
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
-from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, paged_table, text_table
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -101,6 +101,8 @@ def comparison_table(comparison: Comparison) -> str:
         width=TABLE_WIDTH,
         wrap=range(len(ids) + 1),
     )
+    by_funder = _wide(comparison.by_funder(), "name", ids, "funder (per cohort patient)")
+    by_setting = _wide(comparison.by_setting(), "setting", ids, "setting (per cohort patient)")
     wrap = textwrap.TextWrapper(TABLE_WIDTH, break_on_hyphens=False)
     lines = [
         *wrap.wrap(
@@ -113,6 +115,10 @@ def comparison_table(comparison: Comparison) -> str:
         *wrap.wrap(_cohort_note(comparison) if differ else ""),
         "",
         by_stage,
+        "",
+        by_funder,
+        "",
+        by_setting,
         "",
         "Changes (each scenario is applied to the baseline on its own; 'base' comes first)",
     ]
@@ -143,8 +149,28 @@ def _cohort_note(comparison: Comparison) -> str:
     )
 
 
+def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
+    """Cost per cohort patient by ``key`` (rows) and scenario (columns), with each
+    scenario's change from the baseline in brackets."""
+    per = frame.pivot(index=key, columns="scenario", values="per_patient")
+    delta = frame.pivot(index=key, columns="scenario", values="delta_per_patient")
+    order = list(dict.fromkeys(frame[key]))
+    per_values = per.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    delta_values = delta.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    rows = []
+    for k, p_row, d_row in zip(order, per_values, delta_values, strict=True):
+        cells = [format_money(float(p_row[0]))]
+        cells.extend(
+            f"{format_money(float(p))} ({_signed(float(d))})"
+            for p, d in zip(p_row[1:], d_row[1:], strict=True)
+        )
+        rows.append([str(k), *cells])
+    return paged_table(rows, [title, *ids], align="l" + "r" * len(ids), width=TABLE_WIDTH)
+
+
 def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
-    """The ``compare --format xlsx`` workbook: summary, stages, roles, changes."""
+    """The ``compare --format xlsx`` workbook: summary, stages, roles, funders,
+    settings, changes."""
     changes = pd.DataFrame(
         [
             {
@@ -163,6 +189,8 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
             "summary": comparison.table(),
             "stages": comparison.by_stage(),
             "roles": comparison.by_role(),
+            "funders": comparison.by_funder(),
+            "settings": comparison.by_setting(),
             "changes": changes,
         },
         money_columns=("delta_per_patient", "delta_total", "delta_cost"),

@@ -1,6 +1,8 @@
 """Comparing scenarios with the baseline: :func:`compare` costs the baseline and each
 scenario of a file, and the :class:`Comparison` holds them with the differences.
 
+Each scenario's change is shown by stage, role, funder (who pays) and setting.
+
 Imports: errors, profiles, tariffs, costing.result, costing.scenarios,
 costing.scenario_apply; nothing above costing.
 """
@@ -19,6 +21,7 @@ from careprofiles.costing.result import CostResult, cost
 from careprofiles.costing.scenario_apply import apply_scenario
 from careprofiles.costing.scenarios import Scenario, ScenarioSet, load_scenarios
 from careprofiles.errors import Problem, ScenarioError, ValidationError
+from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.profiles.validation import sort_problems
 from careprofiles.tariffs.tables import PriceIndex, Tariff
@@ -110,11 +113,53 @@ class Comparison:
             frames.append(ro)
         return pd.concat(frames, ignore_index=True)
 
+    def by_funder(self) -> pd.DataFrame:
+        """Long table: scenario, funder (and its name), cost per cohort patient and a year,
+        and each funder's change from the baseline (0 where a result has none of its)."""
+        out = self._by_column("funder")
+        out.insert(2, "name", [funder_name(f) for f in out["funder"]])
+        return out
+
+    def by_setting(self) -> pd.DataFrame:
+        """Long table: scenario, setting (hospital, home, hospice...), cost per cohort
+        patient and a year, and the change from the baseline in each setting."""
+        return self._by_column("setting")
+
+    def _by_column(self, key: str) -> pd.DataFrame:
+        """Every result's lines summed by ``key``, over the keys of all of them (in
+        order of first appearance, the baseline's first)."""
+        sums = [
+            (sid, r.lines.groupby(key, sort=False)["cost_per_patient"].sum())
+            for sid, r in self._results()
+        ]
+        keys = list(dict.fromkeys(k for _sid, g in sums for k in g.index))
+        base = sums[0][1].reindex(keys, fill_value=0.0)
+        cohorts = {sid: r.cohort for sid, r in self._results()}
+        frames = []
+        for sid, g in sums:
+            per = g.reindex(keys, fill_value=0.0)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": sid,
+                        key: keys,
+                        "per_patient": per.to_numpy(),
+                        "total": per.to_numpy() * cohorts[sid],
+                        "delta_per_patient": (per - base).to_numpy(),
+                        "delta_total": per.to_numpy() * cohorts[sid]
+                        - base.to_numpy() * self.baseline.cohort,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain values (unrounded), for JSON."""
         b = self.baseline
         stages = self.by_stage()
         roles = self.by_role()
+        funders = self.by_funder()
+        settings = self.by_setting()
 
         def part(sid: str, frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
             sub = frame[frame["scenario"] == sid][cols]
@@ -134,6 +179,8 @@ class Comparison:
             "per_patient",
             "delta_per_patient",
         ]
+        funder_cols = ["funder", "name", "per_patient", "total", "delta_per_patient", "delta_total"]
+        setting_cols = ["setting", "per_patient", "total", "delta_per_patient", "delta_total"]
         return {
             "pathway": b.pathway.id,
             "price_year": b.price_year,
@@ -145,6 +192,8 @@ class Comparison:
                 "cohort": b.cohort,
                 "stages": part("baseline", stages, stage_cols[:3]),
                 "roles": part("baseline", roles, [*role_cols[:4], "per_patient"]),
+                "funders": part("baseline", funders, funder_cols[:4]),
+                "settings": part("baseline", settings, setting_cols[:3]),
             },
             "scenarios": [
                 {
@@ -161,6 +210,8 @@ class Comparison:
                     "delta_total_same_cohort": (r.per_patient - b.per_patient) * r.cohort,
                     "stages": part(s.id, stages, stage_cols),
                     "roles": part(s.id, roles, role_cols),
+                    "funders": part(s.id, funders, funder_cols),
+                    "settings": part(s.id, settings, setting_cols),
                 }
                 for s, r in self.scenarios
             ],

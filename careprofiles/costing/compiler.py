@@ -25,6 +25,7 @@ from careprofiles.costing._parameters import ONE, ZERO, ParameterBuilder
 from careprofiles.costing.model import CostModel
 from careprofiles.errors import MissingCodeError, Problem, TariffError
 from careprofiles.profiles.distributions import Uncertain
+from careprofiles.profiles.evidence import UNASSIGNED
 from careprofiles.profiles.models import (
     Cohort,
     Contacts,
@@ -253,8 +254,15 @@ def compile_model(
             n = end - first
             uptake.extend([uptake_param] * n)
             reach.extend([reach_param] * n)
-            described = (of_stage.id, of_stage.label, of_service.id, of_service.label)
-            for name, value in zip(_SERVICE_COLUMNS, (*described, of_service.setting), strict=True):
+            described = (
+                of_stage.id,
+                of_stage.label,
+                of_service.id,
+                of_service.label,
+                of_service.setting,
+                of_service.funder or "",
+            )
+            for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
                 service_columns[name].extend([value] * n)
     compiled = CostModel(
         pathway=pathway,
@@ -308,7 +316,7 @@ def _with_layering_hint(problems: list[Problem], tariff: Tariff) -> list[Problem
     return problems
 
 
-_SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting")
+_SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting", "funder")
 
 
 def _describe(
@@ -328,9 +336,14 @@ def _describe(
         return np.asarray(values, dtype=dtype).reshape(-1)[take]
 
     is_staff = np.asarray(kinds, dtype=object) == "staff"
+    # a line's funder: its service's, else its tariff row's, else unassigned
+    override = np.asarray(service_columns["funder"], dtype=object).reshape(-1)
+    row_funder = tariff_column([r.funder or UNASSIGNED for r in rows])
+    funder = np.where(override != "", override, row_funder) if len(override) else override
     hours_per_wte = tariff_column([r.hours_per_wte for r in rows], np.float64)
     columns: dict[str, Any] = {
         **service_columns,
+        "funder": funder,
         "kind": kinds,
         "code": codes,
         "description": tariff_column([r.description for r in rows]),
@@ -358,6 +371,7 @@ _DESCRIPTIVE = [
     "service",
     "service_name",
     "setting",
+    "funder",
     "kind",
     "code",
     "description",

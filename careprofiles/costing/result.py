@@ -1,5 +1,5 @@
 """Deterministic costing: :func:`cost` and the :class:`CostResult` it gives, with its
-tables by stage, service, role, item and setting.
+tables by stage, service, role, item, setting and funder.
 
 :func:`cost` compiles the pathway and tariff (:func:`~careprofiles.costing.compiler.compile_model`)
 and evaluates the model at its base values (:meth:`CostModel.evaluate
@@ -31,6 +31,7 @@ from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
 from careprofiles.costing.scenarios import AppliedScenario, scenario_of
 from careprofiles.profiles.distributions import base_value
+from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
@@ -272,6 +273,26 @@ class CostResult:
         out["share_of_total"] = _share(out["per_patient"])
         return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
 
+    def by_funder(self) -> pd.DataFrame:
+        """Per funder (who pays): cost per cohort patient, total and share of the total.
+
+        A line's funder is its service's ``funder``, else its tariff row's, else
+        ``unassigned``; the funders' figures add up to the pathway's.
+        """
+        out = _first_and_sums(
+            self.lines,
+            "funder",
+            first=[],
+            sums={
+                "cost_per_patient": "per_patient",
+                "cost_population": "total",
+                "hours_population": "hours",
+            },
+        )
+        out.insert(1, "name", [funder_name(f) for f in out["funder"]])
+        out["share_of_total"] = _share(out["per_patient"])
+        return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
+
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain Python values (numbers unrounded), for JSON."""
         return {
@@ -301,6 +322,7 @@ class CostResult:
             "roles": _records(self.by_role()),
             "items": _records(self.by_item()),
             "settings": _records(self.by_setting()),
+            "funders": _records(self.by_funder()),
             "lines": _records(self.lines),
         }
 

@@ -17,10 +17,12 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from careprofiles.outputs.audit import audit_table, benchmark_table
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.result import CostResult
@@ -31,13 +33,10 @@ __all__ = [
     "benchmark_summary",
     "cost_html",
     "cost_summary",
+    "estimates_table",
     "scenario_lines",
     "scenario_title",
 ]
-
-WIDTH = 100
-"""The widest line of a terminal table or report."""
-
 
 def scenario_title(scenario: AppliedScenario | None) -> str:
     """``scenario quarterly-mdt (MDT review every three months ...)``, or ``""`` for a
@@ -45,7 +44,7 @@ def scenario_title(scenario: AppliedScenario | None) -> str:
     return "" if scenario is None else f"scenario {scenario.id} ({scenario.name})"
 
 
-def scenario_lines(scenario: AppliedScenario | None, width: int = WIDTH) -> list[str]:
+def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -> list[str]:
     """The lines that name a scenario and what it changed, under a report's title (none
     for a baseline): its id and name, file, bases, description and every change."""
     if scenario is None:
@@ -149,6 +148,20 @@ def cost_summary(result: CostResult) -> str:
             ["setting", "per cohort patient", "a year", "share"],
         ),
         "",
+        "Who pays",
+        text_table(
+            [
+                [
+                    r.name,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
+                for r in result.by_funder().itertuples()
+            ],
+            ["funder", "per cohort patient", "a year", "share"],
+        ),
+        "",
         f"Cost per patient{_of(result)}: {format_money(result.per_patient, pence=True)}",
         f"Population cost a year{_of(result)}: {format_money(result.total, pence=True)}",
     ]
@@ -158,6 +171,43 @@ def cost_summary(result: CostResult) -> str:
 def _of(result: CostResult) -> str:
     """`` (scenario ID)`` after a headline figure of a scenario."""
     return "" if result.scenario is None else f" (scenario {result.scenario.id})"
+
+
+def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+    """``cost --explain``: how many numbers and tariff rows carry each grade, then the
+    cost lines resting on estimates, most costly first (``frame`` from
+    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    lines = [
+        "Evidence (numbers in the profiles and tariff rows, by grade)",
+        text_table(
+            [[r.grade, f"{r.numbers:,}", f"{r.tariff_rows:,}"] for r in counts.itertuples()],
+            ["grade", "numbers", "tariff rows"],
+        ),
+        "",
+        f"The estimates that carry most of the budget (the {min(top, len(frame))} most "
+        "costly lines with an input graded estimate)",
+        text_table(
+            [
+                [
+                    f"{r.stage}/{r.service}/{r.code}",
+                    format_money(r.per_patient),
+                    f"{r.share_of_total:.1%}",
+                    r.source,
+                    r.estimated_inputs,
+                ]
+                for r in frame.head(top).itertuples()
+            ],
+            ["line", "per cohort patient", "share", "YAML", "estimated inputs"],
+            width=TABLE_WIDTH,
+            wrap=range(5),
+        ),
+        "",
+        f"{len(frame):,} lines rest on estimates: "
+        f"{format_money(float(frame['per_patient'].sum()))} a patient "
+        f"({float(frame['share_of_total'].sum()):.1%} of the cost).",
+        "Every line resting on an estimate: -o FILE.xlsx (the estimates sheet).",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _cohort_text(result: CostResult) -> str:
@@ -185,6 +235,7 @@ def cost_html(result: CostResult) -> str:
     changes = "".join(
         f"<li>{html.escape(c)}</li>" for c in (result.scenario.changes if result.scenario else ())
     )
+    funders = result.by_funder()[["name", "per_patient", "total", "share_of_total"]]
     head = (
         f"<h4>{html.escape(result.pathway.name)}"
         + (f", {html.escape(named)}" if named else "")
@@ -204,7 +255,12 @@ def cost_html(result: CostResult) -> str:
         "share_of_total": "{:.1%}".format,
     }
     parts = [head]
-    for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+    for title, frame in (
+        ("By stage", stages),
+        ("By role", roles),
+        ("By setting", settings),
+        ("By funder", funders),
+    ):
         parts.append(f"<h5>{title}</h5>")
         parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
     return "\n".join(parts)

@@ -5,7 +5,8 @@
 :func:`cost_workbook` are ``careprofiles cost --format json`` and ``--format xlsx``.
 Text for people (money, tables, Markdown) is :mod:`careprofiles.outputs.text`.
 
-Imports: errors, profiles.distributions, outputs.sheets, and costing for types only.
+Imports: errors, profiles.distributions, outputs.sheets, and costing (for types, and
+costing.evidence inside :func:`cost_workbook`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.sheets import string_cells, workbook_frame
-from careprofiles.profiles.distributions import Distribution
+from careprofiles.profiles.distributions import Distribution, grade_of
 
 if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
@@ -149,8 +150,11 @@ def write_xlsx(
 
 
 def cost_workbook(result: CostResult) -> Callable[[Path], None]:
-    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs
-    (and, for a scenario, a ``scenario`` sheet of its changes)."""
+    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, funders,
+    estimates (the lines resting on estimates, most costly first), lines, inputs (and,
+    for a scenario, a ``scenario`` sheet of its changes)."""
+    from careprofiles.costing.evidence import estimate_lines
+
     rows: list[tuple[str, Any]] = [
         ("pathway", result.pathway.id),
         ("name", result.pathway.name),
@@ -180,6 +184,7 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
                 "value": p.value.describe() if isinstance(p.value, Distribution) else p.value,
                 "base": p.base,
                 "factor": p.factor,
+                "grade": grade_of(p.value),
                 "source": p.location,
             }
             for p in result.model.parameters[2:]
@@ -202,6 +207,8 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
             "services": result.by_service(),
             "roles": result.by_role(),
             "settings": result.by_setting(),
+            "funders": result.by_funder(),
+            "estimates": estimate_lines(result),
             "lines": result.lines,
             "inputs": inputs,
             "tariff": result.tariff.to_frame().reset_index(),

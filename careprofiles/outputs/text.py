@@ -29,6 +29,7 @@ __all__ = [
     "markdown_table",
     "money_label",
     "money_ticks",
+    "paged_table",
     "text_table",
 ]
 
@@ -223,6 +224,48 @@ def text_table(
         if n == 0:
             out.append((" " * _GAP).join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def paged_table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    align: str,
+    *,
+    width: int = TABLE_WIDTH,
+    keep: int = 1,
+) -> str:
+    """:func:`text_table`, split into tables of fewer columns when it is wider than
+    ``width`` (its headers wrapped first): each repeats the first ``keep`` columns and
+    takes as many of the others, in order, as fit."""
+    whole = text_table(rows, headers, align, width=width, wrap=range(len(headers)))
+    if max(len(line) for line in whole.splitlines()) <= width or len(headers) <= keep + 1:
+        return whole
+    pages: list[list[int]] = []
+    current: list[int] = []
+    for i in range(keep, len(headers)):
+        trial = [*range(keep), *current, i]
+        text = _columns_table(rows, headers, align, trial, width)
+        if current and max(len(line) for line in text.splitlines()) > width:
+            pages.append(current)
+            current = [i]
+        else:
+            current.append(i)
+    pages.append(current)
+    return "\n\n".join(
+        _columns_table(rows, headers, align, [*range(keep), *page], width) for page in pages
+    )
+
+
+def _columns_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str, pick: list[int], width: int
+) -> str:
+    return text_table(
+        [[r[i] for i in pick] for r in rows],
+        [headers[i] for i in pick],
+        "".join(align[i] for i in pick),
+        width=width,
+        wrap=range(len(pick)),
+    )
 
 
 def _header_floor(word: str) -> int:

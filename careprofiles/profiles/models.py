@@ -186,6 +186,10 @@ class Service(SourcedModel):
     """The skill mix: who is present at each contact (needs contacts)."""
     items: tuple[Item, ...] = ()
     """Non-staff resources per patient receiving the service."""
+    funder: Id | None = None
+    """Who pays for this service, when not the funder its tariff rows name (a funder id:
+    nhs-icb, nhs-chc, local-authority, hospice-charity, self-funded, or one the analyst
+    defines)."""
 
     @model_validator(mode="after")
     def _has_resources(self) -> Service:

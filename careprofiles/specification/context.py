@@ -314,6 +314,21 @@ class _Builder:
             for r in _records(self.result.by_setting())
         ]
 
+    def funders(self) -> list[dict[str, Any]]:
+        """Who pays: each funder's share of the budget (a line's funder is its
+        service's, else its tariff row's, else unassigned)."""
+        text = self.text
+        return [
+            {
+                "id": text(str(r["funder"])),
+                "name": text(str(r["name"])),
+                "per_patient": format_money(float(r["per_patient"])),
+                "total": format_money(float(r["total"])),
+                "share_of_total": format_percent(float(r["share_of_total"]), 1),
+            }
+            for r in _records(self.result.by_funder())
+        ]
+
     def cohort(self) -> dict[str, Any]:
         size, params = self.result.cohort, self.params
         if "cohort/patients" in params:
@@ -407,6 +422,7 @@ class _Builder:
             "roles": roles,
             "resources": resources,
             "settings": self.settings(),
+            "funders": self.funders(),
             "tariff_files": self.texts(result.tariff.files),
             "tariff_rows": tariff_rows,
         }

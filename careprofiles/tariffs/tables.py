@@ -1,7 +1,9 @@
 """Tariffs (unit costs) from CSV files, layered national → local, and price indices.
 
 A tariff file has the columns ``code, unit, cost, price_year`` and optionally
-``description, source, hours_per_wte, market_forces``. Several files may be layered:
+``description, source, hours_per_wte, market_forces, funder, basis, qualifications,
+grade`` (who pays, what a staff rate is per, and the grade of its evidence:
+:mod:`careprofiles.profiles.evidence`). Several files may be layered:
 a later file's row replaces an earlier file's row with the same code. Every row keeps
 the ``file:line`` it came from, and every adjustment made to its cost (a price-index
 uplift, a market forces factor, a scenario) is recorded in its ``adjustments``. The files
@@ -28,6 +30,7 @@ from careprofiles.profiles.csvfiles import (
     price_year_problem,
     read_csv_rows,
 )
+from careprofiles.profiles.evidence import BASES, FUNDERS, GRADES, QUALIFICATIONS
 from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
 from careprofiles.resources import bundled_index, bundled_tariff
 
@@ -36,12 +39,22 @@ __all__ = [
     "PriceIndex",
     "Tariff",
     "TariffRow",
+    "basis_problems",
     "load_price_index",
     "load_tariff",
 ]
 
 _REQUIRED = ("code", "unit", "cost", "price_year")
-_OPTIONAL = ("description", "source", "hours_per_wte", "market_forces")
+_OPTIONAL = (
+    "description",
+    "source",
+    "hours_per_wte",
+    "market_forces",
+    "funder",
+    "basis",
+    "qualifications",
+    "grade",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,14 @@ class TariffRow:
     """Where the figure comes from (a citation, or 'Estimate: ...')."""
     hours_per_wte: float = DEFAULT_HOURS_PER_WTE
     """Productive hours a year of one whole-time member of staff (for staff roles)."""
+    funder: str = ""
+    """Who pays for it by default (a funder id; '' when the row names none)."""
+    basis: str = ""
+    """What a staff rate is per (working-hour, contact-hour, price; '' unstated)."""
+    qualifications: str = ""
+    """Whether a staff rate includes qualifications (excluded, included; '' unstated)."""
+    grade: str = ""
+    """The grade of the figure's evidence ('' when the row gives none)."""
     location: str = ""
     """``file:line`` of the CSV row."""
     original_cost: float = math.nan
@@ -118,6 +139,10 @@ class Tariff(Mapping[str, TariffRow]):
                 "original_price_year": r.original_price_year,
                 "hours_per_wte": r.hours_per_wte,
                 "source": r.source,
+                "funder": r.funder,
+                "basis": r.basis,
+                "qualifications": r.qualifications,
+                "grade": r.grade,
                 "location": r.location,
                 "adjustments": "; ".join(r.adjustments),
             }
@@ -269,6 +294,25 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
             elif mff <= 0:
                 bad("market_forces", f"{row['market_forces']} must be above 0, e.g. 1.05")
                 ok = False
+        for col, allowed in (
+            ("basis", BASES),
+            ("qualifications", QUALIFICATIONS),
+            ("grade", GRADES),
+        ):
+            value = row.get(col, "")
+            if value and value not in allowed:
+                close = difflib.get_close_matches(value.lower(), allowed, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                bad(col, f"{value!r} is not a {col}; use one of {', '.join(allowed)}{hint}")
+                ok = False
+        funder = row.get("funder", "")
+        if funder and not is_id(funder):
+            bad(
+                "funder",
+                f"{funder!r} is not a funder id; use lower-case letters, digits and '-', "
+                f"e.g. one of {', '.join(FUNDERS)}",
+            )
+            ok = False
         if not ok:
             continue
         assert isinstance(cost, float)
@@ -282,6 +326,10 @@ def _read_tariff_file(path: str | Path) -> tuple[dict[str, TariffRow], list[Prob
             description=row.get("description", ""),
             source=row.get("source", ""),
             hours_per_wte=hours,
+            funder=funder,
+            basis=row.get("basis", ""),
+            qualifications=row.get("qualifications", ""),
+            grade=row.get("grade", ""),
             location=f"{name}:{line}",
             original_cost=cost,
             original_price_year=row["price_year"],
@@ -303,10 +351,55 @@ def load_tariff(*paths: str | Path) -> Tariff:
     for path in files:
         file_rows, file_problems = _read_tariff_file(path)
         problems.extend(file_problems)
+        problems.extend(basis_problems(rows, file_rows))
         rows.update(file_rows)
     if problems:
         raise TariffError(problems)
     return Tariff(rows, tuple(display_path(p) for p in files))
+
+
+def _staff_basis(row: TariffRow) -> tuple[str, str] | None:
+    """A staff row's stated basis and qualifications; None when it states no basis or
+    is a purchased service's price (which no staff basis governs)."""
+    if row.unit not in STAFF_UNITS or not row.basis or row.basis == "price":
+        return None
+    return row.basis, row.qualifications
+
+
+def basis_problems(
+    below: Mapping[str, TariffRow], layer: Mapping[str, TariffRow]
+) -> list[Problem]:
+    """The rows of ``layer`` whose staff basis differs from the one of the layers
+    ``below`` it (the basis the lower layers' staff rows state, if they state one).
+
+    Staff rates on different bases cannot be added up in one budget (a rate per hour of
+    patient contact is about 1.66 times the rate per working hour, PSSRU 2024), so a
+    local tariff must state its staff rates on the national one's basis.
+    """
+    stated = {b for r in below.values() if (b := _staff_basis(r)) is not None}
+    if len(stated) != 1:
+        return []  # no basis below (or already mixed): nothing to hold a layer to
+    ((basis, quals),) = stated
+    problems: list[Problem] = []
+    for row in layer.values():
+        found = _staff_basis(row)
+        if found is None or found == (basis, quals) or (found[0] == basis and not found[1]):
+            continue
+        file, line = _split_location(row.location)
+        what = f"{found[0]}" + (f", qualifications {found[1]}" if found[1] else "")
+        want = f"{basis}" + (f", qualifications {quals}" if quals else "")
+        problems.append(
+            Problem(
+                file,
+                line,
+                "basis",
+                f"{row.code!r} is priced per {what}, but the tariff below it prices staff "
+                f"per {want}; restate the rate on that basis (docs/costing.md: 'One "
+                "unit-cost basis') and set its basis column to match",
+                "basis-mismatch",
+            )
+        )
+    return problems
 
 
 def load_price_index(path: str | Path | None = None) -> PriceIndex:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -673,3 +674,44 @@ def test_docs_validate_output_is_real(
     status, out, _ = run(["validate"], capsys)
     assert status == 0
     assert shown == out
+
+
+def test_the_command_help_is_each_modules_own() -> None:
+    """build_parser registers the unnamed sub-commands by name and COMMAND_HELP alone:
+    those lines must be the ones each module registers, so --help reads the same."""
+    import argparse
+    import importlib
+
+    from careprofiles.cli import COMMAND_HELP, COMMANDS, _common_options
+
+    for name in COMMANDS:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        module = importlib.import_module(f"careprofiles.cli.{name}")
+        module.register(sub, _common_options(default=argparse.SUPPRESS))
+        assert sub._choices_actions[0].help == COMMAND_HELP[name], name
+
+
+def test_the_top_level_help_is_the_same_lazily() -> None:
+    from careprofiles.cli import build_parser
+
+    assert build_parser(["--help"]).format_help() == build_parser(None).format_help()
+    assert build_parser(["cost"]).format_help() == build_parser(None).format_help()
+
+
+def test_version_and_help_import_no_pipeline_step() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from careprofiles.cli import main\n"
+        "for argv in (['--version'], ['--help']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try: main(argv)\n"
+        "        except SystemExit: pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('pandas', 'numpy', 'pydantic', 'jinja2', 'yaml', 'scipy'))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

@@ -25,6 +25,7 @@ VARIANTS = (
 
 COMMANDS = {
     "cost": ("cost",),
+    "cost-explain": ("cost", "--explain"),
     "cost-scenario": (
         "cost",
         "--scenarios",
@@ -53,6 +54,7 @@ COMMANDS = {
 }
 """Each command's table on the bundled files, and where its full table is said to be."""
 FULL = {
+    "cost-explain": "-o FILE.xlsx",
     "compare-service-models": "--format csv",
     "compare-as-is": "--format csv",
     "compare-variants": "--format csv",

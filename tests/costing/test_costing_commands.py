@@ -71,7 +71,14 @@ def test_cli_compare_table_csv_xlsx_and_plot(
     assert status == 0, err
     import openpyxl
 
-    assert openpyxl.load_workbook(book).sheetnames == ["summary", "stages", "roles", "changes"]
+    assert openpyxl.load_workbook(book).sheetnames == [
+        "summary",
+        "stages",
+        "roles",
+        "funders",
+        "settings",
+        "changes",
+    ]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -64,8 +64,10 @@ def test_cost_html_escapes_the_name_and_shows_pounds_and_pence(
         "By stage",
         "By role",
         "By setting",
+        "By funder",
     ]
-    stages, roles, settings = page.tables
+    stages, roles, settings, funders = page.tables
+    assert funders[0] == ["name", "per_patient", "total", "share_of_total"]
     assert stages[0] == ["stage", "name", "patients", "per_patient", "total"]
     assert stages[1][2:] == ["100", "£60.00", "£6,000.00"]
     assert roles[1] == ["nurse", "100", "0.1", "£6,000.00"]
