@@ -186,7 +186,7 @@ def audit_table(result: AuditResult) -> str:
         if key == "services":  # the key columns on screen; contacts and hours in csv, xlsx
             headers, body = _columns(headers, body, drop=_SCREEN_DROPS)
         out += [title, _screen_table(headers, body), ""]
-    out += [*textwrap.wrap(_AUDIT_NOTES, TABLE_WIDTH), *_full_tables("audit")]
+    out += [*textwrap.wrap(_AUDIT_NOTES, TABLE_WIDTH), *_full_tables("audit", AUDIT_FORMATS)]
     return "\n".join(out) + "\n"
 
 
@@ -207,12 +207,10 @@ def _screen_table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> str:
     return text_table(body, headers, width=TABLE_WIDTH, wrap=range(len(headers)))
 
 
-def _full_tables(command: str) -> list[str]:
+def _full_tables(command: str, formats: Sequence[str]) -> list[str]:
     """The line under a terminal report saying where every column is."""
-    return [
-        "",
-        f"Every column of every table: careprofiles {command} ... --format csv, or -o FILE.xlsx.",
-    ]
+    book = ", or -o FILE.xlsx" if "xlsx" in formats else " or --format json"
+    return ["", f"Every column of every table: careprofiles {command} ... --format csv{book}."]
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> str:
@@ -367,7 +365,7 @@ def benchmark_table(result: BenchmarkResult) -> str:
         headers, body = rows[key]
         if body:
             out += [title, _screen_table(headers, body), ""]
-    out += [*textwrap.wrap(_BENCHMARK_NOTES, TABLE_WIDTH), *_full_tables("benchmark")]
+    out += [*textwrap.wrap(_BENCHMARK_NOTES, TABLE_WIDTH), *_full_tables("benchmark", BENCHMARK_FORMATS)]
     return "\n".join(out) + "\n"
 
 
