@@ -365,7 +365,10 @@ def benchmark_table(result: BenchmarkResult) -> str:
         headers, body = rows[key]
         if body:
             out += [title, _screen_table(headers, body), ""]
-    out += [*textwrap.wrap(_BENCHMARK_NOTES, TABLE_WIDTH), *_full_tables("benchmark", BENCHMARK_FORMATS)]
+    out += [
+        *textwrap.wrap(_BENCHMARK_NOTES, TABLE_WIDTH),
+        *_full_tables("benchmark", BENCHMARK_FORMATS),
+    ]
     return "\n".join(out) + "\n"
 
 
