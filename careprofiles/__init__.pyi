@@ -53,9 +53,11 @@ from .costing.scenario_apply import (
     apply_scenario as apply_scenario,
 )
 from .costing.scenarios import (
+    AppliedScenario as AppliedScenario,
     Scenario as Scenario,
     ScenarioSet as ScenarioSet,
     load_scenarios as load_scenarios,
+    scenario_of as scenario_of,
 )
 from .costing.sensitivity import (
     SensitivityResult as SensitivityResult,

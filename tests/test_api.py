@@ -47,6 +47,8 @@ FOUNDATION = {
     "grade_counts",
     "CostResult",
     "CostModel",
+    "AppliedScenario",
+    "scenario_of",
     "__version__",
     # activity records, audit and benchmarking
     "ActivityError",
@@ -188,6 +190,7 @@ def test_every_name_resolves_without_matplotlib(tmp_path: Path) -> None:
 PUBLIC = [
     "ActivityCodeError",
     "ActivityError",
+    "AppliedScenario",
     "Assessment",
     "AuditResult",
     "BenchmarkResult",
@@ -267,6 +270,7 @@ PUBLIC = [
     "read_populations",
     "render_spec",
     "render_standards",
+    "scenario_of",
     "sensitivity",
     "simulate",
     "spec_context",

@@ -43,8 +43,21 @@ class Comparison:
         """The scenario file as documents name it: its file name, never a machine path."""
         return document_name(self.file) if self.file else ""
 
+    @property
+    def cohorts_differ(self) -> bool:
+        """Whether a scenario costs another cohort than the baseline's (a condition
+        variant's own patients): then compare the cost per patient, not the totals."""
+        b = self.baseline.cohort
+        return any(not math.isclose(r.cohort, b, rel_tol=1e-9) for _, r in self.scenarios)
+
     def table(self) -> pd.DataFrame:
-        """One row for the baseline and one per scenario: costs and changes."""
+        """One row for the baseline and one per scenario: costs and changes.
+
+        ``delta_total`` is the change in the population cost a year, each at its own
+        cohort; ``delta_total_same_cohort`` the change per patient times the scenario's
+        cohort (its patients, with the baseline's care against the scenario's): the like
+        for like figure when :attr:`cohorts_differ`. ``baseline_cohort`` stands beside
+        ``cohort``."""
         b = self.baseline
         rows: list[dict[str, Any]] = [
             {
@@ -69,6 +82,8 @@ class Comparison:
         out["delta_per_patient"] = out["per_patient"] - b.per_patient
         out["delta_total"] = out["total"] - b.total
         out["change"] = out["delta_per_patient"] / b.per_patient if b.per_patient else math.nan
+        out["baseline_cohort"] = b.cohort
+        out["delta_total_same_cohort"] = out["delta_per_patient"] * out["cohort"]
         return out
 
     def _results(self) -> list[tuple[str, CostResult]]:
@@ -87,7 +102,8 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)
 
     def by_role(self) -> pd.DataFrame:
-        """Long table: scenario, role, hours and WTE a year, cost a year, and the change in cost."""
+        """Long table: scenario, role, hours and WTE a year, cost a year, and the change in
+        cost; then the cost per cohort patient and its change."""
         base = self.baseline.by_role().set_index("role")
         frames = []
         for sid, r in self._results():
@@ -95,6 +111,11 @@ class Comparison:
             ro.insert(0, "scenario", sid)
             ro["delta_cost"] = ro["cost"] - ro["role"].map(base["cost"]).fillna(0.0)
             ro["delta_wte"] = ro["wte"] - ro["role"].map(base["wte"]).fillna(0.0)
+            # per cohort patient: like for like when the cohorts differ
+            ro["per_patient"] = r.by_role()["per_patient"].to_numpy()
+            ro["delta_per_patient"] = ro["per_patient"] - ro["role"].map(
+                base["per_patient"]
+            ).fillna(0.0)
             frames.append(ro)
         return pd.concat(frames, ignore_index=True)
 
@@ -154,19 +175,29 @@ class Comparison:
             ]
 
         stage_cols = ["stage", "per_patient", "total", "delta_per_patient", "delta_total"]
-        role_cols = ["role", "hours", "wte", "cost", "delta_cost", "delta_wte"]
+        role_cols = [
+            "role",
+            "hours",
+            "wte",
+            "cost",
+            "delta_cost",
+            "delta_wte",
+            "per_patient",
+            "delta_per_patient",
+        ]
         funder_cols = ["funder", "name", "per_patient", "total", "delta_per_patient", "delta_total"]
         setting_cols = ["setting", "per_patient", "total", "delta_per_patient", "delta_total"]
         return {
             "pathway": b.pathway.id,
             "price_year": b.price_year,
             "scenario_file": self.file_name,
+            "cohorts_differ": self.cohorts_differ,
             "baseline": {
                 "per_patient": b.per_patient,
                 "total": b.total,
                 "cohort": b.cohort,
                 "stages": part("baseline", stages, stage_cols[:3]),
-                "roles": part("baseline", roles, role_cols[:4]),
+                "roles": part("baseline", roles, [*role_cols[:4], "per_patient"]),
                 "funders": part("baseline", funders, funder_cols[:4]),
                 "settings": part("baseline", settings, setting_cols[:3]),
             },
@@ -182,6 +213,7 @@ class Comparison:
                     "cohort": r.cohort,
                     "delta_per_patient": r.per_patient - b.per_patient,
                     "delta_total": r.total - b.total,
+                    "delta_total_same_cohort": (r.per_patient - b.per_patient) * r.cohort,
                     "stages": part(s.id, stages, stage_cols),
                     "roles": part(s.id, roles, role_cols),
                     "funders": part(s.id, funders, funder_cols),

@@ -8,9 +8,9 @@ is a sum over its lines; the per-patient figures and the stages' are added with
 :meth:`CostModel.stage_sums <careprofiles.costing.model.CostModel.stage_sums>`, as
 Monte Carlo and sensitivity add theirs, so the analyses agree with ``cost()`` exactly.
 
-Imports: profiles, tariffs, costing.compiler, costing.model; nothing above costing,
-except that a result shows itself (:meth:`CostResult.summary`) through ``outputs``,
-imported inside the method.
+Imports: profiles, tariffs, costing.compiler, costing.model, costing.scenarios; nothing
+above costing, except that a result shows itself (:meth:`CostResult.summary`) through
+``outputs``, imported inside the method.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
+from careprofiles.costing.scenarios import AppliedScenario, scenario_of
 from careprofiles.profiles.distributions import base_value
 from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
@@ -146,6 +147,12 @@ class CostResult:
     def total(self) -> float:
         """Population cost a year: per patient × cohort size."""
         return self.per_patient * self.cohort
+
+    @property
+    def scenario(self) -> AppliedScenario | None:
+        """The scenario (or condition variant) costed, if the pathway is one
+        (:func:`~careprofiles.costing.scenario_apply.apply_scenario`); None for a baseline."""
+        return scenario_of(self.pathway)
 
     @property
     def price_year(self) -> str:
@@ -292,6 +299,7 @@ class CostResult:
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.price_year,
+            "scenario": None if self.scenario is None else self.scenario.to_dict(),
             "cohort": self.cohort,
             "per_patient": self.per_patient,
             "total": self.total,

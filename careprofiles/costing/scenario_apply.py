@@ -22,7 +22,13 @@ from typing import Any
 
 import pydantic
 
-from careprofiles.costing.scenarios import Change, Scenario, ScenarioSet, load_scenarios
+from careprofiles.costing.scenarios import (
+    AppliedScenario,
+    Change,
+    Scenario,
+    ScenarioSet,
+    load_scenarios,
+)
 from careprofiles.errors import Problem, ScenarioError
 from careprofiles.profiles.distributions import Distribution
 from careprofiles.profiles.models import (
@@ -466,8 +472,11 @@ def apply_scenario(
 
     ``scenarios`` is a loaded :class:`ScenarioSet` or the path of a scenario file. The
     scenario's ``base`` chain is applied first, then its own changes, in order, to the
-    baseline. Raises :class:`ScenarioError` listing every change that names nothing or
-    whose result breaks the format, each with the scenario ``file:line``.
+    baseline. The new pathway names the scenario and its changes
+    (:func:`~careprofiles.costing.scenarios.scenario_of`, ``CostResult.scenario``), so
+    every output of it says which scenario it is. Raises :class:`ScenarioError` listing
+    every change that names nothing or whose result breaks the format, each with the
+    scenario ``file:line``.
     """
     if not isinstance(scenarios, ScenarioSet):
         scenarios = load_scenarios(scenarios)
@@ -479,6 +488,9 @@ def apply_scenario(
     new_pathway, new_tariff = applier.result()
     if applier.problems:
         raise ScenarioError(sort_problems(applier.problems))
+    if new_pathway is pathway:  # only the tariff changed: never mark the baseline itself
+        new_pathway = pathway.model_copy()
+    new_pathway._scenario = AppliedScenario.of(scenarios, scenario_id)
     return new_pathway, new_tariff
 
 

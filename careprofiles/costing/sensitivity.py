@@ -5,8 +5,9 @@ All 2k + 1 parameter sets (the base, then each end of each of the k uncertain nu
 are costed like Monte Carlo draws, in blocks, with the arithmetic and the sums of
 ``cost()`` (``costing/_plan.py``), so the base row is exactly ``cost()``.
 
-Imports: errors, resources, profiles, tariffs, costing._parameters, costing._plan, costing.compiler,
-costing.simulate (its quantiles), costing.tariff_uncertainty; nothing above costing.
+Imports: errors, resources, profiles, tariffs, costing._parameters, costing._plan,
+costing.compiler, costing.scenarios, costing.simulate (its quantiles),
+costing.tariff_uncertainty; nothing above costing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from careprofiles.costing._parameters import Parameter, file_and_line, raise_value_problems
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import QUANTILES
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import Problem
@@ -58,6 +60,7 @@ class SensitivityResult:
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.pathway.price_year,
+            "scenario": None if (sc := scenario_of(self.pathway)) is None else sc.to_dict(),
             "low_percentile": self.low_quantile * 100,
             "high_percentile": self.high_quantile * 100,
             "base": self.base,

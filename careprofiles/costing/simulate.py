@@ -16,7 +16,8 @@ figures to the last bit. Draws are made a chunk at a time (at most 4,096 draws a
 of draws and the working arrays stay in the processor's cache.
 
 Imports: errors, profiles, tariffs, costing._memory, costing._parameters, costing._plan,
-costing.compiler, costing.model, costing.tariff_uncertainty; nothing above costing.
+costing.compiler, costing.model, costing.scenarios, costing.tariff_uncertainty; nothing
+above costing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from careprofiles.costing._parameters import file_and_line, raise_value_problems
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import MissingDependencyError, Problem
 from careprofiles.profiles.distributions import Distribution, Normal
@@ -205,6 +207,7 @@ class SimulationResult:
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.pathway.price_year,
+            "scenario": _scenario_dict(self.pathway),
             "draws": self.n,
             "seed": self.seed,
             "uncertain_parameters": len(self.uncertain),
@@ -333,3 +336,9 @@ def simulate(
         parameters=len(model.parameters) - 2,
         deterministic=dict(zip(columns, (float(v) for v in base[0]), strict=True)),
     )
+
+
+def _scenario_dict(pathway: Pathway) -> dict[str, Any] | None:
+    """The scenario that made ``pathway``, for JSON (None for a baseline)."""
+    applied = scenario_of(pathway)
+    return None if applied is None else applied.to_dict()

@@ -76,6 +76,10 @@ def csv_safe(text: str) -> str:
     return "'" + text if _QUOTE.match(text) else text
 
 
+_POW10 = np.array([float(10**i) for i in range(23)])
+"""10**0 .. 10**22, each held exactly (a float power of ten computed by pow() need not be)."""
+
+
 def round_figures(values: Any, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray[Any, Any]:
     """Floats rounded to ``digits`` significant digits (NaN and infinities unchanged,
     -0.0 written 0.0).
@@ -97,7 +101,7 @@ def round_figures(values: Any, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray[A
     r = v.copy()
     up = (places >= 0) & (places <= 22)
     down = (places < 0) & (places >= -22)
-    scale = 10.0 ** np.minimum(np.abs(places), 22)
+    scale = _POW10[np.minimum(np.abs(places), 22).astype(np.intp)]
     r[up] = np.round(v[up] * scale[up]) / scale[up]
     r[down] = np.round(v[down] / scale[down]) * scale[down]
     out[finite] = r

@@ -152,31 +152,32 @@ def write_xlsx(
 
 def cost_workbook(result: CostResult) -> Callable[[Path], None]:
     """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, funders,
-    estimates (the lines resting on estimates, most costly first), lines, inputs."""
+    estimates (the lines resting on estimates, most costly first), lines, inputs (and,
+    for a scenario, a ``scenario`` sheet of its changes)."""
     from careprofiles.costing.evidence import estimate_lines
 
-    summary = pd.DataFrame(
-        {
-            "measure": [
-                "pathway",
-                "name",
-                "price year",
-                "cohort (patients a year)",
-                "cost per patient",
-                "population cost a year",
-                "tariffs",
-            ],
-            "value": [
-                result.pathway.id,
-                result.pathway.name,
-                result.price_year,
-                result.cohort,
-                result.per_patient,
-                result.total,
-                ", ".join(result.tariff.names),
-            ],
-        }
-    )
+    rows: list[tuple[str, Any]] = [
+        ("pathway", result.pathway.id),
+        ("name", result.pathway.name),
+    ]
+    scenario = result.scenario
+    if scenario is not None:
+        rows += [
+            ("scenario", scenario.id),
+            ("scenario name", scenario.name),
+            ("scenario description", scenario.description or ""),
+            ("scenario file", scenario.file),
+            ("applied after", ", ".join(scenario.bases)),
+            ("changes from the baseline", "; ".join(scenario.changes) or "none"),
+        ]
+    rows += [
+        ("price year", result.price_year),
+        ("cohort (patients a year)", result.cohort),
+        ("cost per patient", result.per_patient),
+        ("population cost a year", result.total),
+        ("tariffs", ", ".join(result.tariff.names)),
+    ]
+    summary = pd.DataFrame(rows, columns=["measure", "value"])
     parameters = result.model.parameters[2:]
     sources = source_locations([p.location for p in parameters], result.pathway.folder)
     inputs = pd.DataFrame(
@@ -192,9 +193,19 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
             for p, source in zip(parameters, sources, strict=True)
         ]
     )
+    changes = (
+        {
+            "scenario": pd.DataFrame(
+                {"step": range(1, len(scenario.changes) + 1), "change": list(scenario.changes)}
+            )
+        }
+        if scenario is not None
+        else {}
+    )
     return write_xlsx(
         {
             "summary": summary,
+            **changes,
             "stages": result.by_stage(),
             "services": result.by_service(),
             "roles": result.by_role(),

@@ -375,6 +375,10 @@ class Pathway(SourcedModel):
     """The stages' care profiles, in pathway order."""
 
     _folder: Path | None = PrivateAttr(default=None)
+    _scenario: object = PrivateAttr(default=None)
+    """The scenario that made this pathway from a baseline, set by
+    ``costing.scenario_apply`` (an ``AppliedScenario``: costing owns the type; read it
+    with ``careprofiles.costing.scenarios.scenario_of``); None for a loaded pathway."""
 
     def model_post_init(self, context: Any, /) -> None:
         # the loader gives the folder in the validation context: set at construction

@@ -39,12 +39,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from careprofiles.costing.result import CostResult
+    from careprofiles.costing.scenarios import AppliedScenario
     from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
 
 __all__ = ["CONTEXT_NAMES", "spec_context"]
 
-CONTEXT_NAMES = ("costing", "document", "outcomes", "pathway", "cohort", "settings", "spec",
-                 "stages", "standards")
+CONTEXT_NAMES = ("costing", "document", "outcomes", "pathway", "cohort", "scenario", "settings",
+                 "spec", "stages", "standards")
 """The names a specification template can use (see ``docs/templates.md``)."""
 
 
@@ -116,12 +117,28 @@ def spec_context(
             "stage_count": len(pathway.stages),
             "source": text(document_name(folder)) if folder is not None else "",
         },
+        "scenario": _scenario(result.scenario, text),
         "cohort": build.cohort(),
         "stages": stages,
         "outcomes": outcomes,
         "standards": build.standards(pathway),
         "settings": build.settings(),
         "costing": build.costing(stages),
+    }
+
+
+def _scenario(applied: AppliedScenario | None, text: Callable[[str], str]) -> dict[str, Any]:
+    """The scenario (or condition variant) costed, for the template; empty (false in
+    ``{% if scenario %}``) for a baseline."""
+    if applied is None:
+        return {}
+    return {
+        "id": text(applied.id),
+        "name": text(applied.name),
+        "description": text(applied.description or ""),
+        "file": text(applied.file),
+        "bases": [text(b) for b in applied.bases],
+        "changes": [text(c) for c in applied.changes],
     }
 
 

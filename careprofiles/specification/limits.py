@@ -85,8 +85,9 @@ class Limits:
         return None
 
 
-_GRACE = 1.0
-"""Seconds after the deadline at which the watchdog strikes."""
+_GRACE = 2.0
+"""Seconds after the deadline at which the watchdog strikes (the checks in the rendering
+thread, which name the line a user expects, go first even on a busy machine)."""
 _SET_ASYNC_EXC = (
     ctypes.pythonapi.PyThreadState_SetAsyncExc
     if platform.python_implementation() == "CPython" and hasattr(ctypes, "pythonapi")

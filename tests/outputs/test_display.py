@@ -79,10 +79,16 @@ def test_audit_and_benchmark_summaries(tiny: Pathway, tariff: Tariff) -> None:
     report = audit_summary(audit(tiny, tariff, data / "activity.csv", data / "outcomes.csv"))
     assert report.startswith("Audit of Tiny audit pathway (tiny), 2024/25 prices\n")
     assert "(15 rows, 4 patients)" in report
-    assert report.endswith("largest first.\n")
+    assert report.endswith(
+        "largest first.\n\n"
+        "Every column of every table: careprofiles audit ... --format csv, or -o FILE.xlsx.\n"
+    )
     result = benchmark_areas(
         tiny, tariff, data / "activity.csv", data / "populations.csv", data / "outcomes.csv"
     )
     text = benchmark_summary(result)
     assert "All areas: 4 patients, £1,460, £365.00 per patient, £86 per 1,000 population" in text
-    assert text.endswith("than chance would explain.\n")
+    assert text.endswith(
+        "than chance would explain.\n\n"
+        "Every column of every table: careprofiles benchmark ... --format csv or --format json.\n"
+    )
