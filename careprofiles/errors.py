@@ -83,6 +83,9 @@ CODES: dict[str, str] = {
     "missing-column": "a CSV file lacks a column its format requires",
     "no-tariff-row": "a code is used that no tariff row prices",
     "no-rows": "a table (a tariff, a price index) has a header and no rows",
+    "overflow": "a figure is too large to compute (past about 1.8e308, so not a finite "
+    "number), or an activity record implausibly large: a number of a profile, tariff or "
+    "record is implausibly large",
     "not-a-file": "an input is not a regular file: a folder, FIFO, device, socket, symbolic "
     "link loop or link to nothing, or its name holds a NUL byte",
     "too-large": "an input file is larger than its kind of file may be",

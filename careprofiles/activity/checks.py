@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,9 @@ from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
 
 __all__ = [
+    "MAX_RECORD_COST",
+    "MAX_RECORD_HOURS",
+    "MAX_RECORD_QUANTITY",
     "Outcomes",
     "activity_checks",
     "check_activity",
@@ -57,6 +60,15 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- activity
+
+MAX_RECORD_COST = 1e12
+"""The most one activity record may cost, in pounds (a million million: several years of
+the NHS in England); more is refused as implausible, so that every sum of records is
+a finite number."""
+MAX_RECORD_HOURS = 1e6
+"""The most staff hours one record may hold (over a century)."""
+MAX_RECORD_QUANTITY = 1e9
+"""The largest quantity one record may give."""
 
 
 def _close(value: str, options: Sequence[str]) -> str:
@@ -152,6 +164,16 @@ def activity_checks(pathway: Pathway | None, prices: Prices) -> dict[str, Check]
             lambda v, c: f"{v} is negative; a quantity is 0 or more (leave it empty for 1)",
         ),
         "quantity_infinite": Check("quantity", lambda v, c: f"{v} is not a finite number"),
+        "record_too_large": Check(
+            "code",
+            lambda v, c: (
+                f"the record of {v!r} comes to {c}: implausibly large for one contact or item "
+                f"(one record may come to at most £{MAX_RECORD_COST:,.0f}, "
+                f"{MAX_RECORD_HOURS:,.0f} hours and a quantity of {MAX_RECORD_QUANTITY:,.0f}); "
+                f"check its minutes and quantity, and the tariff's cost of {v!r}"
+            ),
+            code="overflow",
+        ),
         "date_invalid": Check(
             "date",
             lambda v, c: f"{v!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2024-06-30",
@@ -203,14 +225,21 @@ def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
     quantity, quantity_bad = rows.quantity
     if minutes_bad is not None or quantity_bad is not None:
         return False
+    dearest = float(np.fmax.reduce(rows.prices.cost, initial=0.0))
+    if not dearest <= MAX_RECORD_COST:
+        return False
     if quantity is not None:
         low, high = _range(quantity)
-        if low < 0 or high == np.inf:
+        if low < 0 or high == np.inf or high > MAX_RECORD_QUANTITY:
+            return False
+        if high * dearest > MAX_RECORD_COST:
             return False
     if minutes is None:
         return not rows.per_hour.any()
     low, high = _range(minutes)
-    if low < 0 or high == np.inf:
+    if low < 0 or high == np.inf or high / 60 > MAX_RECORD_HOURS:
+        return False
+    if high / 60 * dearest > MAX_RECORD_COST:
         return False
     # a missing minutes on a per-hour row makes this sum NaN
     if math.isnan(float(np.add.reduce(minutes, where=rows.per_hour, initial=0.0))):
@@ -317,6 +346,7 @@ def check_rows(
             report("quantity_negative", quantity < 0, frame["quantity"])
         if high == np.inf:
             report("quantity_infinite", np.isposinf(quantity), frame["quantity"])
+    _report_too_large(rows, report)
     bad_dates = rows.bad_dates
     if bad_dates is not None:
         report("date_invalid", bad_dates, frame["date"])
@@ -326,6 +356,31 @@ def check_rows(
         else:
             report("area_missing", rows.factor("area")[0] < 0)
     return found.frame(rows.total if rows.total >= 0 else n)
+
+
+def _report_too_large(rows: Rows, report: Callable[..., None]) -> None:
+    """Report the records whose cost, hours or quantity pass the ``MAX_RECORD_*`` limits
+    (their figures are computed only on this path: clean data passes :func:`is_clean`)."""
+    cost, hours = rows.figures()
+    quantity = rows.quantity[0]
+    too_large = (cost > MAX_RECORD_COST) | (hours > MAX_RECORD_HOURS)
+    if quantity is not None:
+        too_large |= quantity > MAX_RECORD_QUANTITY
+    if not too_large.any():
+        return
+
+    def figures(pos: Int64Array) -> list[str]:
+        out = []
+        for at in pos.tolist():
+            finite = math.isfinite(cost[at])
+            pounds = f"£{cost[at]:.4g}" if finite else "a cost too large to compute"
+            parts = [pounds, f"{hours[at]:.4g} hours"]
+            if quantity is not None and not math.isnan(quantity[at]):
+                parts.append(f"a quantity of {quantity[at]:.4g}")
+            out.append(", ".join(parts))
+        return out
+
+    report("record_too_large", too_large, rows.frame["code"], figures)
 
 
 def check_partitions(

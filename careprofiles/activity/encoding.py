@@ -334,16 +334,19 @@ class Rows:
         cost = self.gather(self.prices.cost, np.nan)
         minutes = self.minutes[0]
         per_hour = self.per_hour
-        if minutes is None:
-            hours = np.zeros(self.n)
-            np.copyto(cost, np.nan, where=per_hour)
-        else:
-            hours = np.divide(minutes, 60.0)
-            np.multiply(cost, hours, out=cost, where=per_hour)
-        given = self._given_quantity(~per_hour)
-        quantity = self.quantity[0]
-        if given is not None and quantity is not None:
-            np.multiply(cost, quantity, out=cost, where=given)
+        # the checks refuse a record whose figures are too large (MAX_RECORD_* of
+        # activity.checks); unchecked records may overflow, without numpy's warning
+        with np.errstate(over="ignore", invalid="ignore"):
+            if minutes is None:
+                hours = np.zeros(self.n)
+                np.copyto(cost, np.nan, where=per_hour)
+            else:
+                hours = np.divide(minutes, 60.0)
+                np.multiply(cost, hours, out=cost, where=per_hour)
+            given = self._given_quantity(~per_hour)
+            quantity = self.quantity[0]
+            if given is not None and quantity is not None:
+                np.multiply(cost, quantity, out=cost, where=given)
         del given
         not_counted = np.isnan(hours)
         not_counted |= ~self.staff

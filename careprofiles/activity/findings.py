@@ -73,6 +73,8 @@ class Check:
     header: bool = False
     """A problem of the file, not of its rows (a column it lacks that some rows need):
     reported once, at the header (line 1 of a CSV file), with the number of rows."""
+    code: str = ""
+    """The problem's code (``Problem.code``), if it has one."""
 
 
 def text_at(column: pd.Series, positions: Int64Array) -> list[str]:
@@ -230,7 +232,7 @@ def raise_findings(
         spec = checks[check]
         missing_code |= spec.missing_code
         where = f"{prefix}, {spec.column}" if prefix else spec.column
-        problems.append(Problem(file, line, where, spec.message(value, context)))
+        problems.append(Problem(file, line, where, spec.message(value, context), spec.code))
     if total > len(problems):
         problems.append(
             Problem(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import os
 import weakref
 from collections.abc import Iterable, Sequence
@@ -253,7 +254,14 @@ def _csv_header(path: Path, name: str, error: type[ActivityError]) -> list[str]:
         ) from None
     if not text.strip():
         raise error([Problem(name, None, "", "the file is empty; it starts with a header line")])
-    return [h.strip() for h in next(csv.reader([text]))]
+    try:
+        # newline="": the csv module's own line ends (a file ending its lines with a
+        # carriage return alone reads its first line as the header, as pandas does)
+        return [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
+    except csv.Error as exc:
+        raise error(
+            [Problem(name, 1, "header", f"cannot read the header line ({exc}); check the file")]
+        ) from None
 
 
 def _first_bad_utf8_line(path: Path) -> int | None:
@@ -330,17 +338,10 @@ def _read_csv_frame(
         if " line " in text:
             digits = text.split(" line ", 1)[1].split(",", 1)[0].strip()
             line = int(digits) if digits.isdigit() else None
-        raise error(
-            [
-                Problem(
-                    name,
-                    line,
-                    "",
-                    f"cannot read the CSV ({text.split('. ')[-1]}); "
-                    "quote any value that holds a comma",
-                )
-            ]
-        ) from None
+        # pandas' words end in a line break: the message is one line
+        what = " ".join(text.split(". ")[-1].split())
+        message = f"cannot read the CSV ({what}); quote any value that holds a comma"
+        raise error([Problem(name, line, "", message)]) from None
     return frame
 
 

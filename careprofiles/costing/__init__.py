@@ -6,6 +6,8 @@ importing only those listed before it (and profiles, tariffs, errors):
 * ``_parameters`` (private): a cost model's parameters, kept as columns;
 * ``model``: :class:`~careprofiles.costing.model.CostModel`, the compiled columns, its
   reference arithmetic (``evaluate``) and the in-order sums every figure uses;
+* ``overflow``: figures too large to compute (not finite), refused naming the number
+  that made them so;
 * ``compiler``: :func:`~careprofiles.costing.compiler.compile_model`;
 * ``result``: :func:`~careprofiles.costing.result.cost` and
   :class:`~careprofiles.costing.result.CostResult` with its tables;

@@ -49,7 +49,8 @@ def plan_for(model: CostModel, varying: Sequence[int] = ()) -> LinePlan:
     if found is None:
         if len(plans) >= 8:  # a few plans are reused (simulate, sensitivity)
             plans.clear()
-        found = plans[key] = LinePlan(model, key)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked: costing.overflow
+            found = plans[key] = LinePlan(model, key)
     return found
 
 
@@ -418,8 +419,14 @@ class BlockCosts:
     def __call__(self, rows: FloatArray, n: int, out: FloatArray) -> None:
         """Fill ``out`` (``n`` draws by :meth:`columns`) from parameter rows in blocks.
 
-        Columns: per_patient, total, cohort, then per stage per_patient and total.
+        Columns: per_patient, total, cohort, then per stage per_patient and total. A
+        figure too large to compute is left infinite (or not a number), without numpy's
+        warning, for the caller to refuse (``costing.overflow.check_sets``).
         """
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._fill(rows, n, out)
+
+    def _fill(self, rows: FloatArray, n: int, out: FloatArray) -> None:
         model, plan, fixed = self.model, self.plan, self.fixed
         width = rows.shape[2]
         work = self._work.get(width)

@@ -108,21 +108,24 @@ class CostModel:
     def evaluate(self, values: FloatArray) -> _Evaluation:
         """Figures for parameter sets ``values`` of shape ``(sets, parameters)``."""
         v = np.atleast_2d(np.asarray(values, dtype=np.float64))
-        contacts = v[:, self.freq] * v[:, self.dur] * self.mult
-        staff = v[:, self.count] * v[:, self.share]
-        hours = contacts * (v[:, self.minutes] + v[:, self.travel]) / 60.0 * staff
-        quantity = np.where(self.per_hour, hours, contacts * staff)
-        unit_cost = v[:, self.unit_cost]
-        receiving = quantity * unit_cost
-        uptake = v[:, self.uptake]
-        reach = v[:, self.reach]
-        reached = receiving * uptake
-        per_patient = reached * reach
-        if len(self.cohort_params) == 1:
-            cohort = v[:, self.cohort_params[0]].copy()
-        else:
-            pop, deaths, share = self.cohort_params
-            cohort = v[:, pop] * v[:, deaths] / 1000.0 * v[:, share]
+        # a figure too large to compute is refused by its caller (costing.overflow), not
+        # warned about by numpy
+        with np.errstate(over="ignore", invalid="ignore"):
+            contacts = v[:, self.freq] * v[:, self.dur] * self.mult
+            staff = v[:, self.count] * v[:, self.share]
+            hours = contacts * (v[:, self.minutes] + v[:, self.travel]) / 60.0 * staff
+            quantity = np.where(self.per_hour, hours, contacts * staff)
+            unit_cost = v[:, self.unit_cost]
+            receiving = quantity * unit_cost
+            uptake = v[:, self.uptake]
+            reach = v[:, self.reach]
+            reached = receiving * uptake
+            per_patient = reached * reach
+            if len(self.cohort_params) == 1:
+                cohort = v[:, self.cohort_params[0]].copy()
+            else:
+                pop, deaths, share = self.cohort_params
+                cohort = v[:, pop] * v[:, deaths] / 1000.0 * v[:, share]
         return _Evaluation(
             contacts=contacts,
             hours=hours,

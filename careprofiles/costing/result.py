@@ -8,9 +8,10 @@ is a sum over its lines; the per-patient figures and the stages' are added with
 :meth:`CostModel.stage_sums <careprofiles.costing.model.CostModel.stage_sums>`, as
 Monte Carlo and sensitivity add theirs, so the analyses agree with ``cost()`` exactly.
 
-Imports: profiles, tariffs, costing.compiler, costing.model, costing.scenarios; nothing
-above costing, except that a result shows itself (:meth:`CostResult.summary`) through
-``outputs``, imported inside the method.
+Imports: profiles, tariffs, costing.compiler, costing.model, costing.overflow (which refuses
+figures too large to compute), costing.scenarios; nothing above costing, except that a
+result shows itself (:meth:`CostResult.summary`) through ``outputs``, imported inside
+the method.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from numpy.typing import NDArray
 
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
+from careprofiles.costing.overflow import QUIET, check_cost_lines
 from careprofiles.costing.scenarios import AppliedScenario, scenario_of
 from careprofiles.profiles.distributions import base_value
 from careprofiles.profiles.evidence import funder_name
@@ -123,10 +125,12 @@ class CostResult:
             .map({s.id: base_value(s.duration_weeks) for s in model.pathway.stages})
             .to_numpy(dtype=np.float64)
         )
-        lines["patients"] = cohort * lines["reach"] * lines["uptake"]
-        lines["hours_population"] = lines["hours"] * lines["patients"]
-        lines["cost_population"] = lines["cost_per_patient"] * cohort
-        lines["wte"] = lines["hours_population"] / lines["hours_per_wte"]
+        with np.errstate(**QUIET):
+            lines["patients"] = cohort * lines["reach"] * lines["uptake"]
+            lines["hours_population"] = lines["hours"] * lines["patients"]
+            lines["cost_population"] = lines["cost_per_patient"] * cohort
+            lines["wte"] = lines["hours_population"] / lines["hours_per_wte"]
+        check_cost_lines(model, base, lines, cohort)
         return cls(model.pathway, model.tariff, model, lines, cohort)
 
     def _stage_per_patient(self) -> FloatArray:

@@ -6,7 +6,7 @@ are costed like Monte Carlo draws, in blocks, with the arithmetic and the sums o
 ``cost()`` (``costing/_plan.py``), so the base row is exactly ``cost()``.
 
 Imports: errors, resources, profiles, tariffs, costing._parameters, costing._plan,
-costing.compiler, costing.scenarios, costing.simulate (its quantiles),
+costing.compiler, costing.overflow, costing.scenarios, costing.simulate (its quantiles),
 costing.tariff_uncertainty; nothing above costing.
 """
 
@@ -21,6 +21,7 @@ import pandas as pd
 from careprofiles.costing._parameters import Parameter, file_and_line, raise_value_problems
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
+from careprofiles.costing.overflow import check_sets
 from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import QUANTILES
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
@@ -129,6 +130,7 @@ def sensitivity(
         parameter_rows[full, :k, :rest] = ends_by_set[:, full * width :]
     figures = np.empty((sets, len(aggregate.columns())), dtype=np.float64)
     aggregate(parameter_rows, sets, figures)
+    check_sets(model, figures, lambda k: values[k])
     per_patient, totals = figures[:, 0], figures[:, 1]
     rows = pd.DataFrame(
         {

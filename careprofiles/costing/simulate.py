@@ -16,15 +16,15 @@ figures to the last bit. Draws are made a chunk at a time (at most 4,096 draws a
 of draws and the working arrays stay in the processor's cache.
 
 Imports: errors, profiles, tariffs, costing._memory, costing._parameters, costing._plan,
-costing.compiler, costing.model, costing.scenarios, costing.tariff_uncertainty; nothing
-above costing.
+costing.compiler, costing.model, costing.overflow, costing.scenarios,
+costing.tariff_uncertainty; nothing above costing.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from careprofiles.costing._parameters import file_and_line, raise_value_problems
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
+from careprofiles.costing.overflow import check_sets
 from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import MissingDependencyError, Problem
@@ -139,6 +140,20 @@ class _Sampler:
         return out
 
 
+def _draw_values(
+    rows: FloatArray, fixed: FloatArray, sampler: _Sampler
+) -> Callable[[int], FloatArray]:
+    """The parameter set of the ``k``-th draw of a chunk, from its parameter rows."""
+
+    def values(k: int) -> FloatArray:
+        block, column = divmod(k, rows.shape[2])
+        out = fixed.copy()
+        out[sampler.uncertain] = rows[block, : len(sampler.uncertain), column]
+        return out
+
+    return values
+
+
 def sample_parameters(model: CostModel, draws: int, seed: int | np.random.Generator) -> FloatArray:
     """``draws`` parameter sets for ``model``, shape ``(draws, parameters)``.
 
@@ -230,9 +245,18 @@ def _summarise(x: FloatArray) -> FloatArray:
     """
     n = x.shape[0]
     shift = x[0]
-    dev = x - shift
-    mean = shift + dev.mean(axis=0)
-    sd = dev.std(axis=0, ddof=1) if n > 1 else np.full(x.shape[1], np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dev = x - shift
+        mean = shift + dev.mean(axis=0)
+        sd = dev.std(axis=0, ddof=1) if n > 1 else np.full(x.shape[1], np.nan)
+        if n > 1 and not (np.isfinite(mean).all() and np.isfinite(sd).all()):
+            # finite draws so large that their sum or squares are not: scaled first
+            scale = np.abs(x).max(axis=0)
+            scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+            scaled = x / scale
+            dev = scaled - scaled[0]
+            mean = np.where(np.isfinite(mean), mean, (scaled[0] + dev.mean(axis=0)) * scale)
+            sd = np.where(np.isfinite(sd), sd, dev.std(axis=0, ddof=1) * scale)
     q = np.quantile(x, QUANTILES, axis=0)
     return np.column_stack([mean, sd, q[0], q[1], q[2]])
 
@@ -304,6 +328,7 @@ def simulate(
     base_rows = aggregate.plan.parameter_rows(fixed, 1)
     base_rows[0, :uncertain, 0] = fixed[sampler.uncertain]
     aggregate(base_rows, 1, base)
+    check_sets(model, base, lambda k: fixed)
     size = chunk_size or _chunk_size(aggregate, draws)
     width = min(size, BLOCK)
     varying = len(aggregate.plan.varying) + len(aggregate.plan.extra)
@@ -318,6 +343,7 @@ def simulate(
             sampler.rows(n, out=rows[:, :uncertain, :])
             if not sampler.negatives:  # once a draw is invalid, only count the rest
                 aggregate(rows, n, out[start : start + n])
+                check_sets(model, out[start : start + n], _draw_values(rows, fixed, sampler))
             start += n
             if bar is not None:
                 bar.update(n)

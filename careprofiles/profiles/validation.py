@@ -23,14 +23,29 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
-    """``('services', 0, 'uptake')`` → ``services[0].uptake``."""
+    """``('services', 0, 'uptake')`` → ``services[0].uptake``.
+
+    A key that is not a plain name (it holds a space, a line break or another character
+    that does not print, a dot, a bracket or a quote) is shown quoted in brackets,
+    ``criteria['a\\nb']``, so that a message stays one line and says which key it means."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _plain_key(str(part)):
+            out += f"[{str(part)!r}]"
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+_NOT_PLAIN = frozenset(".[]'\"")
+
+
+def _plain_key(key: str) -> bool:
+    return bool(key) and key.isprintable() and not any(
+        c.isspace() or c in _NOT_PLAIN for c in key
+    )
 
 
 def _model_at(cls: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:

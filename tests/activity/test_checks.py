@@ -306,3 +306,40 @@ def test_fast_check_never_hides_a_problem(
         assert problems.empty, problems
     if problems.empty:  # and clean data goes through, whichever way it was checked
         cost_activity(frame, tariff, pathway=pathway)
+
+
+# ------------------------------------------------------ found by the fuzz test (issue 16)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "A,decline,nurse,1e308,",  # the cost overflows: infinite
+        "A,decline,nurse,1e200,",  # finite, but its square in the audit is not
+        "A,decline,meds-pack,,1e300",
+        "A,decline,nurse,6.1e7,",  # over a million hours
+    ],
+)
+def test_a_record_too_large_is_refused_at_its_line(
+    tariff: Tariff, tmp_path: Path, row: str
+) -> None:
+    """A record whose cost, hours or quantity is implausibly large (past the
+    ``MAX_RECORD_*`` limits) is refused at its line: numpy warned of the overflow and
+    the audit gave an infinite cost, or an infinite spread of costs."""
+    path = tmp_path / "big.csv"
+    path.write_text(
+        f"patient_id,stage,code,minutes,quantity\nB,decline,nurse,60,\n{row}\n", encoding="utf-8"
+    )
+    with pytest.raises(ActivityError) as info:
+        cost_activity(path, tariff)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.where, problem.code) == (3, "code", "overflow")
+
+
+def test_records_at_the_limits_are_costed(tariff: Tariff, tmp_path: Path) -> None:
+    path = tmp_path / "edge.csv"
+    path.write_text(
+        "patient_id,stage,code,minutes,quantity\nA,decline,nurse,6e6,\n", encoding="utf-8"
+    )
+    costed = cost_activity(path, tariff)
+    assert costed["cost"].tolist() == [6e6 / 60 * 60]

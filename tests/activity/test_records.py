@@ -95,3 +95,32 @@ def test_a_missing_column_has_its_code(tariff: Tariff, tiny: Pathway, tmp_path: 
     with pytest.raises(ActivityError) as info:
         check_outcomes(outcomes, tiny)
     assert [p.code for p in info.value.problems] == ["missing-column"]
+
+
+# ------------------------------------------------------ found by the fuzz test (issue 16)
+
+
+def test_a_header_with_a_carriage_return_is_read_or_refused(tmp_path: Path) -> None:
+    """Lines ended by a carriage return alone are read (the header was given to the csv
+    module as one line holding them, and a _csv.Error traceback came out); a header line
+    the csv module cannot read (a name longer than its field limit) is a problem at line 1."""
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"patient_id,stage,code,minutes\rp,s,gp,1\rq,s,gp,2\r")
+    assert read_activity(path)["minutes"].tolist() == [1.0, 2.0]
+    path.write_bytes(b"patient_id,stage,code," + b"m" * 200_000 + b"\np,s,gp,1\n")
+    with pytest.raises(ActivityError) as info:
+        read_activity(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == (str(path), 1)
+
+
+def test_a_ragged_row_is_one_line_of_message(tmp_path: Path) -> None:
+    """pandas' error ends in a line break: the problem is still one line."""
+    path = tmp_path / "ragged.csv"
+    path.write_text("patient_id,stage,code,minutes\np,s,gp,1\np,s,gp,1,9\n", encoding="utf-8")
+    with pytest.raises(ActivityError) as info:
+        read_activity(path)
+    (problem,) = info.value.problems
+    assert problem.line == 3
+    assert "\n" not in str(problem)
+    assert str(info.value).count("\n") == 0

@@ -532,3 +532,33 @@ def test_dropped_required_key_is_reported_at_its_mapping(
     }[key]
     assert problem.line == expected
     assert re.search(rf"(^|\.|\]){key}$", problem.where)
+
+
+# ------------------------------------------------------ found by the fuzz test (issue 16)
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("\\nbad", "['\\nbad']"),  # a line break: the message was two lines
+        ("\\u00a0# comment", "['\\xa0# comment']"),  # a no-break space: looked like a gap
+        ("two words", "['two words']"),
+        ("a.b", "['a.b']"),  # not the key b of a mapping a
+    ],
+)
+def test_an_odd_key_is_quoted_in_the_key_path(tmp_path: Path, key: str, where: str) -> None:
+    """An unknown key that is not a plain name is shown quoted in the key path, so that
+    the problem stays one line and names the key unmistakably."""
+    path = tmp_path / "stage.yaml"
+    path.write_text(
+        "format: careprofiles/1\nid: stage-one\nduration_weeks: 1\nservices:\n"
+        f'  - id: visits\n    setting: home\n    "{key}": 1\n'
+        "    contacts: {per_week: 1, minutes: 60}\n    staff: [{role: nurse}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as info:
+        load_stage(path)
+    (problem,) = info.value.problems
+    assert problem.line == 7
+    assert problem.where == f"services[0]{where}"
+    assert "\n" not in str(problem)
