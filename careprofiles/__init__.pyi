@@ -38,6 +38,10 @@ from .costing.compare import (
 from .costing.compiler import (
     compile_model as compile_model,
 )
+from .costing.evidence import (
+    estimate_lines as estimate_lines,
+    grade_counts as grade_counts,
+)
 from .costing.model import (
     CostModel as CostModel,
 )
@@ -49,9 +53,11 @@ from .costing.scenario_apply import (
     apply_scenario as apply_scenario,
 )
 from .costing.scenarios import (
+    AppliedScenario as AppliedScenario,
     Scenario as Scenario,
     ScenarioSet as ScenarioSet,
     load_scenarios as load_scenarios,
+    scenario_of as scenario_of,
 )
 from .costing.sensitivity import (
     SensitivityResult as SensitivityResult,
@@ -143,6 +149,11 @@ from .standards.models import (
 from .standards.result import (
     StandardsResult as StandardsResult,
     assess_standards as assess_standards,
+)
+from .tariffs.layers import (
+    LayeringWarning as LayeringWarning,
+    TariffLayer as TariffLayer,
+    TariffOverride as TariffOverride,
 )
 from .tariffs.tables import (
     PriceIndex as PriceIndex,

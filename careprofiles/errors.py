@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "duplicate-id": "an id, code or name is given twice where each must be unique",
     "missing-column": "a CSV file lacks a column its format requires",
     "no-tariff-row": "a code is used that no tariff row prices",
+    "no-rows": "a table (a tariff, a price index) has a header and no rows",
     "overflow": "a figure is too large to compute (past about 1.8e308, so not a finite "
     "number), or an activity record implausibly large: a number of a profile, tariff or "
     "record is implausibly large",

@@ -16,7 +16,7 @@ records against the outcomes' targets:
 
 It accepts pandas or Dask activity (see :mod:`careprofiles.activity.records`).
 
-Imports: activity.aggregates, activity.checks, costing, tariffs, profiles; the one
+Imports: activity.aggregates, activity.checks, costing, tariffs, profiles, resources; the one
 upward call, :meth:`AuditResult.summary`, imports careprofiles.outputs inside the method.
 """
 
@@ -34,6 +34,7 @@ from careprofiles.activity.checks import Outcomes, check_outcomes
 from careprofiles.activity.records import Frame
 from careprofiles.costing.result import CostResult, cost
 from careprofiles.profiles.models import Pathway
+from careprofiles.resources import document_name
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["AuditResult", "audit"]
@@ -59,9 +60,10 @@ class AuditResult:
     rows: int
     """Activity rows read."""
     activity: str | None = None
-    """The activity file (None for an in-memory frame)."""
+    """The activity file (or Parquet dataset folder) by its name, as documents name inputs
+    (never a machine path; None for an in-memory frame)."""
     outcome_records: str | None = None
-    """The outcome file, if any."""
+    """The outcome file by its name, if any."""
 
     @property
     def price_year(self) -> str:
@@ -157,8 +159,12 @@ def audit(
         outcomes=outcome_table,
         patients=agg.patients,
         rows=int(agg.stages["rows"].sum()),
-        activity=reduced.source.file,
-        outcome_records=checked.source.file if checked is not None else None,
+        activity=document_name(reduced.source.file) if reduced.source.file else None,
+        outcome_records=(
+            document_name(checked.source.file)
+            if checked is not None and checked.source.file
+            else None
+        ),
     )
 
 

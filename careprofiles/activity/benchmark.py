@@ -8,7 +8,7 @@ all-area rate (95% and 99.8%: ``p +/- z sqrt(p(1-p)/n)`` for yes/no outcomes, cl
 
 It accepts pandas or Dask activity (see :mod:`careprofiles.activity.records`).
 
-Imports: activity.aggregates, activity.checks, activity.findings, tariffs, profiles;
+Imports: activity.aggregates, activity.checks, activity.findings, tariffs, profiles, resources;
 the one upward call, :meth:`BenchmarkResult.summary`, imports careprofiles.outputs
 inside the method.
 """
@@ -32,6 +32,7 @@ from careprofiles.activity.summaries import Reduced
 from careprofiles.errors import ActivityError, Problem, more_problems
 from careprofiles.profiles.csvfiles import parse_number, read_csv_rows
 from careprofiles.profiles.models import Pathway
+from careprofiles.resources import document_name
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = [
@@ -183,8 +184,12 @@ class BenchmarkResult:
     overall: dict[str, float] = field(repr=False)
     """All areas together: patients, population, cost, cost per patient, per 1,000."""
     activity: str | None = None
+    """The activity file (or Parquet dataset folder) by its name, as documents name inputs
+    (never a machine path; None for an in-memory frame)."""
     populations: str | None = None
+    """The populations file by its name (None when given in memory)."""
     outcome_records: str | None = None
+    """The outcome file by its name, if any."""
 
     @property
     def price_year(self) -> str:
@@ -305,9 +310,13 @@ def benchmark_areas(
         ],
         outcomes=outcome_table,
         overall=overall,
-        activity=reduced.source.file,
-        populations=pop_file,
-        outcome_records=checked.source.file if checked is not None else None,
+        activity=document_name(reduced.source.file) if reduced.source.file else None,
+        populations=document_name(pop_file) if pop_file else None,
+        outcome_records=(
+            document_name(checked.source.file)
+            if checked is not None and checked.source.file
+            else None
+        ),
     )
 
 

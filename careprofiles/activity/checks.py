@@ -135,6 +135,15 @@ def activity_checks(pathway: Pathway | None, prices: Prices) -> dict[str, Check]
                 "contact, travel included"
             ),
         ),
+        "minutes_column": Check(
+            "minutes",
+            lambda v, c: (
+                f"missing column minutes, but {v} {'row is' if v == '1' else 'rows are'} priced "
+                f"per hour (the first: {c!r}), so each needs the staff minutes of the contact; "
+                "add a minutes column (travel included)"
+            ),
+            header=True,
+        ),
         "minutes_negative": Check(
             "minutes", lambda v, c: f"{v} is negative; minutes are 0 or more"
         ),
@@ -168,6 +177,14 @@ def activity_checks(pathway: Pathway | None, prices: Prices) -> dict[str, Check]
         "date_invalid": Check(
             "date",
             lambda v, c: f"{v!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2024-06-30",
+        ),
+        "area_column": Check(
+            "area",
+            lambda v, c: (
+                "missing column area; benchmarking needs the area each patient belongs to: "
+                f"add an area column and give it on every row ({v} rows)"
+            ),
+            header=True,
         ),
         "area_missing": Check(
             "area", lambda v, c: "is empty; benchmarking needs the area each patient belongs to"
@@ -292,8 +309,8 @@ def check_rows(
     minutes, minutes_bad = rows.minutes
     if minutes_bad is not None:
         report("minutes_text", minutes_bad, frame["minutes"])
-    if minutes is None:
-        report("minutes_missing", per_hour, None, lambda pos: text_at(code_col, pos))
+    if minutes is None:  # no minutes column: one problem for the file
+        report("minutes_column", per_hour, None, lambda pos: text_at(code_col, pos))
     else:
         missing = np.isnan(minutes)
         missing &= per_hour
@@ -335,7 +352,7 @@ def check_rows(
         report("date_invalid", bad_dates, frame["date"])
     if need_area:
         if "area" not in frame.columns:
-            report("area_missing", np.ones(n, dtype=bool))
+            report("area_column", np.ones(n, dtype=bool))
         else:
             report("area_missing", rows.factor("area")[0] < 0)
     return found.frame(rows.total if rows.total >= 0 else n)

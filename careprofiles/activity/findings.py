@@ -67,8 +67,12 @@ class Check:
 
     column: str
     message: Callable[[str, str], str]
-    """(value, context) → what is wrong; how to fix."""
+    """(value, context) → what is wrong; how to fix. For a :attr:`header` check: (the
+    number of rows it concerns, the first such row's context)."""
     missing_code: bool = False
+    header: bool = False
+    """A problem of the file, not of its rows (a column it lacks that some rows need):
+    reported once, at the header (line 1 of a CSV file), with the number of rows."""
     code: str = ""
     """The problem's code (``Problem.code``), if it has one."""
 
@@ -168,6 +172,37 @@ def places(
     return source.locate(rows)
 
 
+def _header_problems(
+    body: pd.DataFrame,
+    found: pd.DataFrame,
+    source: Source,
+    checks: dict[str, Check],
+    names: list[str],
+) -> list[Problem]:
+    """One problem for each :attr:`Check.header` check in ``names``, at the file's header:
+    its count of rows over every partition, the context of its first row."""
+    line = 1 if source.kind == "csv" else None
+    offsets = partition_offsets(found)
+    out: list[Problem] = []
+    for name in names:
+        rows = body[body["check"] == name]
+        count = int(rows.loc[rows["pos"] < 0, "count"].sum())
+        listed = rows[rows["pos"] >= 0]
+        first = global_rows(listed["pos"].to_numpy(dtype=np.int64), offsets).argmin()
+        context = str(listed["context"].iloc[int(first)])
+        spec = checks[name]
+        out.append(
+            Problem(
+                source.file,
+                line,
+                "header",
+                spec.message(f"{count:,}", context),
+                code="missing-column",
+            )
+        )
+    return out
+
+
 def raise_findings(
     found: pd.DataFrame,
     source: Source,
@@ -179,13 +214,17 @@ def raise_findings(
     body = found[found["check"] != "__len__"]
     if body.empty:
         return
-    total = int(body.loc[body["pos"] < 0, "count"].sum())
+    problems: list[Problem] = []
+    headers = [c for c in body["check"].unique() if checks[c].header]
+    if headers:
+        problems.extend(_header_problems(body, found, source, checks, headers))
+        body = body[~body["check"].isin(headers)]
+    total = int(body.loc[body["pos"] < 0, "count"].sum()) + len(problems)
     listed = body[body["pos"] >= 0].copy()
     listed["row"] = global_rows(listed["pos"].to_numpy(dtype=np.int64), partition_offsets(found))
     listed["order"] = listed["check"].map({c: i for i, c in enumerate(checks)})
     listed = listed.sort_values(["row", "order"], kind="stable").head(MAX_LISTED)
     located = places(source, listed["row"].to_numpy(dtype=np.int64), index)
-    problems: list[Problem] = []
     missing_code = False
     for (file, line, prefix), check, value, context in zip(
         located, listed["check"], listed["value"], listed["context"], strict=True

@@ -3,20 +3,34 @@
 Each sub-command lives in its own module here with a ``register(subparsers, common)``
 function; errors on bad input, and any operating-system error, print as ``path:line: ...``
 lines on standard error with exit status 1 and no traceback (``--debug``, before or after
-the command, shows one).
+the command, shows one). A command's output files appear all together when it succeeds,
+or none of them does (:func:`~careprofiles.outputs.files.all_or_none`); SIGTERM stops a
+command as Ctrl-C does, removing its temporary files (exit status 143). careprofiles' own
+warnings (:class:`~careprofiles.tariffs.layers.LayeringWarning`) print as ``warning: ...``
+lines on standard error, with a command-line hint, and the command goes on.
+
+Imports: everything (the command modules are imported as they are registered).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import TextIO
 
 from careprofiles import __version__
 from careprofiles.cli._gc import paused_gc
 from careprofiles.errors import CareProfilesError, OutputExistsError, display_path
+from careprofiles.outputs.files import all_or_none
+from careprofiles.tariffs.layers import LayeringWarning
 
 __all__ = ["COMMANDS", "main"]
 
@@ -34,6 +48,10 @@ COMMANDS = (
 )
 """Sub-commands, in the order ``--help`` lists them."""
 
+_OUT_OF_MEMORY = (
+    "out of memory: the run needed more memory than there is; ask for less (fewer "
+    "--draws, smaller files) or free some memory, and run again"
+)
 _EXISTS = "the file exists already; use --force to overwrite it"
 """What the command line says of an existing output file (Python says force=True)."""
 
@@ -108,6 +126,81 @@ def _os_error_text(exc: OSError) -> str:
     return f"{head}{what}; check the file and try again (--debug shows where it happened)"
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that every ``finally`` (the one
+    removing a temporary output file among them) runs, as for Ctrl-C. A BaseException,
+    so that no ``except Exception`` stops it."""
+
+
+class _Sigterm:
+    """Whether SIGTERM has come, while :func:`_sigterm_as_interrupt` is in force."""
+
+    received = False
+
+    def check(self) -> None:
+        """Raise :class:`_Terminated` if SIGTERM came and its exception was swallowed on
+        the way (raised inside a ``__del__`` or a callback, which Python ignores)."""
+        if self.received:
+            raise _Terminated
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received:  # a second SIGTERM ends the program at once
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        self.received = True
+        raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[_Sigterm]:
+    """SIGTERM, while inside, raises :class:`_Terminated` (only the main thread can
+    handle signals; elsewhere nothing changes)."""
+    state = _Sigterm()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    previous = signal.signal(signal.SIGTERM, state.handle)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _layering_hint(args: argparse.Namespace) -> str:
+    """The --tariff options in the order that keeps the user's own prices."""
+    from careprofiles.resources import BUNDLED, bundled_name
+
+    own = [t for t in getattr(args, "tariff", None) or [] if t != BUNDLED and not bundled_name(t)]
+    return " ".join(["--tariff bundled", *(f"--tariff {t}" for t in own)])
+
+
+def _run(args: argparse.Namespace) -> int | None:
+    """``args.run(args)``, printing careprofiles' own warnings as ``warning: ...`` lines
+    (every time, whatever the warning filters say) and any other warning as Python does."""
+    shown = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, LayeringWarning):
+            hint = f" (on the command line: {_layering_hint(args)})"
+            print(f"warning: {message}{hint}", file=sys.stderr)
+        else:  # pragma: no cover - no other warning is expected
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", LayeringWarning)
+        warnings.showwarning = show
+        status: int | None = args.run(args)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -116,8 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # the collector's passes over the objects a load builds, none of them garbage:
         # 5,000-service pathway 0.90-1.07 s CPU unpaused, 0.63-0.75 s paused (performance.md)
-        with paused_gc():
-            status: int | None = args.run(args)
+        with paused_gc(), _sigterm_as_interrupt() as sigterm, all_or_none() as outputs:
+            status = _run(args)
+            sigterm.check()  # before the files are put in place
+        for path in outputs.written:
+            print(f"wrote {display_path(path)}", file=sys.stderr)
+    except _Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except CareProfilesError as exc:
         if args.debug:
             raise
@@ -127,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{exc.path}: {_EXISTS}", file=sys.stderr)
         else:
             print(command_line_text(exc), file=sys.stderr)
+        return 1
+    except MemoryError:  # what no estimate foresaw: say so, never a traceback
+        if args.debug:
+            raise
+        print(_OUT_OF_MEMORY, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive
         print("interrupted", file=sys.stderr)

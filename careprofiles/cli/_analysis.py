@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from careprofiles.cli._common import Subparsers, add_output, add_tariff, pathway_command
-from careprofiles.errors import CareProfilesError, display_path
+from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.files import check_writable
 
 if TYPE_CHECKING:
@@ -99,11 +98,11 @@ def check_plot(args: argparse.Namespace) -> None:
 
 
 def write_plot(args: argparse.Namespace, figure: Figure) -> None:
-    """Write the chart to --plot atomically and say so on standard error."""
+    """Write the chart to --plot atomically (the command line says so when the command
+    has succeeded)."""
     from careprofiles.outputs.charts import write_png
 
-    path = write_png(figure, args.plot, force=getattr(args, "force", False))
-    print(f"wrote {display_path(path)}", file=sys.stderr)
+    write_png(figure, args.plot, force=getattr(args, "force", False))
 
 
 def uncertainty_from_args(args: argparse.Namespace) -> TariffUncertainty | None:

@@ -197,8 +197,7 @@ def output_format(args: argparse.Namespace) -> str:
 def emit(args: argparse.Namespace, content: str | bytes | Callable[[Path], None]) -> None:
     """Write ``content`` to -o FILE atomically, or print text to standard output."""
     if args.output:
-        path = write_atomic(args.output, content, force=args.force)
-        print(f"wrote {path}", file=sys.stderr)
+        write_atomic(args.output, content, force=args.force)
     elif isinstance(content, str):
         sys.stdout.write(content if content.endswith("\n") else content + "\n")
     else:  # pragma: no cover - output_format() prevents this

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from careprofiles.activity.benchmark import benchmark_areas
@@ -55,6 +54,5 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from careprofiles.outputs.audit_charts import write_funnel_plot
 
-        path = write_funnel_plot(result, args.plot, force=args.force)
-        print(f"wrote {path}", file=sys.stderr)
+        write_funnel_plot(result, args.plot, force=args.force)
     return 0

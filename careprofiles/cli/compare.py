@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from careprofiles.costing.compare import Comparison, compare
 from careprofiles.costing.scenarios import load_scenarios
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, paged_table, text_table
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -54,26 +55,39 @@ def _signed(x: float, pence: bool = False) -> str:
 
 
 def comparison_table(comparison: Comparison) -> str:
-    """The readable comparison ``compare`` prints."""
+    """The readable comparison ``compare`` prints, at most 100 columns wide.
+
+    The headline change is per patient. When the scenarios cost other cohorts than the
+    baseline's (condition variants), the cohorts stand side by side, the change a year is
+    the change per patient for the scenario's own patients (``delta_total_same_cohort``),
+    and a note under the table says so; every column is in ``--format csv``."""
     b = comparison.baseline
     table = comparison.table()
+    differ = comparison.cohorts_differ
     records: list[dict[str, Any]] = table.to_dict(orient="records")  # type: ignore[assignment]
-    summary = text_table(
-        [
+    yearly = "delta_total_same_cohort" if differ else "delta_total"
+    headers = ["scenario", "name", "cohort", "per patient", "change", "%", "a year", "change"]
+    rows = []
+    for r in records:
+        base = r["id"] == "baseline"
+        rows.append(
             [
                 r["id"],
                 r["name"],
                 f"{r['cohort']:,.0f}",
                 format_money(r["per_patient"]),
-                "" if r["id"] == "baseline" else _signed(r["delta_per_patient"]),
-                "" if r["id"] == "baseline" else f"{r['change']:+.1%}",
+                "" if base else _signed(r["delta_per_patient"]),
+                "" if base else f"{r['change']:+.1%}",
                 format_money(r["total"]),
-                "" if r["id"] == "baseline" else _signed(r["delta_total"]),
+                "" if base else _signed(r[yearly]),
             ]
-            for r in records
-        ],
-        ["scenario", "name", "cohort", "per patient", "change", "%", "a year", "change"],
-        align="llrrrrrr",
+        )
+    summary = text_table(
+        rows,
+        headers,
+        align="ll" + "r" * (len(headers) - 2),
+        width=TABLE_WIDTH,
+        wrap=(0, 1),
     )
     stages = comparison.by_stage()
     ids = list(table["id"])
@@ -84,36 +98,88 @@ def comparison_table(comparison: Comparison) -> str:
         [[stage, *(format_money(float(v)) for v in wide.loc[stage].to_numpy())] for stage in order],
         ["stage (per cohort patient)", *ids],
         align="l" + "r" * len(ids),
+        width=TABLE_WIDTH,
+        wrap=range(len(ids) + 1),
     )
+    by_funder = _wide(comparison.by_funder(), "name", ids, "funder (per cohort patient)")
+    by_setting = _wide(comparison.by_setting(), "setting", ids, "setting (per cohort patient)")
+    wrap = textwrap.TextWrapper(TABLE_WIDTH, break_on_hyphens=False)
     lines = [
-        f"Scenarios compared with the baseline: {b.pathway.name} ({b.pathway.id}), "
-        f"{b.price_year} prices",
-        f"Scenario file: {comparison.file}; tariffs: {', '.join(b.tariff.files)}",
+        *wrap.wrap(
+            f"Scenarios compared with the baseline: {b.pathway.name} ({b.pathway.id}), "
+            f"{b.price_year} prices"
+        ),
+        *wrap.wrap(f"Scenario file: {comparison.file_name}; tariffs: {', '.join(b.tariff.names)}"),
         "",
         summary,
+        *wrap.wrap(_cohort_note(comparison) if differ else ""),
         "",
         by_stage,
         "",
+        by_funder,
+        "",
+        by_setting,
+        "",
         "Changes (each scenario is applied to the baseline on its own; 'base' comes first)",
     ]
+    item = textwrap.TextWrapper(
+        TABLE_WIDTH, initial_indent="    - ", subsequent_indent="      ", break_on_hyphens=False
+    )
     for s, _r in comparison.scenarios:
         head = f"  {s.id}" + (f" (on {s.base})" if s.base else "")
         lines.append(head + ":")
-        lines.extend(f"    - {c.describe()}" for c in s.changes)
+        for c in s.changes:
+            lines.extend(item.wrap(c.describe()))
         if not s.changes:
             lines.append("    (no changes of its own)")
+    lines += ["", "The full tables, every column: --format csv, or -o FILE.xlsx."]
     return "\n".join(lines) + "\n"
 
 
+def _cohort_note(comparison: Comparison) -> str:
+    """The line under the summary when the scenarios cost other cohorts."""
+    b = comparison.baseline
+    others = [f"{s.id} {r.cohort:,.0f}" for s, r in comparison.scenarios if r.cohort != b.cohort]
+    return (
+        f"Cohorts differ: {', '.join(others)} patients a year against the baseline's "
+        f"{b.cohort:,.0f}, so compare the cost per patient. 'a year' is each at its own "
+        "cohort; its 'change' is the change per patient times the scenario's cohort (the "
+        "same patients with the baseline's care). The difference of the totals at two "
+        "cohorts (delta_total) is not a saving; it is in --format csv and json."
+    )
+
+
+def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
+    """Cost per cohort patient by ``key`` (rows) and scenario (columns), with each
+    scenario's change from the baseline in brackets."""
+    per = frame.pivot(index=key, columns="scenario", values="per_patient")
+    delta = frame.pivot(index=key, columns="scenario", values="delta_per_patient")
+    order = list(dict.fromkeys(frame[key]))
+    per_values = per.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    delta_values = delta.reindex(index=order, columns=ids).to_numpy(dtype=float)
+    rows = []
+    for k, p_row, d_row in zip(order, per_values, delta_values, strict=True):
+        cells = [format_money(float(p_row[0]))]
+        cells.extend(
+            f"{format_money(float(p))} ({_signed(float(d))})"
+            for p, d in zip(p_row[1:], d_row[1:], strict=True)
+        )
+        rows.append([str(k), *cells])
+    return paged_table(rows, [title, *ids], align="l" + "r" * len(ids), width=TABLE_WIDTH)
+
+
 def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
-    """The ``compare --format xlsx`` workbook: summary, stages, roles, changes."""
+    """The ``compare --format xlsx`` workbook: summary, stages, roles, funders,
+    settings, changes."""
     changes = pd.DataFrame(
         [
             {
                 "scenario": s.id,
                 "base": s.base or "",
                 "change": c.describe(),
-                "source": f"{comparison.file}:{c._line}" if c._line else comparison.file,
+                "source": (
+                    f"{comparison.file_name}:{c._line}" if c._line else comparison.file_name
+                ),
             }
             for s, _r in comparison.scenarios
             for c in s.changes
@@ -125,6 +191,8 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
             "summary": comparison.table(),
             "stages": comparison.by_stage(),
             "roles": comparison.by_role(),
+            "funders": comparison.by_funder(),
+            "settings": comparison.by_setting(),
             "changes": changes,
         },
         money_columns=("delta_per_patient", "delta_total", "delta_cost"),

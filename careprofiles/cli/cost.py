@@ -11,10 +11,11 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
+from careprofiles.costing.evidence import estimate_lines, grade_counts
 from careprofiles.costing.result import CostResult, cost
-from careprofiles.outputs.display import cost_summary
+from careprofiles.outputs.display import cost_summary, estimates_table
 from careprofiles.outputs.sheets import csv_text
-from careprofiles.outputs.tables import cost_json, cost_workbook
+from careprofiles.outputs.tables import cost_json, cost_workbook, to_json
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -31,6 +32,13 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         ),
     )
     add_output_and_plot(p, FORMATS, "cost by stage and by role")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="also list how many numbers and tariff rows carry each evidence grade, and the "
+        "lines resting on estimates, most costly first (table: after the costs; json: "
+        "'evidence' and 'estimates')",
+    )
     p.set_defaults(run=run)
 
 
@@ -45,8 +53,19 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         check_plot(args)  # before any work: a .png name, writable, matplotlib installed
     result = cost_from_args(args)
+    explain = getattr(args, "explain", False)
     if fmt == "table":
-        emit(args, cost_summary(result))
+        text = cost_summary(result)
+        if explain:
+            text += "\n" + estimates_table(
+                estimate_lines(result), grade_counts(result.pathway, result.tariff)
+            )
+        emit(args, text)
+    elif fmt == "json" and explain:
+        data = result.to_dict()
+        data["evidence"] = grade_counts(result.pathway, result.tariff).to_dict(orient="records")
+        data["estimates"] = estimate_lines(result).to_dict(orient="records")
+        emit(args, to_json(data))
     elif fmt == "json":
         emit(args, cost_json(result))
     elif fmt == "csv":

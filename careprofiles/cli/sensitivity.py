@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from careprofiles.cli._analysis import (
@@ -13,10 +14,12 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.sensitivity import SensitivityResult, sensitivity
+from careprofiles.outputs.display import scenario_lines
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
 FORMATS = ("table", "json", "csv")
 
@@ -76,6 +79,8 @@ def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
         ],
         ["parameter", "distribution", "low value", "high value", "low", "high", "swing"],
         align="llrrrrr",
+        width=TABLE_WIDTH,
+        wrap=(0, 1),
     )
     shown = (
         f"the {len(rows)} largest of {len(result.rows)}"
@@ -84,14 +89,23 @@ def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
     )
     lines = [
         f"One-way sensitivity: {p.name} ({p.id}), {p.price_year} prices",
-        f"Each uncertain number alone at its {lo} (low) and {hi} (high) percentile, the rest "
-        "at base values; cost per patient at each end.",
-        f"Cost per patient at base values: {format_money(result.base, pence=True)} "
-        f"({format_money(result.base_total)} a year); {shown} uncertain numbers, largest "
-        "swing first.",
+        *scenario_lines(scenario_of(p)),
+        *textwrap.wrap(
+            f"Each uncertain number alone at its {lo} (low) and {hi} (high) percentile, the "
+            "rest at base values; cost per patient at each end.",
+            TABLE_WIDTH,
+        ),
+        *textwrap.wrap(
+            f"Cost per patient at base values: {format_money(result.base, pence=True)} "
+            f"({format_money(result.base_total)} a year); {shown} uncertain numbers, largest "
+            "swing first.",
+            TABLE_WIDTH,
+        ),
         "",
         body if len(rows) else "(nothing is uncertain: every number is a plain value)",
     ]
+    if len(rows):
+        lines += ["", "Every column, with each number's source: --format csv or --format json."]
     return "\n".join(lines) + "\n"
 
 

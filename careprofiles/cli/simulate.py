@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from careprofiles.cli._analysis import (
@@ -13,10 +14,13 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.simulate import SimulationResult, simulate
-from careprofiles.outputs.sheets import csv_text
+from careprofiles.costing.scenarios import scenario_of
+from careprofiles.costing.simulate import TOO_MANY_DRAWS, SimulationResult, simulate
+from careprofiles.errors import CareProfilesError, ValidationError
+from careprofiles.outputs.display import scenario_lines
+from careprofiles.outputs.sheets import csv_text, csv_writer
 from careprofiles.outputs.tables import to_json
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
 FORMATS = ("table", "json", "csv")
 
@@ -106,17 +110,28 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
     seed = "a generator" if result.seed is None else f"seed {result.seed}"
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
-        f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
-        "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),
+        *scenario_lines(scenario_of(p)),
+        *textwrap.wrap(
+            f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
+            "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),
+            TABLE_WIDTH,
+            break_on_hyphens=False,
+        ),
         "",
         text_table(
             rows,
             ["measure", "base values", "mean", "sd", "2.5%", "median", "97.5%"],
             align="lrrrrrr",
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
-        "Base values: the deterministic figures ('careprofiles cost'). The 95% interval "
-        "runs from the 2.5% to the 97.5% column.",
+        *textwrap.wrap(
+            "Base values: the deterministic figures ('careprofiles cost'). The 95% interval "
+            "runs from the 2.5% to the 97.5% column. Every draw: --format csv; the summary "
+            "unrounded: --format json.",
+            TABLE_WIDTH,
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -126,22 +141,30 @@ def run(args: argparse.Namespace) -> int:
     check_plot(args)
     pathway, tariff, index = inputs_from_args(args)
     uncertainty = uncertainty_from_args(args)
-    result = simulate(
-        pathway,
-        tariff,
-        args.draws,
-        args.seed,
-        index=index,
-        tariff_uncertainty=uncertainty,
-        chunk_size=args.chunk_size,
-        progress=args.progress,
-    )
+    try:
+        result = simulate(
+            pathway,
+            tariff,
+            args.draws,
+            args.seed,
+            index=index,
+            tariff_uncertainty=uncertainty,
+            chunk_size=args.chunk_size,
+            progress=args.progress,
+        )
+    except ValidationError as exc:  # the memory would not hold the draws: say it of --draws
+        (problem, *_) = exc.problems
+        if problem.code != TOO_MANY_DRAWS:
+            raise
+        raise CareProfilesError(f"--draws {args.draws:,}: {problem.message}") from None
     if fmt == "json":
         emit(args, to_json(result.to_dict()))
+    elif fmt == "csv" and args.output:  # the draws can be large: straight to the file
+        emit(args, csv_writer(result.draws))
     elif fmt == "csv":
         emit(args, csv_text(result.draws))
     else:
-        emit(args, simulation_table(result, ", ".join(tariff.files)))
+        emit(args, simulation_table(result, ", ".join(tariff.names)))
     if args.plot:
         from careprofiles.outputs.charts import distribution_plot
 

@@ -90,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(args, render_standards(result, cast(TextFormat, fmt)))
     if plot is not None:
-        written = write_progression_chart(result, plot, force=args.force)
-        print(f"wrote {written}", file=sys.stderr)
+        write_progression_chart(result, plot, force=args.force)
     return 0
 
 

@@ -1,12 +1,16 @@
-"""``careprofiles validate``: load a pathway, report every problem, or summarise it."""
+"""``careprofiles validate``: load a pathway, report every problem, or summarise it (with
+how many of its numbers, and of the tariff's rows, carry each evidence grade); with
+``--tariff`` (or ``--index``, ``--market-forces``), also check the pathway against the
+tariff as ``cost`` would."""
 
 from __future__ import annotations
 
 import argparse
 
-from careprofiles.cli._common import Subparsers, add_pathway
+from careprofiles.cli._common import Subparsers, add_pathway, add_tariff, inputs_from_args
+from careprofiles.costing.evidence import grade_counts
 from careprofiles.errors import display_path
-from careprofiles.profiles.load import load_pathway, pathway_file
+from careprofiles.profiles.load import pathway_file
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -14,14 +18,28 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "validate",
         parents=[common],
         help="check a pathway's files and summarise it",
-        description="Load a pathway and its care profiles; list every problem with file:line.",
+        description=(
+            "Load a pathway and its care profiles; list every problem with file:line, and "
+            "count the evidence grades of its numbers and of the tariff's rows (default: "
+            "the bundled tariff). With --tariff (or --index, --market-forces), also check "
+            "the pathway against the tariff as cost would: every code priced, staff roles "
+            "per hour or contact, items not per hour, every row in the pathway's price "
+            "year or uplifted by the index."
+        ),
     )
     add_pathway(p)
+    add_tariff(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    pathway = load_pathway(args.pathway)
+    priced = bool(args.tariff or args.index or args.market_forces is not None)
+    pathway, tariff, index = inputs_from_args(args)
+    if priced:  # the costing's own checks: imported only when asked for
+        from careprofiles.costing.compiler import compile_model
+
+        model = compile_model(pathway, tariff, index=index)
+        codes = len(dict.fromkeys(model.lines["code"]))
     services = sum(len(s.services) for s in pathway.stages)
     outcomes = sum(len(s.outcomes) for s in pathway.stages)
     roles = pathway.roles()
@@ -33,4 +51,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"roles     {len(roles)}: {', '.join(roles)}")
     print(f"items     {len(pathway.item_codes())}: {', '.join(pathway.item_codes())}")
     print(f"outcomes  {outcomes}")
+    counts = grade_counts(pathway, tariff)
+    print(
+        "evidence  numbers: "
+        + ", ".join(f"{r.numbers:,} {r.grade}" for r in counts.itertuples())
+    )
+    print(
+        "          tariff rows: "
+        + ", ".join(f"{r.tariff_rows:,} {r.grade}" for r in counts.itertuples())
+    )
+    if priced:
+        print(
+            f"tariff    {', '.join(tariff.names)}: every code priced as cost prices it "
+            f"({codes} codes, {len(tariff)} rows, in {pathway.price_year} prices)"
+        )
+    else:
+        print(
+            "tariff    not checked; give --tariff FILE (or --tariff bundled) to check that "
+            "every code is priced as cost would"
+        )
     return 0

@@ -1,7 +1,9 @@
 """Comparing scenarios with the baseline: :func:`compare` costs the baseline and each
 scenario of a file, and the :class:`Comparison` holds them with the differences.
 
-Imports: errors, profiles, tariffs, costing.result, costing.scenarios,
+Each scenario's change is shown by stage, role, funder (who pays) and setting.
+
+Imports: errors, resources, profiles, tariffs, costing.result, costing.scenarios,
 costing.scenario_apply; nothing above costing.
 """
 
@@ -19,8 +21,10 @@ from careprofiles.costing.result import CostResult, cost
 from careprofiles.costing.scenario_apply import apply_scenario
 from careprofiles.costing.scenarios import Scenario, ScenarioSet, load_scenarios
 from careprofiles.errors import Problem, ScenarioError, ValidationError
+from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.profiles.validation import sort_problems
+from careprofiles.resources import document_name
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["Comparison", "compare"]
@@ -32,10 +36,28 @@ class Comparison:
     baseline: CostResult
     scenarios: tuple[tuple[Scenario, CostResult], ...]
     file: str = ""
-    """The scenario file."""
+    """The scenario file, as messages name it (relative to the working folder)."""
+
+    @property
+    def file_name(self) -> str:
+        """The scenario file as documents name it: its file name, never a machine path."""
+        return document_name(self.file) if self.file else ""
+
+    @property
+    def cohorts_differ(self) -> bool:
+        """Whether a scenario costs another cohort than the baseline's (a condition
+        variant's own patients): then compare the cost per patient, not the totals."""
+        b = self.baseline.cohort
+        return any(not math.isclose(r.cohort, b, rel_tol=1e-9) for _, r in self.scenarios)
 
     def table(self) -> pd.DataFrame:
-        """One row for the baseline and one per scenario: costs and changes."""
+        """One row for the baseline and one per scenario: costs and changes.
+
+        ``delta_total`` is the change in the population cost a year, each at its own
+        cohort; ``delta_total_same_cohort`` the change per patient times the scenario's
+        cohort (its patients, with the baseline's care against the scenario's): the like
+        for like figure when :attr:`cohorts_differ`. ``baseline_cohort`` stands beside
+        ``cohort``."""
         b = self.baseline
         rows: list[dict[str, Any]] = [
             {
@@ -60,6 +82,8 @@ class Comparison:
         out["delta_per_patient"] = out["per_patient"] - b.per_patient
         out["delta_total"] = out["total"] - b.total
         out["change"] = out["delta_per_patient"] / b.per_patient if b.per_patient else math.nan
+        out["baseline_cohort"] = b.cohort
+        out["delta_total_same_cohort"] = out["delta_per_patient"] * out["cohort"]
         return out
 
     def _results(self) -> list[tuple[str, CostResult]]:
@@ -78,7 +102,8 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)
 
     def by_role(self) -> pd.DataFrame:
-        """Long table: scenario, role, hours and WTE a year, cost a year, and the change in cost."""
+        """Long table: scenario, role, hours and WTE a year, cost a year, and the change in
+        cost; then the cost per cohort patient and its change."""
         base = self.baseline.by_role().set_index("role")
         frames = []
         for sid, r in self._results():
@@ -86,7 +111,52 @@ class Comparison:
             ro.insert(0, "scenario", sid)
             ro["delta_cost"] = ro["cost"] - ro["role"].map(base["cost"]).fillna(0.0)
             ro["delta_wte"] = ro["wte"] - ro["role"].map(base["wte"]).fillna(0.0)
+            # per cohort patient: like for like when the cohorts differ
+            ro["per_patient"] = r.by_role()["per_patient"].to_numpy()
+            ro["delta_per_patient"] = ro["per_patient"] - ro["role"].map(
+                base["per_patient"]
+            ).fillna(0.0)
             frames.append(ro)
+        return pd.concat(frames, ignore_index=True)
+
+    def by_funder(self) -> pd.DataFrame:
+        """Long table: scenario, funder (and its name), cost per cohort patient and a year,
+        and each funder's change from the baseline (0 where a result has none of its)."""
+        out = self._by_column("funder")
+        out.insert(2, "name", [funder_name(f) for f in out["funder"]])
+        return out
+
+    def by_setting(self) -> pd.DataFrame:
+        """Long table: scenario, setting (hospital, home, hospice...), cost per cohort
+        patient and a year, and the change from the baseline in each setting."""
+        return self._by_column("setting")
+
+    def _by_column(self, key: str) -> pd.DataFrame:
+        """Every result's lines summed by ``key``, over the keys of all of them (in
+        order of first appearance, the baseline's first)."""
+        sums = [
+            (sid, r.lines.groupby(key, sort=False)["cost_per_patient"].sum())
+            for sid, r in self._results()
+        ]
+        keys = list(dict.fromkeys(k for _sid, g in sums for k in g.index))
+        base = sums[0][1].reindex(keys, fill_value=0.0)
+        cohorts = {sid: r.cohort for sid, r in self._results()}
+        frames = []
+        for sid, g in sums:
+            per = g.reindex(keys, fill_value=0.0)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": sid,
+                        key: keys,
+                        "per_patient": per.to_numpy(),
+                        "total": per.to_numpy() * cohorts[sid],
+                        "delta_per_patient": (per - base).to_numpy(),
+                        "delta_total": per.to_numpy() * cohorts[sid]
+                        - base.to_numpy() * self.baseline.cohort,
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +164,8 @@ class Comparison:
         b = self.baseline
         stages = self.by_stage()
         roles = self.by_role()
+        funders = self.by_funder()
+        settings = self.by_setting()
 
         def part(sid: str, frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
             sub = frame[frame["scenario"] == sid][cols]
@@ -103,17 +175,31 @@ class Comparison:
             ]
 
         stage_cols = ["stage", "per_patient", "total", "delta_per_patient", "delta_total"]
-        role_cols = ["role", "hours", "wte", "cost", "delta_cost", "delta_wte"]
+        role_cols = [
+            "role",
+            "hours",
+            "wte",
+            "cost",
+            "delta_cost",
+            "delta_wte",
+            "per_patient",
+            "delta_per_patient",
+        ]
+        funder_cols = ["funder", "name", "per_patient", "total", "delta_per_patient", "delta_total"]
+        setting_cols = ["setting", "per_patient", "total", "delta_per_patient", "delta_total"]
         return {
             "pathway": b.pathway.id,
             "price_year": b.price_year,
-            "scenario_file": self.file,
+            "scenario_file": self.file_name,
+            "cohorts_differ": self.cohorts_differ,
             "baseline": {
                 "per_patient": b.per_patient,
                 "total": b.total,
                 "cohort": b.cohort,
                 "stages": part("baseline", stages, stage_cols[:3]),
-                "roles": part("baseline", roles, role_cols[:4]),
+                "roles": part("baseline", roles, [*role_cols[:4], "per_patient"]),
+                "funders": part("baseline", funders, funder_cols[:4]),
+                "settings": part("baseline", settings, setting_cols[:3]),
             },
             "scenarios": [
                 {
@@ -127,8 +213,11 @@ class Comparison:
                     "cohort": r.cohort,
                     "delta_per_patient": r.per_patient - b.per_patient,
                     "delta_total": r.total - b.total,
+                    "delta_total_same_cohort": (r.per_patient - b.per_patient) * r.cohort,
                     "stages": part(s.id, stages, stage_cols),
                     "roles": part(s.id, roles, role_cols),
+                    "funders": part(s.id, funders, funder_cols),
+                    "settings": part(s.id, settings, setting_cols),
                 }
                 for s, r in self.scenarios
             ],

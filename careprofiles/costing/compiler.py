@@ -25,6 +25,7 @@ from careprofiles.costing._parameters import ONE, ZERO, ParameterBuilder
 from careprofiles.costing.model import CostModel
 from careprofiles.errors import MissingCodeError, Problem, TariffError
 from careprofiles.profiles.distributions import Uncertain
+from careprofiles.profiles.evidence import UNASSIGNED
 from careprofiles.profiles.models import (
     Cohort,
     Contacts,
@@ -35,14 +36,15 @@ from careprofiles.profiles.models import (
     Stage,
 )
 from careprofiles.profiles.parameters import walk
-from careprofiles.profiles.sources import SourcedModel
+from careprofiles.profiles.sources import SourcedModel, source_of
+from careprofiles.resources import source_locations, source_name
 from careprofiles.tariffs.tables import STAFF_UNITS, PriceIndex, Tariff, TariffRow
 
 __all__ = ["LAYERING_HINT", "compile_model"]
 
 IndexArray = NDArray[np.intp]
 
-LAYERING_HINT = "load_tariff(careprofiles.resources.bundled_tariff(), FILE)"
+LAYERING_HINT = 'load_tariff("bundled", FILE)'
 """How to layer a local tariff over the bundled one, in Python: the end of the hint a
 missing code gets when the tariff is a local one alone (the command line adds its own
 way before it)."""
@@ -142,6 +144,19 @@ def compile_model(
     frequencies: list[str] = []
     addresses: list[str] = []
     sources: list[str] = []
+    named: dict[str, str] = {}  # each YAML file as the lines name it (source_name)
+    folder = pathway.folder
+
+    def source(model: SourcedModel) -> str:
+        """``file:line`` of ``model`` as outputs give it: relative to the pathway folder."""
+        file, line = source_of(model)
+        if file is None:
+            return ""
+        name = named.get(file)
+        if name is None:
+            name = named[file] = source_name(file, folder)
+        return name if line is None else f"{name}:{line}"
+
     cohort_params: list[int] = []
     # each service: its first line, its stage, itself, and its uptake and reach parameters
     services: list[tuple[int, Stage, Service, int, int]] = []
@@ -187,7 +202,7 @@ def compile_model(
             codes.append(role)
             frequencies.append(kind)
             addresses.append(address)
-            sources.append(model.location)
+            sources.append(source(model))
         elif isinstance(model, Contacts):
             c_freq, c_minutes, c_travel = numbers(address, model, fields)
             kind = model.frequency[0]
@@ -221,7 +236,7 @@ def compile_model(
             kinds.append("item")
             codes.append(code)
             addresses.append(address)
-            sources.append(model.location)
+            sources.append(source(model))
         elif isinstance(model, Service):
             assert stage is not None
             service = model
@@ -253,15 +268,30 @@ def compile_model(
             n = end - first
             uptake.extend([uptake_param] * n)
             reach.extend([reach_param] * n)
-            described = (of_stage.id, of_stage.label, of_service.id, of_service.label)
-            for name, value in zip(_SERVICE_COLUMNS, (*described, of_service.setting), strict=True):
+            described = (
+                of_stage.id,
+                of_stage.label,
+                of_service.id,
+                of_service.label,
+                of_service.setting,
+                of_service.funder or "",
+            )
+            for name, value in zip(_SERVICE_COLUMNS, described, strict=True):
                 service_columns[name].extend([value] * n)
     compiled = CostModel(
         pathway=pathway,
         tariff=tariff,
         parameters=b.parameters(),
         lines=_describe(
-            service_columns, kinds, codes, frequencies, addresses, sources, distinct_rows, take
+            service_columns,
+            kinds,
+            codes,
+            frequencies,
+            addresses,
+            sources,
+            distinct_rows,
+            take,
+            source_locations([r.location for r in distinct_rows]),
         ),
         freq=idx(freq),
         dur=idx(dur),
@@ -295,7 +325,11 @@ def _with_layering_hint(problems: list[Problem], tariff: Tariff) -> list[Problem
     from careprofiles.errors import display_path
     from careprofiles.resources import bundled_tariff
 
-    if display_path(bundled_tariff()) in tariff.files or not tariff.files:
+    if tariff.layers:
+        bundled = any(layer.bundled for layer in tariff.layers)
+    else:  # a tariff built in memory
+        bundled = display_path(bundled_tariff()) in tariff.files
+    if bundled or not tariff.files:
         return problems
     for i, problem in enumerate(problems):
         if problem.code == "no-tariff-row":
@@ -308,7 +342,7 @@ def _with_layering_hint(problems: list[Problem], tariff: Tariff) -> list[Problem
     return problems
 
 
-_SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting")
+_SERVICE_COLUMNS = ("stage", "stage_name", "service", "service_name", "setting", "funder")
 
 
 def _describe(
@@ -320,17 +354,26 @@ def _describe(
     sources: list[str],
     rows: list[TariffRow],
     take: IndexArray,
+    row_sources: list[str],
 ) -> pd.DataFrame:
     """The lines' descriptive columns (:data:`_DESCRIPTIVE`): the services', the lines'
-    own, and those of their tariff rows (``rows[take[i]]`` is line i's)."""
+    own, and those of their tariff rows (``rows[take[i]]`` is line i's). ``sources`` and
+    ``row_sources`` (each tariff row's) are ``file:line`` as outputs give them
+    (:func:`~careprofiles.resources.source_name`: a YAML file relative to the pathway
+    folder, a tariff by its file name; never a machine path)."""
 
     def tariff_column(values: list[Any], dtype: Any = object) -> Any:
         return np.asarray(values, dtype=dtype).reshape(-1)[take]
 
     is_staff = np.asarray(kinds, dtype=object) == "staff"
+    # a line's funder: its service's, else its tariff row's, else unassigned
+    override = np.asarray(service_columns["funder"], dtype=object).reshape(-1)
+    row_funder = tariff_column([r.funder or UNASSIGNED for r in rows])
+    funder = np.where(override != "", override, row_funder) if len(override) else override
     hours_per_wte = tariff_column([r.hours_per_wte for r in rows], np.float64)
     columns: dict[str, Any] = {
         **service_columns,
+        "funder": funder,
         "kind": kinds,
         "code": codes,
         "description": tariff_column([r.description for r in rows]),
@@ -338,7 +381,7 @@ def _describe(
         "frequency": frequencies,
         "address": addresses,
         "source": sources,
-        "tariff_source": tariff_column([r.location for r in rows]),
+        "tariff_source": tariff_column(row_sources),
         "tariff_reference": tariff_column([r.source for r in rows]),
         "price_year": tariff_column([r.price_year for r in rows]),
         "adjustments": tariff_column(["; ".join(r.adjustments) for r in rows]),
@@ -358,6 +401,7 @@ _DESCRIPTIVE = [
     "service",
     "service_name",
     "setting",
+    "funder",
     "kind",
     "code",
     "description",

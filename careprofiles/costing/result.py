@@ -1,5 +1,5 @@
 """Deterministic costing: :func:`cost` and the :class:`CostResult` it gives, with its
-tables by stage, service, role, item and setting.
+tables by stage, service, role, item, setting and funder.
 
 :func:`cost` compiles the pathway and tariff (:func:`~careprofiles.costing.compiler.compile_model`)
 and evaluates the model at its base values (:meth:`CostModel.evaluate
@@ -9,9 +9,9 @@ is a sum over its lines; the per-patient figures and the stages' are added with
 Monte Carlo and sensitivity add theirs, so the analyses agree with ``cost()`` exactly.
 
 Imports: profiles, tariffs, costing.compiler, costing.model, costing.overflow (which refuses
-figures too large to compute); nothing above costing,
-except that a result shows itself (:meth:`CostResult.summary`) through ``outputs``,
-imported inside the method.
+figures too large to compute), costing.scenarios; nothing above costing, except that a
+result shows itself (:meth:`CostResult.summary`) through ``outputs``, imported inside
+the method.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from numpy.typing import NDArray
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
 from careprofiles.costing.overflow import QUIET, check_cost_lines
+from careprofiles.costing.scenarios import AppliedScenario, scenario_of
 from careprofiles.profiles.distributions import base_value
+from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
@@ -149,6 +151,12 @@ class CostResult:
     def total(self) -> float:
         """Population cost a year: per patient × cohort size."""
         return self.per_patient * self.cohort
+
+    @property
+    def scenario(self) -> AppliedScenario | None:
+        """The scenario (or condition variant) costed, if the pathway is one
+        (:func:`~careprofiles.costing.scenario_apply.apply_scenario`); None for a baseline."""
+        return scenario_of(self.pathway)
 
     @property
     def price_year(self) -> str:
@@ -269,16 +277,37 @@ class CostResult:
         out["share_of_total"] = _share(out["per_patient"])
         return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
 
+    def by_funder(self) -> pd.DataFrame:
+        """Per funder (who pays): cost per cohort patient, total and share of the total.
+
+        A line's funder is its service's ``funder``, else its tariff row's, else
+        ``unassigned``; the funders' figures add up to the pathway's.
+        """
+        out = _first_and_sums(
+            self.lines,
+            "funder",
+            first=[],
+            sums={
+                "cost_per_patient": "per_patient",
+                "cost_population": "total",
+                "hours_population": "hours",
+            },
+        )
+        out.insert(1, "name", [funder_name(f) for f in out["funder"]])
+        out["share_of_total"] = _share(out["per_patient"])
+        return out.sort_values("per_patient", ascending=False, kind="stable").reset_index(drop=True)
+
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain Python values (numbers unrounded), for JSON."""
         return {
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.price_year,
+            "scenario": None if self.scenario is None else self.scenario.to_dict(),
             "cohort": self.cohort,
             "per_patient": self.per_patient,
             "total": self.total,
-            "tariffs": list(self.tariff.files),
+            "tariffs": list(self.tariff.names),
             "stages": [
                 {
                     "id": r["stage"],
@@ -297,6 +326,7 @@ class CostResult:
             "roles": _records(self.by_role()),
             "items": _records(self.by_item()),
             "settings": _records(self.by_setting()),
+            "funders": _records(self.by_funder()),
             "lines": _records(self.lines),
         }
 

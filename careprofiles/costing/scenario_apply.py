@@ -9,7 +9,7 @@ format (a share above 1, both cohort forms), is a :class:`ScenarioError` naming 
 scenario ``file:line`` of the change. Addresses, their field names and their numbered
 ids are those of ``careprofiles.profiles.parameters`` (:func:`addresses` lists them).
 
-Imports: errors, profiles, tariffs, costing.scenarios; nothing above costing.
+Imports: errors, resources, profiles, tariffs, costing.scenarios; nothing above costing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from typing import Any
 
 import pydantic
 
-from careprofiles.costing.scenarios import Change, Scenario, ScenarioSet, load_scenarios
+from careprofiles.costing.scenarios import (
+    AppliedScenario,
+    Change,
+    Scenario,
+    ScenarioSet,
+    load_scenarios,
+)
 from careprofiles.errors import Problem, ScenarioError
 from careprofiles.profiles.distributions import Distribution
 from careprofiles.profiles.models import (
@@ -49,6 +55,7 @@ from careprofiles.profiles.parameters import (
 )
 from careprofiles.profiles.sources import SourcedModel
 from careprofiles.profiles.validation import problems_from, sort_problems
+from careprofiles.resources import source_name
 from careprofiles.tariffs.tables import Tariff, TariffRow
 
 __all__ = ["TARIFF_UNCERTAINTY_HINT", "addresses", "apply_scenario"]
@@ -295,7 +302,8 @@ class _Applier:
             hint = self.tariff.suggest(code) or "; check the code, or layer a tariff that has it"
             self.fail(f"no tariff row {code!r}{hint}", change.target, code="no-tariff-row")
             return
-        origin = f"scenario {self.scenario.id} ({self.file}:{self.line})"
+        # adjustments go into documents: the scenario file by its name (issue 15)
+        origin = f"scenario {self.scenario.id} ({source_name(self.file)}:{self.line})"
         if change.verb == "set":
             if isinstance(change.to, Distribution):
                 self.fail(
@@ -464,8 +472,11 @@ def apply_scenario(
 
     ``scenarios`` is a loaded :class:`ScenarioSet` or the path of a scenario file. The
     scenario's ``base`` chain is applied first, then its own changes, in order, to the
-    baseline. Raises :class:`ScenarioError` listing every change that names nothing or
-    whose result breaks the format, each with the scenario ``file:line``.
+    baseline. The new pathway names the scenario and its changes
+    (:func:`~careprofiles.costing.scenarios.scenario_of`, ``CostResult.scenario``), so
+    every output of it says which scenario it is. Raises :class:`ScenarioError` listing
+    every change that names nothing or whose result breaks the format, each with the
+    scenario ``file:line``.
     """
     if not isinstance(scenarios, ScenarioSet):
         scenarios = load_scenarios(scenarios)
@@ -477,6 +488,9 @@ def apply_scenario(
     new_pathway, new_tariff = applier.result()
     if applier.problems:
         raise ScenarioError(sort_problems(applier.problems))
+    if new_pathway is pathway:  # only the tariff changed: never mark the baseline itself
+        new_pathway = pathway.model_copy()
+    new_pathway._scenario = AppliedScenario.of(scenarios, scenario_id)
     return new_pathway, new_tariff
 
 

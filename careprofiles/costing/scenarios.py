@@ -38,18 +38,20 @@ from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 
 from careprofiles.errors import Problem, ScenarioError, display_path
 from careprofiles.profiles.distributions import Distribution, Uncertain
-from careprofiles.profiles.models import Format, Id, Item, Service, StaffLine
+from careprofiles.profiles.models import Format, Id, Item, Pathway, Service, StaffLine
 from careprofiles.profiles.numbers import as_number, parse_uncertain
 from careprofiles.profiles.reader import LineList, line_of, read_yaml
 from careprofiles.profiles.sources import SourcedModel
 from careprofiles.profiles.validation import sort_problems, validate_model
 
 __all__ = [
+    "AppliedScenario",
     "Change",
     "Scenario",
     "ScenarioFile",
     "ScenarioSet",
     "load_scenarios",
+    "scenario_of",
 ]
 
 _ADDRESS = re.compile(r"^[a-z0-9#_-]+(?:/[a-z0-9#_-]+)*$")
@@ -271,6 +273,58 @@ class ScenarioSet:
             out.append(s)
             current = s.base
         return out[::-1]
+
+
+@dataclass(frozen=True)
+class AppliedScenario:
+    """What a scenario (or condition variant) changed: carried by the pathway it makes
+    (:func:`scenario_of`), so that every output of it names it and its changes."""
+
+    id: str
+    """The scenario's id, e.g. ``quarterly-mdt``."""
+    name: str
+    """Its readable name."""
+    description: str | None
+    """Its free text, if any."""
+    file: str
+    """The scenario file, as shown in messages."""
+    bases: tuple[str, ...]
+    """The scenarios applied first (``base:``), the first applied first."""
+    changes: tuple[str, ...]
+    """Every change applied, in order (its bases' first), in words: ``set X to Y``,
+    ``scale X by Z``, ``add service S to T``, ``remove X``."""
+
+    @classmethod
+    def of(cls, scenarios: ScenarioSet, scenario_id: str) -> AppliedScenario:
+        """The scenario ``scenario_id`` of ``scenarios``, with its base chain."""
+        chain = scenarios.chain(scenario_id)
+        s = chain[-1]
+        return cls(
+            id=s.id,
+            name=s.name,
+            description=" ".join(s.description.split()) if s.description else None,
+            file=scenarios.file,
+            bases=tuple(b.id for b in chain[:-1]),
+            changes=tuple(c.describe() for step in chain for c in step.changes),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """As plain values, for JSON."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "file": self.file,
+            "bases": list(self.bases),
+            "changes": list(self.changes),
+        }
+
+
+def scenario_of(pathway: Pathway) -> AppliedScenario | None:
+    """The scenario that made ``pathway`` from a baseline
+    (:func:`~careprofiles.costing.scenario_apply.apply_scenario`); None for a loaded one."""
+    found = pathway._scenario
+    return found if isinstance(found, AppliedScenario) else None
 
 
 def load_scenarios(path: str | Path) -> ScenarioSet:

@@ -5,9 +5,9 @@ All 2k + 1 parameter sets (the base, then each end of each of the k uncertain nu
 are costed like Monte Carlo draws, in blocks, with the arithmetic and the sums of
 ``cost()`` (``costing/_plan.py``), so the base row is exactly ``cost()``.
 
-Imports: errors, profiles, tariffs, costing._parameters, costing._plan, costing.compiler,
-costing.overflow, costing.simulate (its quantiles), costing.tariff_uncertainty; nothing
-above costing.
+Imports: errors, resources, profiles, tariffs, costing._parameters, costing._plan,
+costing.compiler, costing.overflow, costing.scenarios, costing.simulate (its quantiles),
+costing.tariff_uncertainty; nothing above costing.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from careprofiles.costing._parameters import Parameter, file_and_line, raise_val
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.overflow import check_sets
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import QUANTILES
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import Problem
-from careprofiles.profiles.distributions import Distribution
+from careprofiles.profiles.distributions import Distribution, grade_of
 from careprofiles.profiles.models import Pathway
+from careprofiles.resources import source_locations
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["SensitivityResult", "sensitivity"]
@@ -43,7 +45,8 @@ class SensitivityResult:
     rows: pd.DataFrame
     """``parameter`` (address), ``location``, ``distribution``, ``base_value``,
     ``low_value``, ``high_value``, ``low``, ``high`` (cost per patient at each end),
-    ``swing`` (high - low, absolute), ``low_total``, ``high_total`` (a year)."""
+    ``swing`` (high - low, absolute), ``low_total``, ``high_total`` (a year), ``grade``
+    (the number's evidence grade, ``""`` when it has none)."""
     low_quantile: float = QUANTILES[0]
     high_quantile: float = QUANTILES[-1]
 
@@ -58,6 +61,7 @@ class SensitivityResult:
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.pathway.price_year,
+            "scenario": None if (sc := scenario_of(self.pathway)) is None else sc.to_dict(),
             "low_percentile": self.low_quantile * 100,
             "high_percentile": self.high_quantile * 100,
             "base": self.base,
@@ -131,7 +135,9 @@ def sensitivity(
     rows = pd.DataFrame(
         {
             "parameter": [model.parameters[i].address for i in uncertain],
-            "location": [model.parameters[i].location for i in uncertain],
+            "location": source_locations(
+                [model.parameters[i].location for i in uncertain], pathway.folder
+            ),
             "distribution": [_describe(model.parameters[i]) for i in uncertain],
             "base_value": base[uncertain] if k else np.empty(0),
             "low_value": ends[:, 0],
@@ -140,6 +146,8 @@ def sensitivity(
             "high": per_patient[2::2],
             "low_total": totals[1::2],
             "high_total": totals[2::2],
+            # the evidence behind the number (its `grade`), so the estimates rank too
+            "grade": [grade_of(model.parameters[i].value) or "" for i in uncertain],
         }
     )
     rows.insert(8, "swing", (rows["high"] - rows["low"]).abs())

@@ -15,8 +15,9 @@ figures to the last bit. Draws are made a chunk at a time (at most 4,096 draws a
 256 MB) and costed in blocks of 256 draws, so memory stays bounded whatever the number
 of draws and the working arrays stay in the processor's cache.
 
-Imports: errors, profiles, tariffs, costing._parameters, costing._plan, costing.compiler,
-costing.model, costing.overflow, costing.tariff_uncertainty; nothing above costing.
+Imports: errors, profiles, tariffs, costing._memory, costing._parameters, costing._plan,
+costing.compiler, costing.model, costing.overflow, costing.scenarios,
+costing.tariff_uncertainty; nothing above costing.
 """
 
 from __future__ import annotations
@@ -31,18 +32,20 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from careprofiles.costing._memory import TOO_MANY_DRAWS, check_draws_fit
 from careprofiles.costing._parameters import file_and_line, raise_value_problems
 from careprofiles.costing._plan import BLOCK, BlockCosts
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.model import CostModel
 from careprofiles.costing.overflow import check_sets
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.tariff_uncertainty import TariffUncertainty, apply_tariff_uncertainty
 from careprofiles.errors import MissingDependencyError, Problem
 from careprofiles.profiles.distributions import Distribution, Normal
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
-__all__ = ["QUANTILES", "SimulationResult", "sample_parameters", "simulate"]
+__all__ = ["QUANTILES", "TOO_MANY_DRAWS", "SimulationResult", "sample_parameters", "simulate"]
 
 FloatArray = NDArray[np.float64]
 
@@ -159,6 +162,7 @@ def sample_parameters(model: CostModel, draws: int, seed: int | np.random.Genera
     draws below 0.
     """
     sampler = _Sampler(model, seed)
+    check_draws_fit(draws, len(model.parameters), 0)
     values = sampler.next(draws)
     raise_value_problems(sampler.problems())
     return values
@@ -218,6 +222,7 @@ class SimulationResult:
             "pathway": self.pathway.id,
             "name": self.pathway.name,
             "price_year": self.pathway.price_year,
+            "scenario": _scenario_dict(self.pathway),
             "draws": self.n,
             "seed": self.seed,
             "uncertain_parameters": len(self.uncertain),
@@ -302,7 +307,9 @@ def simulate(
     a terminal; needs the ``progress`` extra).
 
     Raises :class:`ProfileError` (or :class:`TariffError`) naming the parameter's
-    address and ``file:line`` when a normal distribution draws a negative number.
+    address and ``file:line`` when a normal distribution draws a negative number, and
+    :class:`ValidationError` (code ``"too-many-draws"``), before anything is drawn, when
+    the table of draws would not fit in the memory available.
     """
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ValueError(f"draws {draws!r} must be a whole number of 1 or more, e.g. 10000")
@@ -324,6 +331,8 @@ def simulate(
     check_sets(model, base, lambda k: fixed)
     size = chunk_size or _chunk_size(aggregate, draws)
     width = min(size, BLOCK)
+    varying = len(aggregate.plan.varying) + len(aggregate.plan.extra)
+    check_draws_fit(draws, len(columns) + 1, 8 * min(size, draws) * (varying + 3))
     out = np.empty((draws, len(columns)), dtype=np.float64)
     bar = _progress(draws, progress, draws * max(len(model.lines), 1))
     try:
@@ -353,3 +362,9 @@ def simulate(
         parameters=len(model.parameters) - 2,
         deterministic=dict(zip(columns, (float(v) for v in base[0]), strict=True)),
     )
+
+
+def _scenario_dict(pathway: Pathway) -> dict[str, Any] | None:
+    """The scenario that made ``pathway``, for JSON (None for a baseline)."""
+    applied = scenario_of(pathway)
+    return None if applied is None else applied.to_dict()

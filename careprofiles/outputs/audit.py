@@ -11,6 +11,7 @@ activity for types only.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import (
     MISSING,
+    TABLE_WIDTH,
     format_money,
     format_number,
     format_percent,
@@ -181,9 +183,34 @@ def audit_table(result: AuditResult) -> str:
         headers, body = rows[key]
         if not body:
             continue
-        out += [title, text_table(body, headers), ""]
-    out.append(_AUDIT_NOTES)
+        if key == "services":  # the key columns on screen; contacts and hours in csv, xlsx
+            headers, body = _columns(headers, body, drop=_SCREEN_DROPS)
+        out += [title, _screen_table(headers, body), ""]
+    out += [*textwrap.wrap(_AUDIT_NOTES, TABLE_WIDTH), *_full_tables("audit", AUDIT_FORMATS)]
     return "\n".join(out) + "\n"
+
+
+_SCREEN_DROPS = ("contacts expected", "contacts actual", "hours expected", "hours actual")
+"""The services' columns the terminal leaves out (to fit 100 columns)."""
+
+
+def _columns(
+    headers: Sequence[str], body: Sequence[Sequence[Any]], drop: Sequence[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """The table without the ``drop`` columns."""
+    keep = [i for i, h in enumerate(headers) if h not in drop]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in body]
+
+
+def _screen_table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> str:
+    """A terminal table at most :data:`TABLE_WIDTH` wide: long headers and names wrap."""
+    return text_table(body, headers, width=TABLE_WIDTH, wrap=range(len(headers)))
+
+
+def _full_tables(command: str, formats: Sequence[str]) -> list[str]:
+    """The line under a terminal report saying where every column is."""
+    book = ", or -o FILE.xlsx" if "xlsx" in formats else " or --format json"
+    return ["", f"Every column of every table: careprofiles {command} ... --format csv{book}."]
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right_from: int) -> str:
@@ -337,8 +364,11 @@ def benchmark_table(result: BenchmarkResult) -> str:
     ):
         headers, body = rows[key]
         if body:
-            out += [title, text_table(body, headers), ""]
-    out.append(_BENCHMARK_NOTES)
+            out += [title, _screen_table(headers, body), ""]
+    out += [
+        *textwrap.wrap(_BENCHMARK_NOTES, TABLE_WIDTH),
+        *_full_tables("benchmark", BENCHMARK_FORMATS),
+    ]
     return "\n".join(out) + "\n"
 
 

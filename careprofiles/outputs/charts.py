@@ -6,7 +6,8 @@ atomically. matplotlib is the optional ``plot`` extra, imported only when a char
 drawn: without it these functions raise :class:`MissingDependencyError`. Pounds on labels
 and axes are written by :mod:`careprofiles.outputs.text`.
 
-Imports: outputs.files, outputs.text, and costing for types only.
+Imports: outputs.files, outputs.text, outputs.display (a scenario's title), costing.scenarios,
+and costing and profiles for types only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from careprofiles.costing.scenarios import scenario_of
 from careprofiles.errors import MissingDependencyError
+from careprofiles.outputs.display import scenario_title
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import money_label, money_ticks
 
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
     from careprofiles.costing.sensitivity import SensitivityResult
     from careprofiles.costing.simulate import SimulationResult
+    from careprofiles.profiles.models import Pathway
 
 __all__ = [
     "compare_plot",
@@ -83,6 +87,12 @@ def _style(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
+def _named(pathway: Pathway) -> str:
+    """The pathway's name, and the scenario's when the pathway is one."""
+    scenario = scenario_title(scenario_of(pathway))
+    return f"{pathway.name}, {scenario}" if scenario else pathway.name
+
+
 def _footer(figure: Figure, text: str) -> None:
     figure.text(0.005, 0.002, text, fontsize=7, color=_GREY, ha="left", va="bottom")
 
@@ -125,17 +135,22 @@ def cost_plot(result: CostResult) -> Figure:
     right.grid(axis="x", alpha=0.3)
     _style(right)
     figure.suptitle(
-        f"{result.pathway.name}: {money_label(result.per_patient)} per patient, "
+        f"{_named(result.pathway)}: {money_label(result.per_patient)} per patient, "
         f"{money_label(result.total)} a year ({result.cohort:,.0f} patients, "
         f"{result.price_year} prices)",
         fontsize=12,
     )
-    _footer(figure, f"careprofiles; tariffs: {', '.join(result.tariff.files)}")
+    _footer(figure, f"careprofiles; tariffs: {', '.join(result.tariff.names)}")
     return figure
 
 
 def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
-    """Per-patient cost by stage and staff cost a year by role: baseline and each scenario."""
+    """Per-patient cost by stage and staff cost a year by role: baseline and each scenario.
+
+    When the scenarios cost other cohorts (:attr:`Comparison.cohorts_differ`), the roles
+    are per cohort patient too, so that like is compared with like, and the legend gives
+    each cohort."""
+    differ = comparison.cohorts_differ
     results = [("Baseline", comparison.baseline), *((s.name, r) for s, r in comparison.scenarios)]
     k = len(results)
     inches = 6.2 + 0.15 * -(-k // 2)  # tall, with room for each row of the legend
@@ -156,7 +171,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             color=PALETTE[j % len(PALETTE)],
             label=(
                 f"{label}: {money_label(r.per_patient)} per patient, "
-                f"{money_label(r.total)} a year"
+                + (f"{r.cohort:,.0f} patients, " if differ else "")
+                + f"{money_label(r.total)} a year"
             ),
         )
     left.set_xticks(x, _wrap([str(n) for n in stage_frame["name"]], 16), fontsize=8)
@@ -168,7 +184,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     handles = left.get_legend_handles_labels()
     _style(left)
 
-    role_costs = {label: r.by_role().set_index("role")["cost"] for label, r in results}
+    measure = "per_patient" if differ else "cost"
+    role_costs = {label: r.by_role().set_index("role")[measure] for label, r in results}
     every = sorted(
         {role for costs in role_costs.values() for role in costs.index},
         key=lambda role: max(float(c.get(role, 0.0)) for c in role_costs.values()),
@@ -187,9 +204,10 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             color=PALETTE[j % len(PALETTE)],
         )
     right.set_yticks(y, every, fontsize=8)
-    right.set_xlabel("Staff cost a year")
+    what = "Staff cost per cohort patient" if differ else "Staff cost a year"
+    right.set_xlabel(what)
     shown = f"the {len(every)} largest roles" if len(every) < len(role_costs) else "by role"
-    right.set_title(f"Staff cost a year ({shown})", fontsize=11, loc="left")
+    right.set_title(f"{what} ({shown})", fontsize=11, loc="left")
     _pounds(right.xaxis, largest)
     right.grid(axis="x", alpha=0.3)
     _style(right)
@@ -210,11 +228,13 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     )
     b = comparison.baseline
     figure.suptitle(
-        f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)",
+        f"{b.pathway.name}: scenarios compared with the baseline ({b.price_year} prices)"
+        + ("; the cohorts differ: compare per patient" if differ else ""),
         fontsize=12,
     )
     _footer(
-        figure, f"careprofiles; scenarios: {comparison.file}; tariffs: {', '.join(b.tariff.files)}"
+        figure,
+        f"careprofiles; scenarios: {comparison.file_name}; tariffs: {', '.join(b.tariff.names)}",
     )
     return figure
 
@@ -251,7 +271,7 @@ def tornado_plot(result: SensitivityResult, *, top: int = 15) -> Figure:
         fontsize=10,
         loc="left",
     )
-    figure.suptitle(f"{result.pathway.name}: what moves the cost per patient", fontsize=12)
+    figure.suptitle(f"{_named(result.pathway)}: what moves the cost per patient", fontsize=12)
     _footer(
         figure,
         f"careprofiles; each number alone at its {lo_pct} and {hi_pct} percentile, the rest "
@@ -298,7 +318,7 @@ def distribution_plot(result: SimulationResult, *, measure: str = "per_patient")
         fontsize=10,
         loc="left",
     )
-    figure.suptitle(f"{result.pathway.name}: {what.lower()}, Monte Carlo", fontsize=12)
+    figure.suptitle(f"{_named(result.pathway)}: {what.lower()}, Monte Carlo", fontsize=12)
     seed = "" if result.seed is None else f", seed {result.seed}"
     _footer(figure, f"careprofiles simulate{seed}; {result.pathway.price_year} prices")
     return figure

@@ -13,18 +13,70 @@ and activity.
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import TYPE_CHECKING
 
 from careprofiles.outputs.audit import audit_table, benchmark_table
-from careprofiles.outputs.text import format_money, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.result import CostResult
+    from careprofiles.costing.scenarios import AppliedScenario
 
-__all__ = ["audit_summary", "benchmark_summary", "cost_html", "cost_summary"]
+__all__ = [
+    "audit_summary",
+    "benchmark_summary",
+    "cost_html",
+    "cost_summary",
+    "estimates_table",
+    "scenario_lines",
+    "scenario_title",
+]
+
+def scenario_title(scenario: AppliedScenario | None) -> str:
+    """``scenario quarterly-mdt (MDT review every three months ...)``, or ``""`` for a
+    baseline: how a title names the scenario its figures are of."""
+    return "" if scenario is None else f"scenario {scenario.id} ({scenario.name})"
+
+
+def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -> list[str]:
+    """The lines that name a scenario and what it changed, under a report's title (none
+    for a baseline): its id and name, file, bases, description and every change."""
+    if scenario is None:
+        return []
+    on = f"; applied after {', '.join(scenario.bases)}" if scenario.bases else ""
+    wrap = textwrap.TextWrapper(width=width, subsequent_indent="    ", break_on_hyphens=False)
+    lines = wrap.wrap(f"Scenario {scenario.id}: {scenario.name} (from {scenario.file}{on})")
+    if scenario.description:
+        lines.extend(
+            textwrap.wrap(
+                scenario.description,
+                width,
+                initial_indent="  ",
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            )
+        )
+    lines.append(
+        "Changes from the baseline, in order:"
+        if scenario.changes
+        else "Changes from the baseline: none (the baseline itself)"
+    )
+    item = textwrap.TextWrapper(
+        width=width,
+        initial_indent="  - ",
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    for change in scenario.changes:
+        lines.extend(item.wrap(change))
+    return lines
 
 
 def cost_summary(result: CostResult) -> str:
@@ -32,9 +84,10 @@ def cost_summary(result: CostResult) -> str:
     p = result.pathway
     lines = [
         f"{p.name} ({p.id}), {result.price_year} prices",
+        *scenario_lines(result.scenario),
         f"Cohort: {result.cohort:,.0f} patients a year"
         + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
-        f"Tariffs: {', '.join(result.tariff.files)}",
+        f"Tariffs: {', '.join(result.tariff.names)}",
         "",
         "Stages",
         text_table(
@@ -95,8 +148,64 @@ def cost_summary(result: CostResult) -> str:
             ["setting", "per cohort patient", "a year", "share"],
         ),
         "",
-        f"Cost per patient: {format_money(result.per_patient, pence=True)}",
-        f"Population cost a year: {format_money(result.total, pence=True)}",
+        "Who pays",
+        text_table(
+            [
+                [
+                    r.name,
+                    format_money(r.per_patient),
+                    format_money(r.total),
+                    f"{r.share_of_total:.1%}",
+                ]
+                for r in result.by_funder().itertuples()
+            ],
+            ["funder", "per cohort patient", "a year", "share"],
+        ),
+        "",
+        f"Cost per patient{_of(result)}: {format_money(result.per_patient, pence=True)}",
+        f"Population cost a year{_of(result)}: {format_money(result.total, pence=True)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _of(result: CostResult) -> str:
+    """`` (scenario ID)`` after a headline figure of a scenario."""
+    return "" if result.scenario is None else f" (scenario {result.scenario.id})"
+
+
+def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+    """``cost --explain``: how many numbers and tariff rows carry each grade, then the
+    cost lines resting on estimates, most costly first (``frame`` from
+    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    lines = [
+        "Evidence (numbers in the profiles and tariff rows, by grade)",
+        text_table(
+            [[r.grade, f"{r.numbers:,}", f"{r.tariff_rows:,}"] for r in counts.itertuples()],
+            ["grade", "numbers", "tariff rows"],
+        ),
+        "",
+        f"The estimates that carry most of the budget (the {min(top, len(frame))} most "
+        "costly lines with an input graded estimate)",
+        text_table(
+            [
+                [
+                    f"{r.stage}/{r.service}/{r.code}",
+                    format_money(r.per_patient),
+                    f"{r.share_of_total:.1%}",
+                    r.source,
+                    r.estimated_inputs,
+                ]
+                for r in frame.head(top).itertuples()
+            ],
+            ["line", "per cohort patient", "share", "YAML", "estimated inputs"],
+            width=TABLE_WIDTH,
+            wrap=range(5),
+        ),
+        "",
+        f"{len(frame):,} lines rest on estimates: "
+        f"{format_money(float(frame['per_patient'].sum()))} a patient "
+        f"({float(frame['share_of_total'].sum()):.1%} of the cost).",
+        "Every line resting on an estimate: -o FILE.xlsx (the estimates sheet).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -122,9 +231,17 @@ def cost_html(result: CostResult) -> str:
     stages = result.by_stage()[["stage", "name", "patients", "per_patient", "total"]]
     roles = result.by_role()[["role", "hours", "wte", "cost"]]
     settings = result.by_setting()[["setting", "per_patient", "total", "share_of_total"]]
+    named = scenario_title(result.scenario)
+    changes = "".join(
+        f"<li>{html.escape(c)}</li>" for c in (result.scenario.changes if result.scenario else ())
+    )
+    funders = result.by_funder()[["name", "per_patient", "total", "share_of_total"]]
     head = (
-        f"<h4>{html.escape(result.pathway.name)} ({html.escape(result.price_year)} prices)</h4>"
-        f"<p>Cohort {result.cohort:,.0f} patients a year; "
+        f"<h4>{html.escape(result.pathway.name)}"
+        + (f", {html.escape(named)}" if named else "")
+        + f" ({html.escape(result.price_year)} prices)</h4>"
+        + (f"<p>Changes from the baseline:</p><ul>{changes}</ul>" if changes else "")
+        + f"<p>Cohort {result.cohort:,.0f} patients a year; "
         f"<b>{_pounds(result.per_patient)}</b> per patient; "
         f"<b>{_pounds(result.total)}</b> a year.</p>"
     )
@@ -138,7 +255,12 @@ def cost_html(result: CostResult) -> str:
         "share_of_total": "{:.1%}".format,
     }
     parts = [head]
-    for title, frame in (("By stage", stages), ("By role", roles), ("By setting", settings)):
+    for title, frame in (
+        ("By stage", stages),
+        ("By role", roles),
+        ("By setting", settings),
+        ("By funder", funders),
+    ):
         parts.append(f"<h5>{title}</h5>")
         parts.append(frame.to_html(index=False, formatters=fmt, escape=True))  # type: ignore[arg-type,unused-ignore]
     return "\n".join(parts)

@@ -8,9 +8,10 @@ tab or a carriage return) as a formula, so such text would run what its author w
 when a commissioner opens the file ("CSV injection" or "formula injection", OWASP).
 Every CSV and workbook writer goes through this module, so the rules hold everywhere:
 
-- :func:`csv_text` writes a frame as CSV. A **text** cell that begins with one of
-  :data:`FORMULA_START` gets a single quote before it (OWASP's advice, what spreadsheet
-  users know as "text, not a formula"); numbers are never touched, so -12.5 stays -12.5.
+- :func:`csv_text` writes a frame as CSV (:func:`csv_writer` the same, straight to a
+  file). A **text** cell that begins with one of :data:`FORMULA_START` gets a single
+  quote before it (OWASP's advice, what spreadsheet users know as "text, not a
+  formula"); numbers are never touched, so -12.5 stays -12.5.
   Every float is rounded to :data:`SIGNIFICANT_DIGITS` significant digits, so binary
   noise (``1.0010000000000001``) is not written.
 - :func:`workbook_frame` and :func:`string_cells` are the two halves of writing a frame
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,7 @@ __all__ = [
     "SIGNIFICANT_DIGITS",
     "csv_safe",
     "csv_text",
+    "csv_writer",
     "round_figures",
     "string_cells",
     "workbook_frame",
@@ -73,6 +76,10 @@ def csv_safe(text: str) -> str:
     return "'" + text if _QUOTE.match(text) else text
 
 
+_POW10 = np.array([float(10**i) for i in range(23)])
+"""10**0 .. 10**22, each held exactly (a float power of ten computed by pow() need not be)."""
+
+
 def round_figures(values: Any, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray[Any, Any]:
     """Floats rounded to ``digits`` significant digits (NaN and infinities unchanged,
     -0.0 written 0.0).
@@ -94,7 +101,7 @@ def round_figures(values: Any, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray[A
     r = v.copy()
     up = (places >= 0) & (places <= 22)
     down = (places < 0) & (places >= -22)
-    scale = 10.0 ** np.minimum(np.abs(places), 22)
+    scale = _POW10[np.minimum(np.abs(places), 22).astype(np.intp)]
     r[up] = np.round(v[up] * scale[up]) / scale[up]
     r[down] = np.round(v[down] / scale[down]) * scale[down]
     out[finite] = r
@@ -165,7 +172,24 @@ def csv_text(frame: pd.DataFrame) -> str:
     (:func:`round_figures`). Numbers, negative ones too, are written as numbers. Lines
     end as pandas ends them, except that a frame whose text holds a carriage return is
     written with CR LF line ends, so that the carriage return is quoted inside its cell.
-    The one CSV writer of every command."""
+    The one CSV writer of every command (with :func:`csv_writer`)."""
+    out, ending = _csv_frame(frame)
+    return str(out.to_csv(index=False, lineterminator=ending))
+
+
+def csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+    """A function writing :func:`csv_text` of ``frame`` to the file it is given, as
+    UTF-8, written as it is made (a large frame's text is never held whole)."""
+    out, ending = _csv_frame(frame)
+
+    def write(path: Path) -> None:
+        out.to_csv(path, index=False, lineterminator=ending, encoding="utf-8")
+
+    return write
+
+
+def _csv_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` as :func:`csv_text` writes it, and the line ending to write it with."""
     out = frame.copy()
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
@@ -176,7 +200,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     # Python's csv writer quotes a cell holding a carriage return only when the line
     # ending holds one: with CR LF (RFC 4180's) the CR stays inside its cell
     ending = "\r\n" if _holds_carriage_return(out) else None
-    return str(out.to_csv(index=False, lineterminator=ending))
+    return out, ending
 
 
 def _holds_carriage_return(frame: pd.DataFrame) -> bool:

@@ -7,7 +7,7 @@ and the gaps left). Markdown and HTML come from the Jinja templates in
 ``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
 the chart with matplotlib (the ``plot`` extra), both imported only when used.
 
-Imports: standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
+Imports: resources, standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
 outputs.text.
 """
 
@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,7 +27,8 @@ import jinja2
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.files import write_atomic
-from careprofiles.outputs.text import markdown_escape, text_table
+from careprofiles.outputs.text import TABLE_WIDTH, markdown_escape, text_table
+from careprofiles.resources import source_name
 from careprofiles.standards.result import StandardsResult
 
 if TYPE_CHECKING:
@@ -58,7 +61,11 @@ _STATUS_WORDS = {
 def report_data(result: StandardsResult) -> dict[str, Any]:
     """What every report shows: :meth:`StandardsResult.to_dict` plus the warnings."""
     data = result.to_dict()
-    data["warnings"] = [str(p) for p in result.warnings]
+    # the files by their names, as documents name inputs (the command line's warnings on
+    # standard error keep the paths)
+    data["warnings"] = [
+        str(replace(p, file=source_name(p.file)) if p.file else p) for p in result.warnings
+    ]
     return data
 
 
@@ -206,11 +213,19 @@ def _text(data: dict[str, Any]) -> str:
                 "accredited",
             ],
             "lrlllrll",
+            width=TABLE_WIDTH,
+            wrap=range(8),
         )
     )
     out += ["", "Standards across practices (at each practice's latest assessment)"]
     out.append(
-        text_table(_summary_rows(s), ["standard", "met", "partly met", "not started"], "lrrr")
+        text_table(
+            _summary_rows(s),
+            ["standard", "met", "partly met", "not started"],
+            "lrrr",
+            width=TABLE_WIDTH,
+            wrap=range(4),
+        )
     )
     for p in data["practices"]:
         out += ["", "", f"== {p['name']} ({p['practice']})"]
@@ -225,13 +240,23 @@ def _text(data: dict[str, Any]) -> str:
             f"baseline {p['baseline_date']}); {verdict}"
         )
         out += ["", "Standards at the latest assessment"]
-        out.append(text_table(_standard_rows(p), ["standard", "status", "met"], "llr"))
+        out.append(
+            text_table(
+                _standard_rows(p),
+                ["standard", "status", "met"],
+                "llr",
+                width=TABLE_WIDTH,
+                wrap=range(3),
+            )
+        )
         out += ["", "Progression"]
         out.append(
             text_table(
                 _progression_rows(p),
                 ["#", "date", "criteria met", "required met", "standards met", "accredited"],
                 "llrrrl",
+                width=TABLE_WIDTH,
+                wrap=range(6),
             )
         )
         out += ["", f"Gaps at the latest assessment ({len(p['gaps'])})"]
@@ -244,7 +269,23 @@ def _text(data: dict[str, Any]) -> str:
     if data["warnings"]:
         out += ["", "Claimed met without evidence (counted as partly met)"]
         out += [f"- {w}" for w in data["warnings"]]
-    return "\n".join(out) + "\n"
+    out += ["", "Every figure, unrounded: --format json; as a document: --format md, html or docx."]
+    return "\n".join(_fitted(out)) + "\n"
+
+
+def _fitted(parts: list[str]) -> list[str]:
+    """The report's lines at most :data:`TABLE_WIDTH` wide: each long line of text
+    wrapped (a list item's continuation indented); tables are fitted when built."""
+    out: list[str] = []
+    for part in parts:
+        if "\n" in part or len(part) <= TABLE_WIDTH:
+            out.append(part)
+            continue
+        indent = " " * (len(part) - len(part.lstrip()) + 2)
+        out.extend(
+            textwrap.wrap(part, TABLE_WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- chart

@@ -5,7 +5,8 @@
 :func:`cost_workbook` are ``careprofiles cost --format json`` and ``--format xlsx``.
 Text for people (money, tables, Markdown) is :mod:`careprofiles.outputs.text`.
 
-Imports: errors, profiles.distributions, outputs.sheets, and costing for types only.
+Imports: errors, resources, profiles.distributions, outputs.sheets, and costing (for
+types, and costing.evidence inside :func:`cost_workbook`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pandas as pd
 
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.sheets import string_cells, workbook_frame
-from careprofiles.profiles.distributions import Distribution
+from careprofiles.profiles.distributions import Distribution, grade_of
+from careprofiles.resources import source_locations
 
 if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
@@ -149,29 +151,35 @@ def write_xlsx(
 
 
 def cost_workbook(result: CostResult) -> Callable[[Path], None]:
-    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, lines, inputs."""
-    summary = pd.DataFrame(
-        {
-            "measure": [
-                "pathway",
-                "name",
-                "price year",
-                "cohort (patients a year)",
-                "cost per patient",
-                "population cost a year",
-                "tariffs",
-            ],
-            "value": [
-                result.pathway.id,
-                result.pathway.name,
-                result.price_year,
-                result.cohort,
-                result.per_patient,
-                result.total,
-                ", ".join(result.tariff.files),
-            ],
-        }
-    )
+    """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, funders,
+    estimates (the lines resting on estimates, most costly first), lines, inputs (and,
+    for a scenario, a ``scenario`` sheet of its changes)."""
+    from careprofiles.costing.evidence import estimate_lines
+
+    rows: list[tuple[str, Any]] = [
+        ("pathway", result.pathway.id),
+        ("name", result.pathway.name),
+    ]
+    scenario = result.scenario
+    if scenario is not None:
+        rows += [
+            ("scenario", scenario.id),
+            ("scenario name", scenario.name),
+            ("scenario description", scenario.description or ""),
+            ("scenario file", scenario.file),
+            ("applied after", ", ".join(scenario.bases)),
+            ("changes from the baseline", "; ".join(scenario.changes) or "none"),
+        ]
+    rows += [
+        ("price year", result.price_year),
+        ("cohort (patients a year)", result.cohort),
+        ("cost per patient", result.per_patient),
+        ("population cost a year", result.total),
+        ("tariffs", ", ".join(result.tariff.names)),
+    ]
+    summary = pd.DataFrame(rows, columns=["measure", "value"])
+    parameters = result.model.parameters[2:]
+    sources = source_locations([p.location for p in parameters], result.pathway.folder)
     inputs = pd.DataFrame(
         [
             {
@@ -179,18 +187,31 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
                 "value": p.value.describe() if isinstance(p.value, Distribution) else p.value,
                 "base": p.base,
                 "factor": p.factor,
-                "source": p.location,
+                "grade": grade_of(p.value),
+                "source": source,
             }
-            for p in result.model.parameters[2:]
+            for p, source in zip(parameters, sources, strict=True)
         ]
+    )
+    changes = (
+        {
+            "scenario": pd.DataFrame(
+                {"step": range(1, len(scenario.changes) + 1), "change": list(scenario.changes)}
+            )
+        }
+        if scenario is not None
+        else {}
     )
     return write_xlsx(
         {
             "summary": summary,
+            **changes,
             "stages": result.by_stage(),
             "services": result.by_service(),
             "roles": result.by_role(),
             "settings": result.by_setting(),
+            "funders": result.by_funder(),
+            "estimates": estimate_lines(result),
             "lines": result.lines,
             "inputs": inputs,
             "tariff": result.tariff.to_frame().reset_index(),

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
     "MISSING",
+    "TABLE_WIDTH",
     "format_money",
     "format_number",
     "format_percent",
@@ -27,6 +29,7 @@ __all__ = [
     "markdown_table",
     "money_label",
     "money_ticks",
+    "paged_table",
     "text_table",
 ]
 
@@ -159,25 +162,146 @@ def markdown_escape(text: str, *, keep_markup: bool = False) -> str:
 # ---------------------------------------------------------------- tables
 
 
+TABLE_WIDTH = 100
+"""The widest a terminal table may be: wider tables wrap their text columns, and each
+command shows its key columns (the full table is its CSV or workbook)."""
+
+_GAP = 2
+_NARROWEST = 10
+"""A wrapped column is never narrower than this."""
+_HEADER_WORD = 12
+"""A header's word up to this long is never broken."""
+
+
 def text_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str | None = None
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    align: str | None = None,
+    *,
+    width: int | None = None,
+    wrap: Sequence[int] = (),
 ) -> str:
-    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right)."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    """A plain aligned table; ``align`` holds 'l' or 'r' per column (default: numbers right).
+
+    With ``width``, a table wider than that wraps its ``wrap`` columns (by index; the
+    widest first) onto continuation lines, so that it fits if it can: the headers at
+    spaces (a word over 12 characters may break), text down to 10 characters (at spaces,
+    else after '/', '-' or '_'); a right-aligned column of figures is never narrower than
+    its widest figure."""
     if align is None:
         align = _alignment(rows, len(headers))
+    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    if width is not None and wrap:
+        # first only the headers wrap (every column down to its widest cell); then text
+        # wraps down to 10 characters; a figure is never broken, nor a header's word of
+        # up to 12 characters
+        heads = [
+            max(_header_floor(word) for word in cells[0][i].split() or [""])
+            for i in range(len(align))
+        ]
+        body = [max([len(r[i]) for r in cells[1:]] or [0]) for i in range(len(align))]
+        floors = [
+            max(heads[i], body[i] if a == "r" else min(_NARROWEST, widths[i]))
+            for i, a in enumerate(align)
+        ]
+        widths = _fit(widths, [max(h, b) for h, b in zip(heads, body, strict=True)], wrap, width)
+        widths = _fit(widths, floors, wrap, width)
     out = []
     for n, row in enumerate(cells):
-        out.append(
-            "  ".join(
-                c.rjust(w) if a == "r" else c.ljust(w)
-                for c, w, a in zip(row, widths, align, strict=True)
-            ).rstrip()
-        )
+        parts = [_wrapped(c, w) if len(c) > w else [c] for c, w in zip(row, widths, strict=True)]
+        for k in range(max(len(p) for p in parts)):
+            out.append(
+                (" " * _GAP)
+                .join(
+                    (p[k] if k < len(p) else "").rjust(w)
+                    if a == "r"
+                    else (p[k] if k < len(p) else "").ljust(w)
+                    for p, w, a in zip(parts, widths, align, strict=True)
+                )
+                .rstrip()
+            )
         if n == 0:
-            out.append("  ".join("-" * w for w in widths))
+            out.append((" " * _GAP).join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def paged_table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    align: str,
+    *,
+    width: int = TABLE_WIDTH,
+    keep: int = 1,
+) -> str:
+    """:func:`text_table`, split into tables of fewer columns when it is wider than
+    ``width`` (its headers wrapped first): each repeats the first ``keep`` columns and
+    takes as many of the others, in order, as fit."""
+    whole = text_table(rows, headers, align, width=width, wrap=range(len(headers)))
+    if max(len(line) for line in whole.splitlines()) <= width or len(headers) <= keep + 1:
+        return whole
+    pages: list[list[int]] = []
+    current: list[int] = []
+    for i in range(keep, len(headers)):
+        trial = [*range(keep), *current, i]
+        text = _columns_table(rows, headers, align, trial, width)
+        if current and max(len(line) for line in text.splitlines()) > width:
+            pages.append(current)
+            current = [i]
+        else:
+            current.append(i)
+    pages.append(current)
+    return "\n\n".join(
+        _columns_table(rows, headers, align, [*range(keep), *page], width) for page in pages
+    )
+
+
+def _columns_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], align: str, pick: list[int], width: int
+) -> str:
+    return text_table(
+        [[r[i] for i in pick] for r in rows],
+        [headers[i] for i in pick],
+        "".join(align[i] for i in pick),
+        width=width,
+        wrap=range(len(pick)),
+    )
+
+
+def _header_floor(word: str) -> int:
+    """How narrow a header's word may be: an id breaks at its '-', '/' or '_' down to 10
+    characters, any other word up to 12 characters long stays whole."""
+    limit = _NARROWEST if any(ch in word for ch in "/-_") else _HEADER_WORD
+    return min(len(word), limit)
+
+
+def _fit(widths: list[int], floors: list[int], wrap: Sequence[int], width: int) -> list[int]:
+    """Column widths that fit ``width``: the widest ``wrap`` column narrowed, one
+    character at a time, until the table fits or every one is at its floor."""
+    widths = list(widths)
+    while sum(widths) + _GAP * (len(widths) - 1) > width:
+        candidates = [i for i in wrap if widths[i] > floors[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters: at spaces, else after '/', '-'
+    or '_' (an address or id), else anywhere."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    out: list[str] = []
+    for line in lines or [""]:
+        while len(line) > width:
+            # break after the last '/', '-' or '_' that fits (before one just past the end)
+            mark = max(line.rfind(ch, 1, width + 1) for ch in "/-_")
+            cut = (mark + 1 if mark < width else mark) if mark > 0 else width
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
 
 
 def markdown_table(

@@ -21,7 +21,10 @@ gamma      mean, sd            gamma with this mean and sd
 beta       mean, sd            beta on [0, 1] with this mean and sd (for shares)
 ========== =================== =========================================================
 
-Imports: nothing of careprofiles (numpy, pydantic; scipy.stats when first needed).
+A distribution (and a number written ``{value: 0.7, grade: estimate, source: "..."}``,
+a ``fixed`` one) may carry its evidence: ``grade`` and ``source``, which change no figure.
+
+Imports: profiles.evidence only (numpy, pydantic; scipy.stats when first needed).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
+
+from careprofiles.profiles.evidence import Grade
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -47,6 +52,7 @@ __all__ = [
     "Uniform",
     "base_value",
     "format_number",
+    "grade_of",
     "ppf",
 ]
 
@@ -74,6 +80,11 @@ class Distribution(BaseModel):
     """The distribution's name."""
     value: float | None = None
     """Overrides the base value used by deterministic costing."""
+    grade: Grade | None = None
+    """The grade of the number's evidence (published-national, local-data,
+    expert-consensus, estimate); it changes no figure."""
+    source: str | None = None
+    """Where the number comes from (a citation); it changes no figure."""
 
     params: ClassVar[tuple[str, ...]] = ()
 
@@ -391,6 +402,11 @@ DISTRIBUTIONS: dict[str, type[Distribution]] = {
 
 Uncertain = float | Distribution
 """A plain number or a distribution."""
+
+
+def grade_of(x: Uncertain) -> str:
+    """The grade a number carries ('' for a plain number or one with no grade)."""
+    return (x.grade or "") if isinstance(x, Distribution) else ""
 
 
 def base_value(x: Uncertain) -> float:

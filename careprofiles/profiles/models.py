@@ -186,6 +186,10 @@ class Service(SourcedModel):
     """The skill mix: who is present at each contact (needs contacts)."""
     items: tuple[Item, ...] = ()
     """Non-staff resources per patient receiving the service."""
+    funder: Id | None = None
+    """Who pays for this service, when not the funder its tariff rows name (a funder id:
+    nhs-icb, nhs-chc, local-authority, hospice-charity, self-funded, or one the analyst
+    defines)."""
 
     @model_validator(mode="after")
     def _has_resources(self) -> Service:
@@ -371,6 +375,10 @@ class Pathway(SourcedModel):
     """The stages' care profiles, in pathway order."""
 
     _folder: Path | None = PrivateAttr(default=None)
+    _scenario: object = PrivateAttr(default=None)
+    """The scenario that made this pathway from a baseline, set by
+    ``costing.scenario_apply`` (an ``AppliedScenario``: costing owns the type; read it
+    with ``careprofiles.costing.scenarios.scenario_of``); None for a loaded pathway."""
 
     def model_post_init(self, context: Any, /) -> None:
         # the loader gives the folder in the validation context: set at construction

@@ -6,7 +6,11 @@ high: 60}``. :func:`parse_uncertain` reads either (saying how to fix anything el
 scenarios). :data:`Share`, :data:`NonNegative` and :data:`Positive` are the field types of
 the models: a plain number in range is checked by pydantic-core without calling Python.
 
-Imports: careprofiles.profiles.distributions; pydantic.
+A mapping may carry the number's evidence, ``grade`` and ``source``, beside a
+distribution's keys, or with ``value`` alone: ``{value: 0.7, grade: estimate}`` is a
+fixed number (:class:`~careprofiles.profiles.distributions.Fixed`) with its evidence.
+
+Imports: careprofiles.profiles.distributions, profiles.evidence; pydantic.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from careprofiles.profiles.distributions import (
     base_value,
     format_number,
 )
+from careprofiles.profiles.evidence import GRADES
 
 __all__ = [
     "NUMBER_BRANCH",
@@ -84,7 +89,7 @@ def _plain_distribution(cls: type[Distribution], raw: dict[str, Any]) -> Distrib
     each a plain finite number, and parameters that pass its checks. ``None`` for
     anything else, which :func:`parse_uncertain` then reads with full messages."""
     params = cls.params
-    if len(raw) - 1 not in (len(params), len(params) + 1):
+    if len(raw) - 1 not in (len(params), len(params) + 1) or "grade" in raw or "source" in raw:
         return None
     values: dict[str, float] = {}
     for key in params:
@@ -93,6 +98,8 @@ def _plain_distribution(cls: type[Distribution], raw: dict[str, Any]) -> Distrib
             return None
         values[key] = float(x)
     if len(raw) - 1 > len(params):
+        if "value" not in raw or "value" in params:  # {dist: fixed, value, other key}
+            return None
         x = raw.get("value")
         if type(x) is not float and (type(x) is not int or not -(2**53) <= x <= 2**53):
             return None
@@ -118,6 +125,9 @@ def parse_uncertain(raw: Any) -> Uncertain:
             raise ValueError(f"is a list; write a number or a distribution such as {_EXAMPLE}")
         return as_number(raw)
     name = raw.get("dist")
+    if name is None and "value" in raw:
+        # {value: 0.7, grade: estimate, source: "..."}: a fixed number with its evidence
+        name, raw = "fixed", {"dist": "fixed", **raw}
     if name is None:
         raise ValueError(
             f"a distribution needs 'dist:' naming one of {', '.join(DISTRIBUTIONS)}, "
@@ -129,10 +139,11 @@ def parse_uncertain(raw: Any) -> Uncertain:
     dist = _plain_distribution(cls, raw)
     if dist is not None:
         return dist
-    allowed = {"dist", "value", *cls.params}
+    allowed = {"dist", "value", "grade", "source", *cls.params}
     takes = ", ".join(cls.params) + ("" if "value" in cls.params else " (and optionally value)")
     problems = [
-        f"unknown key {k!r} for a {name} distribution; it takes {takes}"
+        f"unknown key {k!r} for a {name} distribution; it takes {takes}, and the number's "
+        "evidence: grade and source"
         for k in raw
         if k not in allowed
     ]
@@ -146,9 +157,22 @@ def parse_uncertain(raw: Any) -> Uncertain:
                 values[key] = as_number(raw[key], key)
             except ValueError as exc:
                 problems.append(str(exc))
+    evidence: dict[str, str] = {}
+    grade = raw.get("grade")
+    if grade is not None:
+        if grade not in GRADES:
+            problems.append(f"grade {grade!r} is not a grade; use one of {', '.join(GRADES)}")
+        else:
+            evidence["grade"] = grade
+    source = raw.get("source")
+    if source is not None:
+        if not isinstance(source, str) or not source.strip():
+            problems.append("source must be text, such as \"PSSRU Unit Costs 2024\"")
+        else:
+            evidence["source"] = source
     if problems:
         raise ValueError("; ".join(problems))
-    dist = cls(**values)  # type: ignore[arg-type,unused-ignore]
+    dist = cls(**values, **evidence)  # type: ignore[arg-type,unused-ignore]
     problems = dist.check()
     if not problems and dist.value is not None and not isinstance(dist, Fixed):
         low, high = dist.support
@@ -165,6 +189,20 @@ def parse_uncertain(raw: Any) -> Uncertain:
 Kind = Literal["share", "nonnegative", "positive"]
 
 
+def _percent_hint(base: float) -> str:
+    """'; did you mean 0.10 (10%)?' for a share written as a percentage (above 1, at most
+    100), else ''."""
+    if not 1 < base <= 100:
+        return ""
+    share = Decimal(format_number(base)) / 100
+    text = (
+        f"{share:.2f}"
+        if share == share.quantize(Decimal("0.01"))
+        else format(share.normalize(), "f")
+    )
+    return f"; did you mean {text} ({format_number(base)}%)?"
+
+
 def check_range(x: Uncertain, kind: Kind) -> Uncertain:
     """Check a number's base value and a distribution's range; raise ``ValueError``."""
     base = base_value(x)
@@ -177,7 +215,9 @@ def check_range(x: Uncertain, kind: Kind) -> Uncertain:
         if base < 0:
             raise ValueError(f"{label()} is negative; a share is between 0 and 1")
         if base > 1:
-            raise ValueError(f"{label()} is above 1; a share is between 0 and 1")
+            raise ValueError(
+                f"{label()} is above 1; a share is between 0 and 1{_percent_hint(base)}"
+            )
         if dist is not None:
             low, high = dist.support
             if low < 0 or high > 1:
@@ -210,6 +250,9 @@ def scale_uncertain(x: Uncertain, by: float) -> Uncertain:
         data["low"], data["high"] = data["high"], data["low"]
     if by < 0 and "sd" in data:
         data["sd"] = -data["sd"]
+    for key in ("grade", "source"):
+        if getattr(x, key) is not None:
+            data[key] = getattr(x, key)
     return parse_uncertain(data)
 
 
@@ -226,6 +269,7 @@ def _json_schema(kind: Kind) -> dict[str, Any]:
         props: dict[str, Any] = {"dist": {"const": name}}
         props.update({p: {"type": "number"} for p in cls.params})
         props.setdefault("value", {"type": "number"})
+        props.update(_EVIDENCE)
         variants.append(
             {
                 "type": "object",
@@ -235,7 +279,22 @@ def _json_schema(kind: Kind) -> dict[str, Any]:
                 "additionalProperties": False,
             }
         )
+    variants.append(
+        {
+            "type": "object",
+            "title": "number with its evidence",
+            "properties": {"value": number, **_EVIDENCE},
+            "required": ["value"],
+            "additionalProperties": False,
+        }
+    )
     return {"anyOf": variants}
+
+
+_EVIDENCE: dict[str, Any] = {
+    "grade": {"enum": list(GRADES)},
+    "source": {"type": "string"},
+}
 
 
 def _validator(kind: Kind) -> Callable[[Any], Uncertain]:

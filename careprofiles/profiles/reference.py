@@ -22,6 +22,7 @@ from typing import Any
 
 from careprofiles.profiles.csvfiles import ID_PATTERN
 from careprofiles.profiles.distributions import DISTRIBUTIONS
+from careprofiles.profiles.evidence import BASES, FUNDERS, GRADES, QUALIFICATIONS
 from careprofiles.profiles.models import FORMAT, PathwayFile, Stage
 from careprofiles.profiles.reader import MAX_ALIASES, MAX_BYTES
 from careprofiles.profiles.units import DEFAULT_HOURS_PER_WTE, STAFF_UNITS, UNITS
@@ -186,7 +187,13 @@ def format_reference() -> str:
         if name in _NOTES:
             parts.append(_NOTES[name])
         parts.append(_table(defs[name]))
-    parts.append(_UNCERTAIN_TEXT.format(keys=_uncertain_keys(defs), table=_distributions_table()))
+    parts.append(
+        _UNCERTAIN_TEXT.format(
+            keys=_uncertain_keys(defs),
+            table=_distributions_table(),
+            grades=", ".join(f"`{g}`" for g in GRADES),
+        )
+    )
     parts.append(
         _VALIDATION.format(
             max_bytes=MAX_BYTES, max_mb=MAX_BYTES // (1024 * 1024), max_aliases=MAX_ALIASES
@@ -197,6 +204,10 @@ def format_reference() -> str:
             units=", ".join(f"`{u}`" for u in UNITS),
             staff_units=" or ".join(f"`{u}`" for u in STAFF_UNITS),
             hours=f"{DEFAULT_HOURS_PER_WTE:,.0f}",
+            funders=", ".join(f"`{f}` ({n})" for f, n in FUNDERS.items()),
+            bases=", ".join(f"`{b}`" for b in BASES),
+            qualifications=", ".join(f"`{q}`" for q in QUALIFICATIONS),
+            grades=", ".join(f"`{g}`" for g in GRADES),
         )
     )
     parts.append(_EDITOR)
@@ -326,13 +337,32 @@ How they are used:
 - **Bounds are checked on the base value and on the whole range.** A share (`reach`,
   `uptake`, `share`, `eligible_share`) must be between 0 and 1, and so must every value its
   distribution can take: use `beta`, or `pert`, `triangular` or `uniform` with `low` >= 0
-  and `high` <= 1. Other numbers must be 0 or more (`duration_weeks` above 0), and so
+  and `high` <= 1. A share above 1 and at most 100 is probably a percentage, and says so
+  (`uptake: 10` gives `10 is above 1; a share is between 0 and 1; did you mean 0.10
+  (10%)?`). Other numbers must be 0 or more (`duration_weeks` above 0), and so
   must the range of their distribution, except `normal`, whose negative draws are
   reported when they happen.
 - **Impossible parameters are errors**: `low` above `mode` or `mode` above `high`,
   `low` equal to `high` for a three-point distribution (write the number itself), `sd` of 0
   or less, a `lognormal` or `gamma` mean of 0 or less, a `beta` mean outside 0..1 or an `sd`
   that no beta distribution with that mean has, an unknown `dist`, a missing or extra key.
+
+### Evidence: `grade` and `source`
+
+Any number can say how good its evidence is. A distribution takes `grade` and `source`
+beside its keys; a plain number is written as a mapping with `value` (and no `dist`):
+
+```yaml
+uptake:  {{value: 0.7, grade: estimate, source: "local audit 2024"}}
+minutes: {{dist: triangular, low: 30, mode: 45, high: 60, grade: expert-consensus}}
+```
+
+`grade` is one of {grades}; `source` is text (a citation). Neither changes a figure:
+`{{value: 0.7, grade: estimate}}` costs as `0.7` (it is a `fixed` number). `careprofiles
+validate` counts the numbers of each grade, `careprofiles cost --explain` lists the cost
+lines resting on estimates, most costly first, and the `cost` workbook has them in its
+`estimates` sheet (the `inputs` sheet gives every number's grade). Tariff rows take a
+`grade` column (below).
 """
 
 _VALIDATION = """\
@@ -369,10 +399,11 @@ with exit status 1 and no traceback (`--debug` shows one).
   unsafe tags (`!!python/...`), or using more than {max_aliases} aliases
   (`*name`) or aliases that would expand it to more than 200,000 values (an "alias bomb"
   is refused at once, without being expanded).
-- **Costing** (`careprofiles cost`): a code that no tariff row has (named with the YAML
-  `file:line` where it is used, and the nearest code suggested), a role priced in a unit
-  that cannot price staff time, an item priced per hour, and a tariff row whose price year
-  differs from the pathway's when no price index is given.
+- **Costing** (`careprofiles cost`, and `careprofiles validate --tariff FILE` without
+  costing): a code that no tariff row has (named with the YAML `file:line` where it is
+  used, and the nearest code suggested), a role priced in a unit that cannot price staff
+  time, an item priced per hour, and a tariff row whose price year differs from the
+  pathway's when no price index is given.
 """
 
 _TARIFF = """\
@@ -396,6 +427,14 @@ hospice-bed-day,Hospice inpatient bed day,day,500,2024/25,Estimate: local contra
 | `source` | optional | where the figure comes from; begin estimates with `Estimate:` |
 | `hours_per_wte` | optional | patient-related hours a year of one whole-time post ({hours}) |
 | `market_forces` | optional | a multiplier for this row's cost in this area (default 1) |
+| `funder` | optional | who pays by default: {funders}, or an id you define |
+| `basis` | optional | what a staff rate is per: {bases} |
+| `qualifications` | optional | a staff rate with qualification costs: {qualifications} |
+| `grade` | optional | the grade of the figure's evidence: {grades} |
+
+A service's `funder:` overrides its rows' `funder`; a line with neither is `unassigned`.
+A layered file's staff rows must be of the `basis` of the rows below it
+([costing.md](costing.md#one-unit-cost-basis)).
 
 The header is line 1 of the file; problems name the line of the row. Codes are unique
 within a file. Several files may be layered (`--tariff national.csv --tariff local.csv`):

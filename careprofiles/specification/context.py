@@ -7,7 +7,7 @@ taken from the :class:`~careprofiles.costing.result.CostResult`, already formatt
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
 
-Imports: errors, outputs.text, specification.header and specification.wording; profiles
+Imports: resources, outputs.text, specification.header and specification.wording; profiles
 and costing for types only.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from careprofiles.errors import display_path
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
+from careprofiles.resources import document_name, source_location
 from careprofiles.specification.header import SpecHeader, as_header
 from careprofiles.specification.wording import (
     SETTING_NAMES,
@@ -39,12 +39,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from careprofiles.costing.result import CostResult
+    from careprofiles.costing.scenarios import AppliedScenario
     from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
 
 __all__ = ["CONTEXT_NAMES", "spec_context"]
 
-CONTEXT_NAMES = ("costing", "document", "outcomes", "pathway", "cohort", "settings", "spec",
-                 "stages", "standards")
+CONTEXT_NAMES = ("costing", "document", "outcomes", "pathway", "cohort", "scenario", "settings",
+                 "spec", "stages", "standards")
 """The names a specification template can use (see ``docs/templates.md``)."""
 
 
@@ -114,14 +115,30 @@ def spec_context(
             "description": text(pathway.description or ""),
             "price_year": text(pathway.price_year),
             "stage_count": len(pathway.stages),
-            "source": text(display_path(folder)) if folder is not None else "",
+            "source": text(document_name(folder)) if folder is not None else "",
         },
+        "scenario": _scenario(result.scenario, text),
         "cohort": build.cohort(),
         "stages": stages,
         "outcomes": outcomes,
         "standards": build.standards(pathway),
         "settings": build.settings(),
         "costing": build.costing(stages),
+    }
+
+
+def _scenario(applied: AppliedScenario | None, text: Callable[[str], str]) -> dict[str, Any]:
+    """The scenario (or condition variant) costed, for the template; empty (false in
+    ``{% if scenario %}``) for a baseline."""
+    if applied is None:
+        return {}
+    return {
+        "id": text(applied.id),
+        "name": text(applied.name),
+        "description": text(applied.description or ""),
+        "file": text(applied.file),
+        "bases": [text(b) for b in applied.bases],
+        "changes": [text(c) for c in applied.changes],
     }
 
 
@@ -297,6 +314,40 @@ class _Builder:
             for r in _records(self.result.by_setting())
         ]
 
+    def funders(self) -> list[dict[str, Any]]:
+        """Who pays: each funder's share of the budget (a line's funder is its
+        service's, else its tariff row's, else unassigned)."""
+        text = self.text
+        return [
+            {
+                "id": text(str(r["funder"])),
+                "name": text(str(r["name"])),
+                "per_patient": format_money(float(r["per_patient"])),
+                "total": format_money(float(r["total"])),
+                "share_of_total": format_percent(float(r["share_of_total"]), 1),
+            }
+            for r in _records(self.result.by_funder())
+        ]
+
+    def estimates(self, top: int = 10) -> list[dict[str, Any]]:
+        """The cost lines resting on estimates that carry most of the budget (the
+        ``top`` costliest), so the commissioner sees which figures to replace with local
+        data first (``cost --explain`` lists them all)."""
+        from careprofiles.costing.evidence import estimate_lines
+
+        text = self.text
+        return [
+            {
+                "stage": text(str(r["stage"])),
+                "service": text(str(r["service"])),
+                "code": text(str(r["code"])),
+                "inputs": text(str(r["estimated_inputs"])),
+                "per_patient": format_money(float(r["per_patient"])),
+                "share_of_total": format_percent(float(r["share_of_total"]), 1),
+            }
+            for r in _records(estimate_lines(self.result, top=top))
+        ]
+
     def cohort(self) -> dict[str, Any]:
         size, params = self.result.cohort, self.params
         if "cohort/patients" in params:
@@ -365,7 +416,7 @@ class _Builder:
                     "written_price_year": text(row.original_price_year or row.price_year),
                     "adjustments": text("; ".join(row.adjustments)),
                     "source": text(row.source or "Not stated"),
-                    "location": text(row.location),
+                    "location": text(source_location(row.location)),
                 }
             )
         stage_keys = ("number", "id", "name", "duration", "duration_weeks", "reach", "patients",
@@ -390,6 +441,8 @@ class _Builder:
             "roles": roles,
             "resources": resources,
             "settings": self.settings(),
-            "tariff_files": self.texts(result.tariff.files),
+            "funders": self.funders(),
+            "estimates": self.estimates(),
+            "tariff_files": self.texts(result.tariff.names),
             "tariff_rows": tariff_rows,
         }

@@ -1,26 +1,27 @@
-"""Jinja's sandbox for specification templates, with limits on time and output.
+"""Jinja's sandbox for specification templates, with limits on time, text and values.
 
 :func:`run_template` renders a template file in a :class:`SandboxedEnvironment` with
 ``StrictUndefined``: a template sees only its context, cannot reach Python internals,
 and an undefined name is an error (its message says what names or keys there are),
 never an empty string. A template that runs longer than its time limit (checked as
-loops go round and at every call, so a macro that calls itself is caught too), writes
-more than its character limit, or makes a huge value with ``*`` or ``**`` is stopped.
-Every problem is a :class:`~careprofiles.errors.TemplateError` naming the template file
-and line.
+loops go round, at every call, filter and output, and by a watchdog thread that stops a
+long stretch of Python code), makes more text than its character limit, or would make
+too large a value (a number of more than 30,000 digits, a string or list longer than the
+character limit: checked before each operation, see
+:mod:`~careprofiles.specification.guards`) is stopped. Every problem is a
+:class:`~careprofiles.errors.TemplateError` naming the template file and line; a stop at
+a limit has the code :data:`LIMIT_CODE`.
 
-Imports: errors, specification.context (the names a template can use), specification.loader
+Imports: errors, specification.context (the names a template can use),
+specification.guards and specification.limits (the limits), specification.loader
 (template files, read through the bounded input reader).
 """
 
 from __future__ import annotations
 
 import difflib
-import math
-import time
 import traceback
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,12 +31,26 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
+from jinja2.visitor import NodeTransformer
 
 from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
 from careprofiles.specification.context import CONTEXT_NAMES
+from careprofiles.specification.guards import ValueGuard
+from careprofiles.specification.limits import (
+    Limits,
+    TemplateLimitError,
+    TemplateOverdueError,
+    Watchdog,
+)
 from careprofiles.specification.loader import TemplateLoader
 
-__all__ = ["TEMPLATE_MAX_CHARS", "TEMPLATE_TIMEOUT", "run_template", "template_problem"]
+__all__ = [
+    "LIMIT_CODE",
+    "TEMPLATE_MAX_CHARS",
+    "TEMPLATE_TIMEOUT",
+    "run_template",
+    "template_problem",
+]
 
 TEMPLATE_TIMEOUT = 30.0
 """Seconds a template may run before it is stopped (``timeout`` of
@@ -71,57 +86,12 @@ class _Undefined(jinja2.StrictUndefined):
         return f"{type(obj).__name__} value has no {name!r}"
 
 
-class _LimitError(Exception):
-    """A template ran too long or wrote too much (reported as a :class:`TemplateError`)."""
-
-
-_LOOPS = "look for a loop that runs far more often than meant"
-
-
-@dataclass(frozen=True)
-class _Limits:
-    """How long a template may run and how much it may write (``None``: no limit)."""
-
-    timeout: float | None
-    max_chars: int | None
-    deadline: float
-    """``time.monotonic()`` when the time is up."""
-
-    @classmethod
-    def start(cls, timeout: float | None, max_chars: int | None) -> _Limits:
-        """The limits of a render starting now; refuses a limit that is not above 0."""
-        if timeout is not None and not timeout > 0:  # NaN too
-            raise ValueError(f"timeout must be a number of seconds above 0, or None; not {timeout}")
-        if max_chars is not None and (isinstance(max_chars, bool) or not max_chars > 0):
-            raise ValueError(f"max_chars must be a whole number above 0, or None; not {max_chars}")
-        deadline = math.inf if timeout is None else time.monotonic() + timeout
-        return cls(timeout, max_chars, deadline)
-
-    def overdue(self) -> _LimitError | None:
-        if time.monotonic() > self.deadline:
-            return _LimitError(
-                f"stopped after {self.timeout:g} seconds, the longest a template may run; "
-                f"{_LOOPS}, or a macro that calls itself"
-            )
-        return None
-
-    def check_time(self) -> None:
-        if (error := self.overdue()) is not None:
-            raise error
-
-    def too_much(self, chars: int) -> _LimitError | None:
-        if self.max_chars is not None and chars > self.max_chars:
-            return _LimitError(
-                f"stopped: the template wrote more than {self.max_chars:,} characters, the most "
-                f"a template may write; {_LOOPS}"
-            )
-        return None
-
-
 _LOOP_GUARD = "careprofiles loop guard"
 """The filter every ``{% for %}`` loop's sequence passes through (no template can name it)."""
-_MAX_POWER_BITS = 100_000
-"""The largest whole number (in bits) ``**`` may make in a template."""
+_CONCAT = "careprofiles concat guard"
+"""The filter every ``~`` becomes: the parts are measured before they are joined."""
+_OUTPUT = "careprofiles output guard"
+"""The filter every ``{{ }}`` value, and each run of plain text, passes through."""
 
 
 @jinja2.pass_context  # never called at compile time (constant folding)
@@ -142,18 +112,59 @@ def _guard_loop(context: Context, iterable: Any) -> Iterator[Any]:
     return guarded()
 
 
+def _filter(node: nodes.Expr, name: str, *args: nodes.Expr, lineno: int) -> nodes.Filter:
+    return nodes.Filter(node, name, list(args), [], None, None, lineno=lineno)
+
+
+class _Guards(NodeTransformer):
+    """Passes every loop's sequence, ``~`` and ``{{ }}`` value through the guards."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 (Jinja's names)
+        self.generic_visit(node)
+        node.iter = _filter(cast(nodes.Expr, node.iter), _LOOP_GUARD, lineno=node.lineno)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802 (Jinja's names)
+        self.generic_visit(node)
+        parts = nodes.Tuple(node.nodes, "load", lineno=node.lineno)
+        return _filter(parts, _CONCAT, lineno=node.lineno)
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:  # noqa: N802 (Jinja's names)
+        self.generic_visit(node)
+        children: list[nodes.Expr] = []
+        static = 0
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                static += len(child.data)
+                children.append(child)
+            elif isinstance(child, nodes.Const):
+                static += len(str(child.value))
+                children.append(child)
+            else:
+                children.append(_filter(child, _OUTPUT, lineno=child.lineno))
+        if static:  # plain text counts too: a loop of it inside a macro makes text
+            line = node.nodes[-1].lineno if node.nodes else node.lineno
+            children.append(_filter(nodes.Const(""), _OUTPUT, nodes.Const(static), lineno=line))
+        node.nodes = children
+        return node
+
+
 class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox with run-time limits: a time limit checked as loops go round and at
-    every call (so a recursive macro is caught too), and ``*`` and ``**`` refused when they
-    would make a value larger than a template could write. The limit on the length of the
-    output is checked as it is written (:func:`_render`)."""
+    """Jinja's sandbox with run-time limits: a time limit checked as loops go round, at
+    every call and filter and at every output (so a recursive macro is caught too), the
+    size of every value a template makes checked before it is made (see
+    :mod:`~careprofiles.specification.guards`), and the text it makes counted."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-    def __init__(self, limits: _Limits, **options: Any) -> None:
+    def __init__(self, limits: Limits, **options: Any) -> None:
         super().__init__(**options)
         self.limits = limits
+        self.guard = guard = ValueGuard(limits)
+        self.filters = {name: guard.guard_filter(name, f) for name, f in self.filters.items()}
         self.filters[_LOOP_GUARD] = _guard_loop
+        self.filters[_CONCAT] = guard.concat
+        self.filters[_OUTPUT] = guard.output
 
     def compile(
         self,
@@ -163,44 +174,26 @@ class _Sandbox(SandboxedEnvironment):
         raw: bool = False,
         defer_init: bool = False,
     ) -> Any:
-        """Compile with every ``{% for %}`` loop's sequence passed through the loop guard."""
+        """Compile with every loop's sequence, ``~`` and output passed through the guards."""
         tree = self.parse(source, name, filename) if isinstance(source, str) else source
-        for loop in list(tree.find_all(nodes.For)):
-            guard = nodes.Filter(loop.iter, _LOOP_GUARD, [], [], None, None, lineno=loop.lineno)
-            loop.iter = guard.set_environment(self)
+        tree = _Guards().visit(tree)
+        tree.set_environment(self)
         if raw:
             return super().compile(tree, name, filename, True, defer_init)
         return super().compile(tree, name, filename, False, defer_init)
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.limits.check_time()
-        return super().call(context, obj, *args, **kwargs)
+        args = self.guard.before_call(obj, args, kwargs)
+        return self.guard.after_call(obj, super().call(context, obj, *args, **kwargs))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for times, value in ((left, right), (right, left)):
-                if isinstance(times, int) and isinstance(value, str | list | tuple):
-                    size = len(value) * times
-                    if self.limits.too_much(size) is not None:
-                        raise _LimitError(
-                            f"refused: * would make a value {size:,} long, longer than the "
-                            f"{self.limits.max_chars:,} characters a template may write; "
-                            "check the numbers either side of *"
-                        )
-        elif (
-            isinstance(left, int)
-            and isinstance(right, int)
-            and abs(left) > 1
-            and right * math.log2(abs(left)) > _MAX_POWER_BITS
-        ):
-            raise _LimitError(
-                f"refused: {left} ** {right} is too large a number for a template to make; "
-                "check the numbers either side of **"
-            )
-        return super().call_binop(context, operator, left, right)
+        self.guard.binop(operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        return self.guard.result(result, operator)
 
 
-def _environment(search: Sequence[Path], limits: _Limits) -> _Sandbox:
+def _environment(search: Sequence[Path], limits: Limits) -> _Sandbox:
     return _Sandbox(
         limits,
         loader=TemplateLoader([str(folder) for folder in search]),
@@ -227,13 +220,20 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
-def template_problem(file: str | Path | None, line: int | None, message: str) -> TemplateError:
+LIMIT_CODE = "template-limit"
+"""The :attr:`~careprofiles.errors.Problem.code` of a template stopped by its limits: it
+ran too long, wrote too much, or would have made too large a value."""
+
+
+def template_problem(
+    file: str | Path | None, line: int | None, message: str, code: str = ""
+) -> TemplateError:
     """The error ``file:line: message`` about a template."""
     name = display_path(file) if file else None
-    return TemplateError([Problem(name, line, "", message)])
+    return TemplateError([Problem(name, line, "", message, code)])
 
 
-def _render(compiled: jinja2.Template, context: dict[str, Any], limits: _Limits) -> str:
+def _render(compiled: jinja2.Template, context: dict[str, Any], limits: Limits) -> str:
     """``compiled`` rendered, the output's length and the time checked as it is written."""
     parts: list[str] = []
     chars = 0
@@ -266,20 +266,25 @@ def run_template(
     ``timeout`` seconds or writes more than ``max_chars`` characters (``None``: no
     limit). Raises ``ValueError`` for a limit that is not above 0.
     """
-    limits = _Limits.start(timeout, max_chars)
+    limits = Limits.start(timeout, max_chars)
     env = _environment(search, limits)
     try:
-        compiled = env.get_template(path.name)
-        return _render(compiled, dict(context), limits)
+        with Watchdog(limits):
+            compiled = env.get_template(path.name)
+            values = dict(context)
+            env.guard.lasting(values)
+            return _render(compiled, values, limits)
     except jinja2.TemplateSyntaxError as exc:
         raise template_problem(
-            exc.filename or str(path), exc.lineno,
+            exc.filename or str(path),
+            exc.lineno,
             f"template syntax error: {exc.message}; check the {{% %}} and {{{{ }}}} tags",
         ) from None
     except SecurityError as exc:
         file, line = _template_frame(exc)
         raise template_problem(
-            file or str(path), line,
+            file or str(path),
+            line,
             f"refused: {str(exc).rstrip('.')}; a template may use only the values of its context "
             "(see docs/templates.md), not Python internals",
         ) from None
@@ -289,13 +294,15 @@ def run_template(
     except jinja2.TemplateNotFound as exc:
         file, line = _template_frame(exc)
         raise template_problem(
-            file or str(path), line,
+            file or str(path),
+            line,
             f"template {exc.name!r} not found; templates are looked for beside this one "
             "and among the shipped templates",
         ) from None
-    except _LimitError as exc:
+    except TemplateLimitError as exc:
         file, line = _template_frame(exc)
-        raise template_problem(file or str(path), line, str(exc)) from None
+        message = limits.overdue_message() if isinstance(exc, TemplateOverdueError) else str(exc)
+        raise template_problem(file or str(path), line, message, LIMIT_CODE) from None
     except (TemplateError, ValidationError):
         raise
     except Exception as exc:  # an error the template's own code makes

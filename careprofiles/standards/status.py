@@ -14,7 +14,7 @@
 after it applies one rule with column operations and group-bys, never a loop per row.
 :func:`~.result.assess_standards` calls them in turn.
 
-Imports: errors, profiles (sources), standards.models.
+Imports: errors, resources, profiles (sources), standards.models.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pandas as pd
 
 from careprofiles.errors import Problem
 from careprofiles.profiles.sources import source_of
+from careprofiles.resources import source_name
 from careprofiles.standards.models import Framework, PracticeAssessments
 
 __all__ = [
@@ -122,7 +123,9 @@ def add_criterion_status(grid: pd.DataFrame) -> None:
 
     ``met`` (claimed met, with evidence), ``unevidenced`` (claimed met without),
     ``partly_met``, ``status`` (``met``, ``partly-met`` or ``not-met``), ``latest`` (the
-    practice's latest assessment), ``required_met`` and ``location`` (``file:line``).
+    practice's latest assessment), ``required_met`` and ``location`` (``file:line``, the
+    file by its name as outputs give it: never a machine path; ``file`` keeps the path as
+    messages name it).
     """
     claimed_met = grid["claimed"] == "met"
     has_evidence = grid["evidence_count"] > 0
@@ -134,9 +137,9 @@ def add_criterion_status(grid: pd.DataFrame) -> None:
     )
     grid["latest"] = grid["assessment"] == grid["assessments"]
     grid["required_met"] = grid["met"] & grid["required"]
-    grid["location"] = np.where(
-        grid["line"] > 0, grid["file"] + ":" + grid["line"].astype(str), grid["file"]
-    )
+    files = grid["file"].astype(str)
+    names = files.map({f: source_name(f) for f in files.unique()})  # each file once
+    grid["location"] = np.where(grid["line"] > 0, names + ":" + grid["line"].astype(str), names)
 
 
 def standard_status(grid: pd.DataFrame) -> pd.DataFrame:

@@ -219,6 +219,9 @@ def _activity(
                         "patient_id": ids[recorded],
                         "outcome": outcome.id,
                         "value": (rng.random(len(recorded)) < rate).astype(np.int64),
+                        # the patient's area: a patient may have an outcome recorded and no
+                        # activity at all, and benchmark needs the area of every outcome
+                        "area": area[recorded],
                     }
                 )
             )

@@ -167,10 +167,16 @@ def test_report_tables_pinned(tiny: Pathway, tariff: Tariff, result: AuditResult
     ``-``, figures right-aligned (``--:``), every Markdown cell escaped."""
     text = audit_table(result).splitlines()
     i = text.index("Stages (cost and hours per patient in the stage)")
-    assert text[i + 3] == (
-        "decline           4               £210.00             £170.00  -£40.00"
-        "                    £30.00             3.2           1.8"
-    )
+    # at most 100 columns (issue 15): the headers wrap onto a second line
+    assert text[i + 1 : i + 5] == [
+        "stage      patients     expected    actual per  difference   not tied to         hours"
+        "  hours actual",
+        "                     per patient       patient                 a service      expected",
+        "---------  --------  -----------  ------------  ----------  ------------  ------------"
+        "  ------------",
+        "decline           4      £210.00       £170.00  -£40.00           £30.00           3.2"
+        "           1.8",
+    ]
     md = audit_markdown(result).splitlines()
     i = md.index("Table: Stages: cost and hours per patient in the stage")
     assert md[i + 1 : i + 5] == [
@@ -183,7 +189,7 @@ def test_report_tables_pinned(tiny: Pathway, tariff: Tariff, result: AuditResult
     bench = benchmark_areas(
         tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"
     )
-    assert "east        2,000         0      £0                 -                    £0  -" in (
+    assert "east        2,000         0      £0                 -                 £0  -" in (
         benchmark_table(bench)
     )
     md = benchmark_markdown(bench).splitlines()
@@ -530,6 +536,33 @@ def test_example_files_are_what_the_script_makes(tmp_path: Path) -> None:
         (EXAMPLE / n).stat().st_size for n in ("activity.csv", "outcomes.csv", "populations.csv")
     )
     assert shipped < 2 * 1024 * 1024
+
+
+def test_the_generator_writes_what_benchmark_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: the generator's Parquet output broke benchmark when a patient had an outcome
+    recorded and no activity (so no area). With seed 32 and 150 patients, P00137 is such a
+    patient: the outcome records now carry the area, and benchmark reads its own files."""
+    pytest.importorskip("pyarrow")
+    import runpy
+
+    module = runpy.run_path(str(EXAMPLE / "make_synthetic.py"))
+    out = tmp_path / "big"
+    argv = ["--patients", "150", "--seed", "32", "--parquet", "--out", str(out)]
+    assert module["main"](argv) == 0
+    capsys.readouterr()
+    args = ["--activity", str(out / "activity"), "--outcomes", str(out / "outcomes.csv")]
+    args += ["--populations", str(out / "populations.csv"), "--format", "json"]
+    assert main(["benchmark", *args]) == 0, capsys.readouterr().err
+    bench = json.loads(capsys.readouterr().out)
+    activity = pd.read_parquet(out / "activity")
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    assert sum(a["patients"] for a in bench["areas"]) == activity["patient_id"].nunique()
+    assert "P00137" in set(outcomes["patient_id"]) - set(activity["patient_id"])
+    areas = activity.groupby("patient_id")["area"].first()
+    both = outcomes[outcomes["patient_id"].isin(areas.index)]
+    assert (both["area"].to_numpy() == areas[both["patient_id"]].to_numpy()).all()
 
 
 def test_example_commands_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ from careprofiles.activity.encoding import Prices, Rows
 from careprofiles.activity.findings import MAX_LISTED, ActivityCodeError
 from careprofiles.activity.records import read_activity, read_outcomes
 from careprofiles.activity.summaries import reduce_activity
-from careprofiles.errors import ActivityError, MissingCodeError
+from careprofiles.errors import ActivityError, MissingCodeError, display_path
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff, TariffRow, load_tariff
@@ -105,10 +105,50 @@ def test_minutes_column_missing_for_hourly_roles(tariff: Tariff) -> None:
     )
     with pytest.raises(ActivityError) as info:
         cost_activity(frame, tariff)
-    # an in-memory frame names rows by their index
-    assert [(p.file, p.line, p.where) for p in info.value.problems] == [
-        (None, None, "index 0, minutes")
+    # the column is missing: one problem for the frame (issue 15), not one a row
+    assert [(p.file, p.line, p.where, p.code) for p in info.value.problems] == [
+        (None, None, "header", "missing-column")
     ]
+    assert "1 row is priced per hour (the first: 'nurse')" in info.value.problems[0].message
+
+
+def test_a_missing_column_is_one_problem_however_many_rows_need_it(
+    tariff: Tariff, tiny: Pathway, tmp_path: Path
+) -> None:
+    """No minutes column in a file of 3,000 hourly rows: one problem at the header (line 1),
+    counting the rows, not 3,000 'is empty' problems; the same for a missing area when
+    benchmarking, and the same over Dask partitions. Rows with other problems are still
+    listed one by one."""
+    n = 3_000
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(n)],
+            "stage": ["decline"] * n,
+            "code": ["meds-pack", *["nurse"] * (n - 1)],
+        }
+    )
+    frame.loc[5, "stage"] = "nowhere"
+    path = tmp_path / "no-minutes.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ActivityError) as info:
+        check_activity(path, tariff, tiny, need_area=True)
+    problems = info.value.problems
+    assert [(p.file, p.line, p.where, p.code) for p in problems] == [
+        (display_path(path), 1, "header", "missing-column"),
+        (display_path(path), 1, "header", "missing-column"),
+        (display_path(path), 7, "stage", ""),
+    ]
+    assert "missing column minutes, but 2,999 rows are priced per hour" in problems[0].message
+    assert "(the first: 'nurse')" in problems[0].message
+    assert "missing column area" in problems[1].message
+    assert "(3,000 rows)" in problems[1].message
+    dd = pytest.importorskip("dask.dataframe")
+    parts = dd.from_pandas(frame, npartitions=4)
+    with pytest.raises(ActivityError) as info:
+        check_activity(parts, tariff, tiny)
+    [column, stage] = info.value.problems
+    assert (column.where, column.code, stage.where) == ("header", "missing-column", "row 6, stage")
+    assert "2,999 rows are priced per hour" in column.message
 
 
 def test_parquet_rows_are_numbered(tariff: Tariff, tmp_path: Path) -> None:

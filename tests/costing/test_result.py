@@ -157,7 +157,8 @@ def test_local_tariff_overrides_national_row(
     roles = result.by_role().set_index("role")
     assert roles.loc["nurse", "wte"] == pytest.approx(1580 / 1600)
     nurse_lines = result.lines[result.lines["code"] == "nurse"]
-    assert set(nurse_lines["tariff_source"]) == {f"{shown(local)}:2"}
+    # the lines name files by their names, never a machine path (issue 15)
+    assert set(nurse_lines["tariff_source"]) == {"local.csv:2"}
     # the later file wins whatever the order of rows; the earlier order loses
     swapped = cost(load_pathway(folder), load_tariff(local, national))
     assert swapped.per_patient == pytest.approx(HAND["per_patient"], abs=PENNY)
@@ -358,14 +359,17 @@ def test_lines_name_yaml_and_tariff_lines(hand: CostResult, hand_files: tuple[Pa
     folder, national = hand_files
     lines = hand.lines.set_index("address")
     early = folder / "early.yaml"
+    # file:line with the YAML file relative to the pathway folder and the tariff by its
+    # file name: never a machine path (issue 15); the models keep the paths for messages
     assert lines.loc["early/visits/staff/hca", "source"] == (
-        f"{shown(early)}:{line_of(early, 'role: hca')}"
+        f"early.yaml:{line_of(early, 'role: hca')}"
     )
     assert lines.loc["early/kit/items/pump", "source"] == (
-        f"{shown(early)}:{line_of(early, 'code: pump')}"
+        f"early.yaml:{line_of(early, 'code: pump')}"
     )
-    assert lines.loc["early/visits/staff/hca", "tariff_source"] == f"{shown(national)}:4"
-    assert lines.loc["late/beds/items/bed", "tariff_source"] == f"{shown(national)}:7"
+    assert lines.loc["early/visits/staff/hca", "tariff_source"] == f"{national.name}:4"
+    assert lines.loc["late/beds/items/bed", "tariff_source"] == f"{national.name}:7"
+    assert hand.tariff["hca"].location == f"{shown(national)}:4"
     columns = set(hand.lines.columns)
     for needed in (
         "stage", "service", "setting", "kind", "code", "unit", "contacts", "hours", "quantity",

@@ -20,7 +20,7 @@ from scenario_cases import (
 
 from careprofiles.costing.result import cost
 from careprofiles.costing.scenario_apply import TARIFF_UNCERTAINTY_HINT, addresses, apply_scenario
-from careprofiles.costing.scenarios import ScenarioSet, load_scenarios
+from careprofiles.costing.scenarios import ScenarioSet, load_scenarios, scenario_of
 from careprofiles.errors import ScenarioError
 from careprofiles.profiles.distributions import Triangular
 from careprofiles.profiles.load import load_pathway
@@ -65,7 +65,12 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
 ) -> None:
     pathway, tariff = base
     new_pathway, new_tariff = apply_scenario(pathway, tariff, scenarios, "scale-tariff")
-    assert new_pathway is pathway
+    # the pathway is unchanged: a copy that names the scenario (issue 15), the baseline
+    # itself never marked
+    assert new_pathway.model_dump() == pathway.model_dump()
+    assert new_pathway.stages is pathway.stages
+    assert scenario_of(pathway) is None
+    assert scenario_of(new_pathway) is not None
     expected = cost(pathway, load_tariff(DATA / "tariff-scaled.csv"))
     assert_same_costs(cost(new_pathway, new_tariff), expected)
     # the provenance says what the scenario did, and where
@@ -74,7 +79,8 @@ def test_scaling_and_setting_tariff_matches_hand_edited_tariff(
     assert nurse.original_cost == 60.0
     line = line_of(CHANGES, "scale: tariff/nurse")
     assert nurse.adjustments == (
-        f"x1.1 by scenario scale-tariff (tests/data/scenarios/changes.yaml:{line})",
+        # adjustments go into documents: the scenario file by its name (issue 15)
+        f"x1.1 by scenario scale-tariff (changes.yaml:{line})",
     )
     assert meds.cost == 55.0
     assert meds.adjustments[-1].startswith("set to 55 by scenario scale-tariff")
@@ -98,7 +104,10 @@ def test_hand_calculation_of_one_scenario(
 def test_no_changes_is_the_baseline(base: tuple[Pathway, Tariff], scenarios: ScenarioSet) -> None:
     pathway, tariff = base
     new_pathway, new_tariff = apply_scenario(pathway, tariff, scenarios, "nothing")
-    assert new_pathway is pathway
+    # the baseline's contents, in a copy that names the scenario (issue 15)
+    assert new_pathway.model_dump() == pathway.model_dump()
+    assert new_pathway.stages is pathway.stages
+    assert scenario_of(pathway) is None
     assert new_tariff is tariff
 
 
@@ -129,7 +138,7 @@ def test_locations_trace_to_the_scenario(
     lines = cost(changed, tariff).lines
     source = lines.loc[lines["address"] == "late/home-visits/staff/hca", "source"].item()
     line = line_of(CHANGES, "set: late/home-visits/staff/hca/share")
-    assert source == f"tests/data/scenarios/changes.yaml:{line}"
+    assert source == f"changes.yaml:{line}"  # by its name in the lines (issue 15)
 
 
 def test_scale_scales_every_number_of_a_distribution(

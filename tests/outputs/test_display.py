@@ -31,7 +31,7 @@ def test_cost_summary_has_the_stages_roles_settings_and_totals(
     assert lines[:3] == [
         "Tiny audit pathway (tiny), 2024/25 prices",
         "Cohort: 100 patients a year",
-        "Tariffs: tests/data/activity/tariff.csv",
+        "Tariffs: tariff.csv",  # by its name, never a machine path (issue 15)
     ]
     assert lines[7].split() == ["decline", "4", "80%", "80", "£210", "£168", "£16,800"]
     assert lines[9].split() == ["Total", "£433", "£43,300"]
@@ -64,8 +64,10 @@ def test_cost_html_escapes_the_name_and_shows_pounds_and_pence(
         "By stage",
         "By role",
         "By setting",
+        "By funder",
     ]
-    stages, roles, settings = page.tables
+    stages, roles, settings, funders = page.tables
+    assert funders[0] == ["name", "per_patient", "total", "share_of_total"]
     assert stages[0] == ["stage", "name", "patients", "per_patient", "total"]
     assert stages[1][2:] == ["100", "£60.00", "£6,000.00"]
     assert roles[1] == ["nurse", "100", "0.1", "£6,000.00"]
@@ -77,10 +79,16 @@ def test_audit_and_benchmark_summaries(tiny: Pathway, tariff: Tariff) -> None:
     report = audit_summary(audit(tiny, tariff, data / "activity.csv", data / "outcomes.csv"))
     assert report.startswith("Audit of Tiny audit pathway (tiny), 2024/25 prices\n")
     assert "(15 rows, 4 patients)" in report
-    assert report.endswith("largest first.\n")
+    assert report.endswith(
+        "largest first.\n\n"
+        "Every column of every table: careprofiles audit ... --format csv, or -o FILE.xlsx.\n"
+    )
     result = benchmark_areas(
         tiny, tariff, data / "activity.csv", data / "populations.csv", data / "outcomes.csv"
     )
     text = benchmark_summary(result)
     assert "All areas: 4 patients, £1,460, £365.00 per patient, £86 per 1,000 population" in text
-    assert text.endswith("than chance would explain.\n")
+    assert text.endswith(
+        "than chance would explain.\n\n"
+        "Every column of every table: careprofiles benchmark ... --format csv or --format json.\n"
+    )

@@ -379,7 +379,7 @@ def test_csv_safe(text: str, safe: str) -> None:
     assert csv_safe(text) == safe
 
 
-_UNQUOTE = re.compile("'(?='*[" + re.escape(FORMULA_START) + "])")
+_UNQUOTE = re.compile("^'(?='*[" + re.escape(FORMULA_START) + "])")
 
 
 @settings(max_examples=200, deadline=None)

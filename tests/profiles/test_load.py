@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import make_service, make_stage
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from careprofiles.errors import CareProfilesError, Problem, ProfileError
@@ -267,6 +268,21 @@ def test_stage_files_in_a_sub_folder(tmp_path: Path, write_pathway: Callable[...
         text.replace("- stage-one.yaml", "- stages/stage-one.yaml"), encoding="utf-8"
     )
     assert load_pathway(folder).stages[0].id == "stage-one"
+
+
+def test_a_share_written_as_a_percentage_is_reported_with_a_hint(
+    tmp_path: Path, write_pathway: Callable[..., Path]
+) -> None:
+    """Issue 15: ``uptake: 10`` (meaning 10%) says what it probably means, at its line."""
+    folder = write_pathway(tmp_path, stages=[make_stage(services=[make_service(uptake=10)])])
+    with pytest.raises(ProfileError) as info:
+        load_pathway(folder)
+    [problem] = info.value.problems
+    text = (folder / "stage-one.yaml").read_text(encoding="utf-8")
+    assert (problem.where, problem.line) == ("services[0].uptake", _line_with(text, "uptake: 10"))
+    assert problem.message.endswith(
+        "10 is above 1; a share is between 0 and 1; did you mean 0.10 (10%)?"
+    )
 
 
 def test_stage_file_format_is_optional(tmp_path: Path, write_pathway: Callable[..., Path]) -> None:

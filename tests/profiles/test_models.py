@@ -287,7 +287,8 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
     # default: a third of the time taken to validate a large pathway
     for model in (Stage, Service, StaffLine, Contacts, Item, Cohort, PathwayFile):
         assert model.__private_attributes__ == {}, model
-    assert set(Pathway.__private_attributes__) == {"_folder"}
+    # one Pathway a load: its folder, and the scenario that made it (issue 15)
+    assert set(Pathway.__private_attributes__) == {"_folder", "_scenario"}
     from careprofiles.profiles.validation import validate_model
 
     problems: list[Problem] = []
@@ -319,7 +320,7 @@ def test_sources_are_not_pydantic_private_attributes() -> None:
     item = pathway.stages[0].services[0].items[0]
     assert item.__pydantic_private__ is None
     assert set(item.__dict__) == set(type(item).model_fields)
-    assert pathway.__pydantic_private__ == {"_folder": None}
+    assert pathway.__pydantic_private__ == {"_folder": None, "_scenario": None}
 
 
 def test_the_folder_is_set_at_construction(tmp_path: Any) -> None:

@@ -61,6 +61,28 @@ def test_impossible_or_unreadable(raw: Any, fragment: str) -> None:
         parse_uncertain(raw)
 
 
+@pytest.mark.parametrize(
+    ("share", "hint"),
+    [
+        (10, "; did you mean 0.10 (10%)?"),
+        (75, "; did you mean 0.75 (75%)?"),
+        (12.5, "; did you mean 0.125 (12.5%)?"),
+        (100, "; did you mean 1.00 (100%)?"),
+        (1.5, "; did you mean 0.015 (1.5%)?"),
+        (101, ""),  # above 100: not a percentage either
+        (2500, ""),
+    ],
+)
+def test_a_share_that_looks_like_a_percentage_gets_a_hint(share: float, hint: str) -> None:
+    """Issue 15: a share written as 10 is above 1 and looks like 10%."""
+    with pytest.raises(ValueError, match="above 1") as info:
+        check_range(float(share), "share")
+    assert str(info.value) == f"{share:g} is above 1; a share is between 0 and 1{hint}"
+    with pytest.raises(ValueError, match="above 1") as info:  # a distribution's base value alike
+        check_range(Pert(low=share / 2, mode=share, high=share * 2), "share")
+    assert str(info.value).endswith(f"is above 1; a share is between 0 and 1{hint}")
+
+
 def test_check_range() -> None:
     assert check_range(0.5, "share") == 0.5
     with pytest.raises(ValueError, match="above 1"):

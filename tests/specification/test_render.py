@@ -20,6 +20,7 @@ from careprofiles.errors import TemplateError
 from careprofiles.outputs.text import format_money, markdown_escape
 from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
+from careprofiles.resources import source_location
 from careprofiles.specification.render import (
     DEFAULT_TEMPLATE,
     find_template,
@@ -326,7 +327,9 @@ def test_tariff_sources_of_every_row_used_are_in_the_annex(
         price = format_money(row.cost, pence=True)
         assert f"| {code} | {markdown_escape(row.description)} | {row.unit} | {price} |" in spec_md
         assert markdown_escape(row.source) in spec_md
-        assert row.location in spec_md
+        # the row's file:line with the file by its name (issue 15)
+        assert f"| {source_location(row.location)} |" in spec_md
+        assert source_location(row.location).startswith("national-2024-25.csv:")
 
 
 # ---------------------------------------------------------------- hand-computed figures

@@ -1,4 +1,5 @@
-"""The sandbox specification templates run in: errors at the template's line, run-time limits.
+"""The sandbox specification templates run in: errors at the template's line, run-time limits
+on time, on text made and on the size of every value.
 
 A template's errors (syntax, undefined names, Python internals, its own runtime errors)
 name its file and line; a runaway template is stopped at its line. The limits are made
@@ -8,6 +9,7 @@ template fails quickly.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -21,10 +23,11 @@ from jinja2.sandbox import SandboxedEnvironment
 import careprofiles.cli.spec
 from careprofiles.cli import main
 from careprofiles.costing.result import CostResult
-from careprofiles.errors import CareProfilesError, TemplateError
+from careprofiles.errors import CareProfilesError, Problem, TemplateError
 from careprofiles.profiles.models import Pathway
 from careprofiles.specification.render import render_spec, render_template
 from careprofiles.specification.sandbox import (
+    LIMIT_CODE,
     TEMPLATE_MAX_CHARS,
     TEMPLATE_TIMEOUT,
     run_template,
@@ -349,3 +352,209 @@ def test_cli_stops_a_runaway_template_without_traceback_or_output(
     assert f"slow.md.j2:2: {STOPPED}" in err
     assert "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+# ---------------------------------------------------------------- values too large to make
+
+
+def _limit_problem(path: Path, **limits: Any) -> Problem:
+    """The one problem the template at ``path`` is stopped with, which must come quickly."""
+    start = time.monotonic()
+    with pytest.raises(TemplateError) as caught:
+        render_template(path, {}, **limits)
+    assert time.monotonic() - start < 5
+    (problem,) = caught.value.problems
+    assert problem.code == LIMIT_CODE
+    assert problem.file == str(path)
+    return problem
+
+
+ISSUE_BOMBS = {
+    "power-then-squares": (
+        _lines("{% set x = 7 ** 35000 %}", *["{% set x = x * x %}"] * 13, "{{ x % 10 }}"),
+        2,
+        "refused: * would make a number of about 59,157 digits, more than the 30,000 a "
+        "template may make; check the numbers either side of *",
+    ),
+    "center": (
+        _lines("Intro", "{{ 'a' | center(3000000000) }}"),
+        2,
+        "refused: the filter center would make a value 3,000,000,000 long, longer than the "
+        "10,000,000 characters a template may write; check its width",
+    ),
+    "list-plus": (
+        _lines(
+            "{% set ns = namespace(items=[0] * 1000000) %}",
+            "{% for i in range(100) %}",
+            "{% set ns.items = ns.items + ns.items %}",
+            "{% endfor %}",
+        ),
+        3,
+        "refused: + would make a value 16,000,000 long, longer than the 10,000,000 characters "
+        "a template may write; check what is added",
+    ),
+    "concat": (
+        _lines(
+            "{% set ns = namespace(text='x' * 1000000) %}",
+            "{% for i in range(100) %}{% set ns.text = ns.text ~ ns.text %}{% endfor %}",
+        ),
+        2,
+        "refused: ~ would make a value 16,000,000 long, longer than the 10,000,000 characters "
+        "a template may write; check the values joined",
+    ),
+}
+"""The template bombs of issue 16, each stopped at its line with the default limits."""
+
+
+@pytest.mark.parametrize("bomb", ISSUE_BOMBS, ids=list(ISSUE_BOMBS))
+def test_the_template_bombs_stop_within_their_limits(tmp_path: Path, bomb: str) -> None:
+    text, line, message = ISSUE_BOMBS[bomb]
+    problem = _limit_problem(_write(tmp_path, text))
+    assert (problem.line, problem.message) == (line, message)
+
+
+MAKERS = [
+    # (making more than 1,000 characters, what is refused, the same making little)
+    ("'ab' * 1000", "*", "'ab' * 10"),
+    ("[[0] * 40] * 40", "*", "[[0] * 4] * 4"),  # 1,600 items: what a list holds counts
+    ("10 ** 20000 * 10 ** 20000", "*", "10 ** 20 * 10 ** 20"),  # over 30,000 digits
+    ("'x' * 600 + 'y' * 600", "+", "'x' + 'y'"),
+    ("[0] * 600 + [1] * 600", "+", "[0] + [1]"),
+    ("'x' * 600 ~ 'y' * 600", "~", "'x' ~ 'y'"),
+    ("'%2000s' % 'x'", "%", "'%5s' % 'x'"),
+    ("'%*d' % (2000, 1)", "%", "'%*d' % (5, 1)"),
+    ("'%(a)s%(a)s%(a)s' % {'a': 'x' * 500}", "%", "'%(a)s%(a)s' % {'a': 'x'}"),
+    ("'x' | center(2000)", "the filter center", "'x' | center(5)"),
+    ("('a\\n' * 100) | indent(30)", "the filter indent", "'a\\nb' | indent(2)"),
+    (
+        "('ab ' * 100) | wordwrap(1, wrapstring='-' * 10)",
+        "the filter wordwrap",
+        "'ab cd' | wordwrap(2)",
+    ),
+    ("'%2000s' | format('x')", "the filter format", "'%5s' | format('x')"),
+    ("'%*s' | format(2000, 'x')", "the filter format", "'%*s' | format(3, 'x')"),
+    ("range(100) | join('x' * 20)", "the filter join", "range(3) | join(', ')"),
+    (
+        "range(100) | map('string') | join('x' * 20)",
+        "the filter join",
+        "range(3) | map('string') | join",
+    ),
+    ("('x' * 10) | replace('', 'y' * 200)", "the filter replace", "'xx' | replace('', '-')"),
+    ("('x' * 100) | replace('x', 'y' * 20)", "the filter replace", "'xx' | replace('x', 'yy')"),
+    ("[1] | batch(2000, 0) | list", "the filter batch", "[1, 2, 3] | batch(2, 0) | list"),
+    ("[1] | slice(2000) | list", "the filter slice", "[1, 2, 3] | slice(2) | list"),
+    ("1.5 | round(1000000, 'floor')", "the filter round", "1.55 | round(1, 'floor')"),
+    ("('&' * 300) | forceescape", "the filter forceescape", "'&' | forceescape"),
+    ("'x'.ljust(2000)", "ljust()", "'x'.ljust(3)"),
+    ("'x'.rjust(2000)", "rjust()", "'x'.rjust(3)"),
+    ("'x'.center(2000)", "center()", "'x'.center(3)"),
+    ("'1'.zfill(2000)", "zfill()", "'1'.zfill(3)"),
+    ("('\\t' * 10).expandtabs(200)", "expandtabs()", "'a\\tb'.expandtabs(4)"),
+    ("'xx'.replace('', 'y' * 600)", "replace()", "'ab'.replace('', '-')"),
+    ("('x' * 20).join(range(100) | map('string'))", "join()", "'-'.join(['a', 'b'])"),
+    ("'{:>2000}'.format(1)", "format()", "'{:>3}'.format(1)"),
+    ("'{:>{}}'.format(1, 2000)", "format()", "'{:>{}}'.format(1, 3)"),
+    ("'{0}{0}{0}'.format('x' * 500)", "format()", "'{0}{0}'.format('x')"),
+    ("'{a:.2000f}'.format_map({'a': 1.5})", "format_map()", "'{a:.2f}'.format_map({'a': 1.5})"),
+    ("('a' * 100).translate({97: 'x' * 100})", "translate()", "'ab'.translate({97: 'xy'})"),
+    ("{}.fromkeys(range(100), 'x' * 100)", "fromkeys()", "{}.fromkeys(range(3), 0)"),
+    ("lipsum(100)", "lipsum()", "lipsum(1, False, 1, 2)"),
+]
+"""Ways of making a large value in one operation (a string, a list or a number)."""
+
+
+@pytest.mark.parametrize(
+    ("expression", "what"), [m[:2] for m in MAKERS], ids=[m[0] for m in MAKERS]
+)
+def test_every_way_of_making_a_large_value_is_refused_before_it_is_made(
+    tmp_path: Path, expression: str, what: str
+) -> None:
+    path = _write(tmp_path, _lines("Intro", "{% set made = " + expression + " %}"))
+    problem = _limit_problem(path, max_chars=1_000, timeout=None)
+    assert problem.line == 2
+    assert problem.message.startswith(f"refused: {what} would make a "), problem.message
+
+
+@pytest.mark.parametrize("small", [m[2] for m in MAKERS])
+def test_the_same_operations_on_small_values_give_what_jinja_gives(
+    tmp_path: Path, small: str
+) -> None:
+    text = _lines("{% set made = " + small + " %}[{{ made }}]")
+    path = _write(tmp_path, text)
+    made, _ = render_template(path, {}, max_chars=1_000)
+    if small.startswith("lipsum"):  # random words
+        assert made.startswith("[")
+        assert len(made) > 3
+    else:
+        assert made == SandboxedEnvironment(keep_trailing_newline=True).from_string(text).render()
+
+
+def test_a_value_grown_in_place_is_refused_when_written(tmp_path: Path) -> None:
+    # a list held a thousand times over, made longer afterwards: writing it out would
+    # make text a thousand times longer than the list
+    path = _write(
+        tmp_path,
+        _lines(
+            "{% set inner = [0] * 10 %}",
+            "{% set outer = [inner] * 50 %}",
+            "{% for i in range(3) %}{% set _ = inner.extend(inner) %}{% endfor %}",
+            "{{ outer }}",
+        ),
+    )
+    problem = _limit_problem(path, max_chars=1_000, timeout=None)
+    assert problem.line == 4
+    grown = _write(tmp_path, _lines("{% set xs = [0] * 600 %}", "{% set _ = xs.extend(xs) %}"))
+    problem = _limit_problem(grown, max_chars=1_000, timeout=None)
+    assert (problem.line, problem.message.split(" would")[0]) == (2, "refused: extend()")
+
+
+@pytest.mark.parametrize("block", ["macro", "set", "filter"])
+def test_text_made_inside_macros_and_blocks_counts(tmp_path: Path, block: str) -> None:
+    # nothing is written until the block ends: the text it makes is counted as it is made
+    body = (
+        "{% for i in range(100000) %}{% for j in range(100000) %}"
+        + "y" * 100
+        + "{% endfor %}{% endfor %}"
+    )
+    text = {
+        "macro": "{% macro m() %}" + body + "{% endmacro %}\n{% set _ = m() %}",
+        "set": "{% set made %}" + body + "{% endset %}",
+        "filter": "{% filter upper %}" + body + "{% endfilter %}",
+    }[block]
+    problem = _limit_problem(_write(tmp_path, text + "\n"), max_chars=10_000, timeout=None)
+    assert problem.line == 1
+    assert problem.message.startswith("stopped: the template wrote more than 10,000 characters")
+
+
+def test_the_time_limit_stops_a_long_single_operation(tmp_path: Path) -> None:
+    # pprint of 10,000,000 numbers runs for seconds in Python, checking no limit itself;
+    # the watchdog stops it a second after the time limit, at its line
+    path = _write(tmp_path, _lines("{% set xs = [[0] * 1000] * 10000 %}", "{{ xs | pprint }}"))
+    start = time.monotonic()
+    problem = _limit_problem(path, max_chars=None, timeout=TIMEOUT)
+    assert time.monotonic() - start < TIMEOUT + 3
+    assert (problem.line, problem.message) == (2, STOPPED)
+
+
+def test_the_watchdog_never_strikes_after_the_render(tmp_path: Path) -> None:
+    # renders that end just before their time is up: nothing may be raised later
+    path = _write(tmp_path, _lines("{% for i in range(3000) %}{{ i }}{% endfor %}"))
+    for _ in range(30):
+        with contextlib.suppress(TemplateError):
+            render_template(path, {}, timeout=0.002)
+        deadline = time.monotonic() + 0.01
+        while time.monotonic() < deadline:  # Python code the exception could land in
+            sum(range(100))
+
+
+def test_cli_refuses_a_template_bomb_at_its_line_without_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = _write(tmp_path, ISSUE_BOMBS["center"][0], "bomb.md.j2")
+    target = tmp_path / "out" / "spec.md"
+    target.parent.mkdir()
+    assert main(["spec", "--template", str(bomb), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "bomb.md.j2:2: refused: the filter center would make a value 3,000,000,000 long" in err
+    assert "Traceback" not in err
+    assert list(target.parent.iterdir()) == []

@@ -197,7 +197,9 @@ def test_market_forces_column(tmp_path: Path) -> None:
     tariff = load_tariff(path)
     assert tariff["nurse"].cost == pytest.approx(55)
     assert tariff["nurse"].original_cost == 50
-    assert tariff["nurse"].adjustments == (f"market forces x1.1 ({display_path(path)}:2)",)
+    # adjustments go into documents: the file by its name (issue 15)
+    assert tariff["nurse"].adjustments == ("market forces x1.1 (t.csv:2)",)
+    assert tariff["nurse"].location == f"{display_path(path)}:2"  # messages keep the path
     assert tariff["gp"].cost == 200
     bad = _tariff(
         tmp_path, "code,unit,cost,price_year,market_forces\nx,hour,1,2024/25,0\n", "b.csv"
