@@ -398,6 +398,7 @@ class Mutant:
     difference from the original, not as the whole file."""
 
     original: str
+    """The file as it was (written out again from its values, for a mutant of them)."""
     data: bytes
 
     def __repr__(self) -> str:
@@ -427,6 +428,8 @@ def yaml_mutant(draw: st.DrawFn, text: str) -> Mutant:
     if parsed is _Unreadable:
         mode = mode.replace("tree+", "").replace("tree", "text")
     if "tree" in mode:
+        with contextlib.suppress(yaml.YAMLError, RecursionError):  # shown: what changed
+            original = dump_yaml(parsed)
         doc = copy.deepcopy(parsed)
         for _ in range(draw(st.integers(1, 3))):
             doc = draw(tree_mutation(doc))
@@ -572,6 +575,7 @@ def csv_mutant(draw: st.DrawFn, text: str) -> Mutant:
     original = text
     mode = draw(st.sampled_from([m.replace("tree", "table") for m in MODES]))
     if "table" in mode:
+        original = write_csv(_rows(text))  # shown: what changed
         rows: list[list[str]] | str = [list(r) for r in _rows(text)]
         for _ in range(draw(st.integers(1, 3))):
             if isinstance(rows, str):

@@ -58,6 +58,16 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+MAX_SIZE = 1e150
+"""The largest size of a distribution's numbers (``low``, ``mode``, ``high``, ``mean``,
+``sd``), and one over the smallest other than 0: far beyond anything a profile counts,
+and near enough to 1 that every draw, and the arithmetic of drawing it, stays a finite
+number (and the square of an sd is not 0)."""
+SPREAD = (1e-6, 1e6)
+"""The smallest and largest ``sd / mean`` of a lognormal or gamma, and of a beta's sd
+against its largest possible sd: outside them the distribution cannot be drawn from (or
+its percentiles found) in 64-bit floating point."""
+
 
 def _stats() -> Any:
     """scipy.stats, imported when first needed (it takes about a second to import)."""
@@ -114,7 +124,26 @@ class Distribution(BaseModel):
 
     def check(self) -> list[str]:
         """Problems with the parameters, each ``what is wrong; how to fix``."""
-        return []
+        return self._too_large()
+
+    def _too_large(self) -> list[str]:
+        """Parameters too large, or too near 0 without being 0, to draw from (their size
+        between ``1 / MAX_SIZE`` and :data:`MAX_SIZE`)."""
+        out = []
+        for name in self.params:
+            size = abs(getattr(self, name))
+            if not size <= MAX_SIZE:
+                out.append(
+                    f"{name} {format_number(getattr(self, name))} is too large for a "
+                    f"distribution (at most {MAX_SIZE:.0e} either side of 0); check the number"
+                )
+            elif 0 < size < 1 / MAX_SIZE:
+                out.append(
+                    f"{name} {format_number(getattr(self, name))} is too near 0 for a "
+                    f"distribution (write 0, or a number at least {1 / MAX_SIZE:.0e} "
+                    "either side of it); check the number"
+                )
+        return out
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """``size`` independent draws."""
@@ -150,6 +179,9 @@ class Fixed(Distribution):
     def is_degenerate(self) -> bool:
         return True
 
+    def check(self) -> list[str]:
+        return []  # a plain number, of any size (costing refuses figures too large)
+
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         return np.full(size, self.value, dtype=np.float64)
 
@@ -170,7 +202,7 @@ class Uniform(Distribution):
 
     @property
     def natural_base(self) -> float:
-        return (self.low + self.high) / 2
+        return self.low / 2 + self.high / 2  # not (low + high) / 2, which can overflow
 
     @property
     def support(self) -> tuple[float, float]:
@@ -180,12 +212,17 @@ class Uniform(Distribution):
     def is_degenerate(self) -> bool:
         return self.low == self.high
 
+    def ppf(self, q: FloatArray | float) -> FloatArray:
+        if self.is_degenerate:  # scipy's uniform of width 0 has no percentiles
+            return np.full(np.shape(q), self.low, dtype=np.float64)
+        return super().ppf(q)
+
     def check(self) -> list[str]:
         if self.low > self.high:
             return [
                 f"low {format_number(self.low)} is above high {format_number(self.high)}; swap them"
             ]
-        return []
+        return self._too_large()
 
     def frozen_dist(self) -> Any:
         return _stats().uniform(loc=self.low, scale=self.high - self.low)
@@ -227,7 +264,7 @@ class _ThreePoint(Distribution):
                 f"low and high are both {format_number(self.low)}; "
                 "for a certain value write the number itself"
             )
-        return out
+        return out or self._too_large()
 
 
 class Triangular(_ThreePoint):
@@ -279,6 +316,22 @@ class _MeanSd(Distribution):
                 f"sd {format_number(self.sd)} must be above 0; "
                 "for a certain value write the number itself"
             ]
+        return self._too_large()
+
+    def _spread(self, sd_limit: float, what: str) -> list[str]:
+        """The sd against ``sd_limit`` (``what`` it is), within :data:`SPREAD`."""
+        low, high = SPREAD
+        ratio = self.sd / sd_limit
+        if ratio < low:
+            return [
+                f"sd {format_number(self.sd)} is less than a millionth of {what}; for a "
+                "certain value write the number itself, or give a wider sd"
+            ]
+        if not ratio <= high:
+            return [
+                f"sd {format_number(self.sd)} is more than a million times {what}; no "
+                f"{self.dist} distribution that wide can be drawn from: check the numbers"
+            ]
         return []
 
 
@@ -313,10 +366,10 @@ class LogNormal(_MeanSd):
             out.append(
                 f"mean {format_number(self.mean)} must be above 0 for a lognormal distribution"
             )
-        return out
+        return out or self._spread(self.mean, "the mean")
 
     def _mu_sigma(self) -> tuple[float, float]:
-        sigma2 = math.log1p((self.sd / self.mean) ** 2)
+        sigma2 = math.log1p((self.sd / self.mean) ** 2)  # sd / mean within SPREAD: finite
         return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
 
     def frozen_dist(self) -> Any:
@@ -341,9 +394,9 @@ class Gamma(_MeanSd):
         out = super().check()
         if self.mean <= 0:
             out.append(f"mean {format_number(self.mean)} must be above 0 for a gamma distribution")
-        return out
+        return out or self._spread(self.mean, "the mean")
 
-    def frozen_dist(self) -> Any:
+    def frozen_dist(self) -> Any:  # mean, sd and sd / mean as check() allows: finite
         shape = (self.mean / self.sd) ** 2
         return _stats().gamma(a=shape, scale=self.sd**2 / self.mean)
 
@@ -366,16 +419,26 @@ class Beta(_MeanSd):
             out.append(
                 f"mean {format_number(self.mean)} must be between 0 and 1 (exclusive) for a beta"
             )
-        elif self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
+        elif self.sd > 0 and self.sd * self.sd >= self.mean * (1 - self.mean):
             limit = math.sqrt(self.mean * (1 - self.mean))
             out.append(
                 f"no beta distribution has mean {format_number(self.mean)} "
                 f"and sd {format_number(self.sd)}; "
                 f"sd must be below {limit:.4g} for that mean"
             )
+        elif not out:
+            out = self._spread(math.sqrt(self.mean * (1 - self.mean)), "its largest possible sd")
+            a, b = self._ab() if not out else (1.0, 1.0)
+            if not (a >= SPREAD[0] and b >= SPREAD[0]):
+                out.append(
+                    f"no beta distribution with mean {format_number(self.mean)} and sd "
+                    f"{format_number(self.sd)} can be drawn from (its shape parameters "
+                    f"would be {a:.3g} and {b:.3g}, too near 0 or too large): give a mean "
+                    "further from 0 and 1, or an sd nearer its largest possible"
+                )
         return out
 
-    def _ab(self) -> tuple[float, float]:
+    def _ab(self) -> tuple[float, float]:  # sd within SPREAD of its largest: sd**2 > 0
         common = self.mean * (1 - self.mean) / self.sd**2 - 1
         return self.mean * common, (1 - self.mean) * common
 

@@ -346,6 +346,11 @@ How they are used:
   `low` equal to `high` for a three-point distribution (write the number itself), `sd` of 0
   or less, a `lognormal` or `gamma` mean of 0 or less, a `beta` mean outside 0..1 or an `sd`
   that no beta distribution with that mean has, an unknown `dist`, a missing or extra key.
+  So are numbers that cannot be drawn from in 64-bit floating point: a distribution's
+  number above 1e150 in size, or nearer 0 than 1e-150 (other than 0 itself); a
+  `lognormal` or `gamma` whose `sd` is under a millionth, or over a million times, its
+  mean; a `beta` whose `sd` is under a millionth of its largest possible, or whose shape
+  parameters would be under 0.000001 (a mean within about 1e-6 of 0 or 1).
 
 ### Evidence: `grade` and `source`
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
+from careprofiles.errors import ProfileError
 from careprofiles.profiles.distributions import (
     DISTRIBUTIONS,
     Beta,
@@ -24,6 +26,7 @@ from careprofiles.profiles.distributions import (
     base_value,
     ppf,
 )
+from careprofiles.profiles.load import load_stage
 from careprofiles.profiles.numbers import parse_uncertain, scale_uncertain
 
 # the table of the format spec: dist, parameters, base value
@@ -171,3 +174,47 @@ def test_every_valid_beta_stays_in_zero_one(mean: float, fraction: float) -> Non
     assert np.all((draws >= 0) & (draws <= 1))
     a, b = dist._ab()
     assert a / (a + b) == pytest.approx(mean)
+
+
+# ------------------------------------------------------ found by the fuzz test (issue 16)
+
+EXTREME = [1e308, 1.7e308, 1e300, 1e155, 1e151, 1e20, 1.0, 0.5, 1e-20, 1e-151, 1e-155,
+           1e-300, 5e-324, 0.0, -1.0, -1e308]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(sorted(d for d in DISTRIBUTIONS if d != "fixed")),
+    st.lists(st.sampled_from(EXTREME) | st.floats(allow_nan=False, allow_infinity=False),
+             min_size=3, max_size=3),
+)
+def test_a_distribution_that_passes_its_checks_draws_finite_numbers(
+    name: str, numbers: list[float]
+) -> None:
+    """A beta of sd 1e155 raised OverflowError in its check (``sd**2``), a gamma or
+    lognormal of mean 5e-324 in its draws, a uniform from -1e308 to 1.7e308 in numpy;
+    others warned and drew infinities or NaN. Now each is refused by its check, or its
+    draws, percentiles and base value are finite numbers, without a warning."""
+    cls = DISTRIBUTIONS[name]
+    dist = cls(**dict(zip(cls.params, numbers, strict=False)))
+    if dist.check():
+        return
+    assert math.isfinite(dist.base)
+    assert np.isfinite(dist.sample(np.random.default_rng(1), 50)).all()
+    assert np.isfinite(dist.ppf(np.array([0.025, 0.5, 0.975]))).all()
+
+
+def test_the_beta_that_overflowed_is_refused_at_its_line(tmp_path: Path) -> None:
+    """The fuzz test's case: ``uptake: {dist: beta, mean: 0.8, sd: 1e155}`` gave an
+    OverflowError traceback from ``validate``."""
+    path = tmp_path / "stage.yaml"
+    path.write_text(
+        "format: careprofiles/1\nid: s\nduration_weeks: 1\nservices:\n  - id: v\n"
+        "    setting: home\n    uptake: {dist: beta, mean: 0.8, sd: 1.0e+155}\n"
+        "    contacts: {per_week: 1, minutes: 60}\n    staff: [{role: nurse}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as info:
+        load_stage(path)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.where) == (7, "services[0].uptake")
