@@ -182,7 +182,7 @@ the smallest, divisions by them do)."""
 def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
     """``doc`` (already a private copy) with one structural mutation."""
     paths = paths_of(doc)
-    strings = strings_of(doc)
+    strings = strings_of(doc) or ["x"]
     op = draw(st.sampled_from(TREE_OPS))
     maps = [p for p in paths if isinstance(get_at(doc, p), dict)]
     lists = [p for p in paths if isinstance(get_at(doc, p), list)]
@@ -207,9 +207,10 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
     if op == "plausible" and numbers:
         path = draw(st.sampled_from(numbers))
         x = get_at(doc, path)
-        return set_at(doc, path, draw(st.sampled_from(
-            [0, 1, 0.5, 0.001, 0.999, 2 * x, x / 2, x + 0.25, round(x), 1e6, 1e12, 52, 7, 1e-9]
-        )))
+        near: list[Any] = [0, 1, 0.5, 0.001, 0.999, 1e6, 1e12, 52, 7, 1e-9]
+        with contextlib.suppress(OverflowError, ValueError):  # x is 2**1024, or not finite
+            near += [2 * x, x / 2, x + 0.25, round(x)]
+        return set_at(doc, path, draw(st.sampled_from(near)))
     if op == "another-string":
         texts = [p for p in paths if isinstance(get_at(doc, p), str)]
         if texts and strings:
@@ -506,7 +507,7 @@ def csv_mutation(draw: st.DrawFn, rows: list[list[str]]) -> list[list[str]] | st
             rows[i][j] = draw(st.sampled_from([repr(float(x)) if isinstance(x, float) else
                                                str(x) for x in EXTREMES] + ["1e309", "-1e308"]))
         else:
-            x = float(rows[i][j])
+            x = float(rows[i][j])  # a float: 2x and x / 2 may be infinite, never raise
             rows[i][j] = draw(st.sampled_from(["0", "1", "0.5", "0.001", f"{2 * x:g}",
                                                f"{x / 2:g}", f"{x + 0.25:g}", "1e6", "1e12"]))
     elif op == "cell":

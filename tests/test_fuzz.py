@@ -7,9 +7,10 @@ with finite figures, or exit 1 with ``file:line`` messages and nothing written; 
 traceback, a Python warning, a hang or a partial output file. A few examples run in a
 fresh interpreter with a timeout, to prove that nothing hangs.
 
-The CI profile (the default) keeps the whole module to about a minute; ``pytest -m fuzz``
-selects these tests alone and runs each with the long profile (2,000 examples; about half
-an hour on two cores; docs/testing.md). A failure found here becomes a regression test of
+The CI profile (the default: 100 examples a test, 4 in a fresh interpreter) keeps the
+whole module to about a minute on two cores; ``pytest -m fuzz`` selects these tests alone
+and runs each with the long profile (2,000 examples, 100 in a fresh interpreter; about
+twenty minutes; docs/testing.md). A failure found here becomes a regression test of
 its own, with its minimal input, beside the tests of the code it concerns.
 """
 
@@ -70,13 +71,18 @@ def long_run(config: pytest.Config) -> bool:
     return re.search(r"\bfuzz\b", str(config.getoption("markexpr") or "")) is not None
 
 
-def fuzz(request: pytest.FixtureRequest, test: Callable[..., None], **limits: int) -> None:
-    """Run the hypothesis ``test`` under this run's profile (``limits`` override the CI
-    profile's, for a test slower or faster than most)."""
-    if long_run(request.config):
-        chosen = settings(settings.get_profile("fuzz"))
-    else:
-        chosen = settings(settings.get_profile("fuzz-ci"), **limits)
+def fuzz(
+    request: pytest.FixtureRequest,
+    test: Callable[..., None],
+    ci: int | None = None,
+    long: int | None = None,
+) -> None:
+    """Run the hypothesis ``test`` under this run's profile; ``ci`` and ``long``: the
+    number of examples instead of the profile's, for a test slower than most."""
+    name, examples = ("fuzz", long) if long_run(request.config) else ("fuzz-ci", ci)
+    chosen = settings(settings.get_profile(name))
+    if examples is not None:
+        chosen = settings(chosen, max_examples=examples)
     chosen(test)()
 
 
@@ -298,4 +304,4 @@ def test_no_hang_in_a_fresh_interpreter(
                     text.startswith(f"{name}:") for name in names
                 ), done.stderr
 
-    fuzz(request, test, max_examples=4)
+    fuzz(request, test, ci=4, long=100)  # a fresh interpreter: 0.7 s an example
