@@ -433,7 +433,7 @@ class Beta(_MeanSd):
                 out.append(
                     f"no beta distribution with mean {format_number(self.mean)} and sd "
                     f"{format_number(self.sd)} can be drawn from (its shape parameters "
-                    f"would be {a:.3g} and {b:.3g}, too near 0 or too large): give a mean "
+                    f"would be {a:.3g} and {b:.3g}, nearer 0 than 0.000001): give a mean "
                     "further from 0 and 1, or an sd nearer its largest possible"
                 )
         return out
