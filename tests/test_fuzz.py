@@ -40,7 +40,7 @@ pytestmark = pytest.mark.fuzz
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
-    "fuzz-ci", max_examples=100, deadline=None, suppress_health_check=_HEALTH,
+    "fuzz-ci", max_examples=25, deadline=None, suppress_health_check=_HEALTH, derandomize=False,
     print_blob=True,
 )
 settings.register_profile(
