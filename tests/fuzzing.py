@@ -21,6 +21,7 @@ import contextlib
 import copy
 import csv
 import difflib
+import faulthandler
 import io
 import json
 import math
@@ -595,6 +596,10 @@ def csv_mutant(draw: st.DrawFn, text: str) -> Mutant:
 TIME_LIMIT = 60.0
 """Seconds a command may run in-process before the run counts as a hang."""
 
+HARD_LIMIT_GRACE = 60.0
+"""Seconds past :data:`TIME_LIMIT` before a command that never returned to Python ends the
+test run (``faulthandler``), its stacks printed."""
+
 
 class Hang(BaseException):
     """Raised in a command that ran past :data:`TIME_LIMIT` (a BaseException, so that no
@@ -626,9 +631,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    # A signal handler runs only between bytecodes: a command stuck inside one long C call
+    # (numpy, the regex engine) never sees the alarm. The last resort prints every
+    # thread's stack and ends the test run, so that CI fails at once, saying where,
+    # instead of sitting until its own time limit; the example's files are left in the
+    # test's tmp_path (``fuzz`` keeps the last example's folder).
+    faulthandler.dump_traceback_later(seconds + HARD_LIMIT_GRACE, exit=True,
+                                      file=sys.__stderr__)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
