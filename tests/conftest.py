@@ -322,3 +322,13 @@ def docx_text(data: bytes) -> tuple[Any, str]:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
     return document, "\n".join(parts)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long fuzz run (``pytest -m fuzz``: each test runs 2,000 examples) is exempt from
+    the ten-minute limit of every other test (``timeout`` in ``pyproject.toml``)."""
+    if re.search(r"\bfuzz\b", str(config.getoption("markexpr") or "")) is None:
+        return
+    for item in items:
+        if item.get_closest_marker("fuzz") is not None:
+            item.add_marker(pytest.mark.timeout(0))

@@ -34,13 +34,14 @@ from fuzzing import (
     subprocess_argv,
     yaml_mutant,
 )
-from hypothesis import HealthCheck, given, note, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, note, settings, strategies as st
 
 pytestmark = pytest.mark.fuzz
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
-    "fuzz-ci", max_examples=25, deadline=None, suppress_health_check=_HEALTH, derandomize=False,
+    "fuzz-ci", max_examples=25, deadline=None, suppress_health_check=_HEALTH,
+    derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
     print_blob=True,
 )
 settings.register_profile(
@@ -48,6 +49,13 @@ settings.register_profile(
     print_blob=True,
 )
 """``fuzz-ci`` bounds each test for CI; ``fuzz`` (``pytest -m fuzz``) is the long run.
+
+The CI profile is derandomized (the same examples on every run, so that CI is
+reproducible) and does not shrink: a failing example is reported as it was drawn (with
+its blob to replay it), because shrinking an example that hangs reruns it, up to the time
+limit each time, for as long as the shrinker has steps (a CI run sat for an hour and a
+half that way). The long run explores at random and shrinks.
+
 No deadline: a slow example on a shared machine is not a failure; a hang is (the time
 limit of ``fuzzing.run_cli``)."""
 
