@@ -104,17 +104,36 @@ def test_a_tiny_hours_per_wte_is_refused_at_its_row(
 def test_simulate_and_sensitivity_refuse_draws_too_large(
     tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
 ) -> None:
-    """A range whose base value is fine but whose draws overflow."""
-    per_stage = {"dist": "triangular", "low": 1, "mode": 2, "high": 1.7e308}
-    service = make_service(contacts={"per_stage": per_stage, "minutes": 60})
-    folder, tariff = files(tmp_path, write_pathway, write_tariff, [service])
+    """Ranges whose base values (their modes) make a finite cost but whose draws,
+    and highs taken one at a time, overflow (a distribution's numbers are at most 1e150
+    in size, so it takes two of them and a large price)."""
+    per_stage = {"dist": "triangular", "low": 1, "mode": 2, "high": 1e150}
+    service = make_service(contacts={"per_stage": per_stage, "minutes": dict(per_stage)})
+    rows = [{"code": "nurse", "unit": "hour", "cost": 1e160}]
+    folder, tariff = files(tmp_path, write_pathway, write_tariff, [service], rows,
+                           cohort={"patients": 1})
+    assert math.isfinite(cost(load_pathway(folder), load_tariff(tariff)).total)
     pathway, rates = load_pathway(folder), load_tariff(tariff)
-    line = line_of(folder / "stage-one.yaml", "per_stage:")
     for run in (lambda: simulate(pathway, rates, 200, 1), lambda: sensitivity(pathway, rates)):
-        with pytest.raises(ProfileError) as info:
+        # The price is the number furthest past its plausible size: named at its row.
+        with pytest.raises(TariffError) as info:
             run()
         (problem,) = info.value.problems
-        assert (problem.code, problem.line) == (OVERFLOW, line)
+        assert (problem.code, problem.line) == (OVERFLOW, 2)
+
+
+def test_a_distribution_past_1e150_is_refused_at_load(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    """The range this file's draws test once used (high 1.7e308) is refused when the
+    pathway loads, at its line."""
+    per_stage = {"dist": "triangular", "low": 1, "mode": 2, "high": 1.7e308}
+    service = make_service(contacts={"per_stage": per_stage, "minutes": 60})
+    folder, _ = files(tmp_path, write_pathway, write_tariff, [service])
+    with pytest.raises(ProfileError) as info:
+        load_pathway(folder)
+    (problem,) = info.value.problems
+    assert problem.line == line_of(folder / "stage-one.yaml", "per_stage:")
 
 
 def test_the_summary_of_huge_finite_draws_is_finite() -> None:
