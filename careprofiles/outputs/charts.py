@@ -186,8 +186,9 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
 
     measure = "per_patient" if differ else "cost"
     role_costs = {label: r.by_role().set_index("role")[measure] for label, r in results}
+    all_roles = {role for costs in role_costs.values() for role in costs.index}
     every = sorted(
-        {role for costs in role_costs.values() for role in costs.index},
+        all_roles,
         key=lambda role: max(float(c.get(role, 0.0)) for c in role_costs.values()),
         reverse=True,
     )[:roles][::-1]
@@ -206,7 +207,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     right.set_yticks(y, every, fontsize=8)
     what = "Staff cost per cohort patient" if differ else "Staff cost a year"
     right.set_xlabel(what)
-    shown = f"the {len(every)} largest roles" if len(every) < len(role_costs) else "by role"
+    shown = (f"the {len(every)} largest of {len(all_roles)} roles; all in the table"
+             if len(every) < len(all_roles) else "by role")
     right.set_title(f"{what} ({shown})", fontsize=11, loc="left")
     _pounds(right.xaxis, largest)
     right.grid(axis="x", alpha=0.3)

@@ -87,6 +87,21 @@ def test_compare_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
     assert all(t.startswith("£") for t in _tick_labels(left.yaxis))
 
 
+def test_compare_plot_says_when_it_shows_only_the_largest_roles(
+    default_pathway: Pathway, default_tariff: Tariff
+) -> None:
+    """The title counted the scenarios, not the roles: with 3 of 13 roles shown it said
+    "by role"; it now says how many of how many."""
+    comparison = compare(default_pathway, default_tariff, SERVICE_MODELS, ids=["quarterly-mdt"])
+    results = [comparison.baseline] + [r for _s, r in comparison.scenarios]
+    roles = len({role for r in results for role in r.by_role()["role"]})
+    assert roles > 3
+    _left, right = compare_plot(comparison, roles=3).axes
+    assert f"(the 3 largest of {roles} roles; all in the table)" in right.get_title(loc="left")
+    _left, right = compare_plot(comparison, roles=roles).axes
+    assert "(by role)" in right.get_title(loc="left")
+
+
 def test_compare_plot_legend_hides_nothing(
     default_pathway: Pathway, default_tariff: Tariff
 ) -> None:
