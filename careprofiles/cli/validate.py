@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from careprofiles.cli._common import Subparsers, add_pathway, add_tariff, inputs_from_args
-from careprofiles.costing.evidence import grade_counts
+from careprofiles.costing.grades import grade_tally
 from careprofiles.errors import display_path
 from careprofiles.profiles.load import pathway_file
 
@@ -51,15 +51,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"roles     {len(roles)}: {', '.join(roles)}")
     print(f"items     {len(pathway.item_codes())}: {', '.join(pathway.item_codes())}")
     print(f"outcomes  {outcomes}")
-    counts = grade_counts(pathway, tariff)
-    print(
-        "evidence  numbers: "
-        + ", ".join(f"{r.numbers:,} {r.grade}" for r in counts.itertuples())
-    )
-    print(
-        "          tariff rows: "
-        + ", ".join(f"{r.tariff_rows:,} {r.grade}" for r in counts.itertuples())
-    )
+    counts = grade_tally(pathway, tariff)
+    print("evidence  numbers: " + ", ".join(f"{n:,} {grade}" for grade, n, _rows in counts))
+    print("          tariff rows: " + ", ".join(f"{r:,} {grade}" for grade, _n, r in counts))
     if priced:
         print(
             f"tariff    {', '.join(tariff.names)}: every code priced as cost prices it "

@@ -15,7 +15,9 @@ importing only those listed before it (and profiles, tariffs, errors):
   pathway, and comparing them with the baseline;
 * ``tariff_uncertainty``: distributions of tariff costs;
 * ``_plan`` (private): the fast arithmetic of many parameter sets;
-* ``simulate``, ``sensitivity``: Monte Carlo and one-way sensitivity.
+* ``simulate``, ``sensitivity``: Monte Carlo and one-way sensitivity;
+* ``grades`` (no pandas, for ``validate``) and ``evidence``: the evidence grades counted,
+  and the estimated lines that carry most of the cost.
 
 The public names are those of ``careprofiles`` itself (``careprofiles/__init__.pyi``).
 """

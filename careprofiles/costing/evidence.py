@@ -11,22 +11,18 @@ Imports: profiles, tariffs, costing.result; nothing above costing.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 
+from careprofiles.costing.grades import grade_tally
 from careprofiles.costing.result import CostResult
 from careprofiles.profiles.distributions import grade_of
-from careprofiles.profiles.evidence import GRADES
 from careprofiles.profiles.models import Pathway
-from careprofiles.profiles.parameters import walk
 from careprofiles.tariffs.tables import Tariff
 
 __all__ = ["ESTIMATE", "estimate_lines", "grade_counts"]
 
 ESTIMATE = "estimate"
-NO_GRADE = "no grade"
 
 _COLUMNS = ("freq", "dur", "minutes", "travel", "count", "share", "uptake", "reach", "unit_cost")
 
@@ -34,21 +30,7 @@ _COLUMNS = ("freq", "dur", "minutes", "travel", "count", "share", "uptake", "rea
 def grade_counts(pathway: Pathway, tariff: Tariff | None = None) -> pd.DataFrame:
     """How many of the pathway's numbers (and the tariff's rows) carry each grade, and
     how many carry none: columns ``grade``, ``numbers``, ``tariff_rows``."""
-    numbers: Counter[str] = Counter()
-    for _address, model, fields in walk(pathway):
-        given = model.__dict__
-        numbers.update(grade_of(given[f]) or NO_GRADE for f in fields if given[f] is not None)
-    rows: Counter[str] = Counter(
-        (r.grade or NO_GRADE) for r in (tariff.values() if tariff is not None else ())
-    )
-    order = [*GRADES, NO_GRADE]
-    return pd.DataFrame(
-        {
-            "grade": order,
-            "numbers": [numbers.get(g, 0) for g in order],
-            "tariff_rows": [rows.get(g, 0) for g in order],
-        }
-    )
+    return pd.DataFrame(grade_tally(pathway, tariff), columns=["grade", "numbers", "tariff_rows"])
 
 
 def estimate_lines(result: CostResult, top: int | None = None) -> pd.DataFrame:

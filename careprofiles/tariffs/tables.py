@@ -26,8 +26,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from careprofiles.errors import Problem, TariffError, display_path
 from careprofiles.profiles.csvfiles import (
@@ -46,6 +45,10 @@ from careprofiles.resources import (
     source_locations,
     source_name,
 )
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only: validate imports none
+    import pandas as pd
+
 from careprofiles.tariffs.layers import (
     LayeringWarning,
     TariffLayer,
@@ -168,6 +171,8 @@ class Tariff(Mapping[str, TariffRow]):
     def to_frame(self) -> pd.DataFrame:
         """The rows as a DataFrame indexed by code; ``location`` is each row's ``file:line``
         with the file by its name (``national-2024-25.csv:3``), never a machine path."""
+        import pandas as pd
+
         records = [
             {
                 "code": r.code,

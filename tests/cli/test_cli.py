@@ -715,3 +715,19 @@ def test_version_and_help_import_no_pipeline_step() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_validate_imports_no_pandas() -> None:
+    """``validate`` prints the evidence counts without pandas (issue 17: start-up); it
+    imported pandas through the grade counts' DataFrame and the tariff's to_frame."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from careprofiles.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['validate'])\n"
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'scipy')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "0 []"
