@@ -88,6 +88,7 @@ from .errors import (
 )
 from .outputs.audit_charts import (
     funnel_plot as funnel_plot,
+    funnel_plots as funnel_plots,
 )
 from .outputs.charts import (
     compare_plot as compare_plot,

@@ -61,6 +61,7 @@ FOUNDATION = {
     "audit",
     "benchmark_areas",
     "funnel_plot",
+    "funnel_plots",
     # charts of costs, comparisons and uncertainty
     "cost_plot",
     "compare_plot",
@@ -252,6 +253,7 @@ PUBLIC = [
     "distribution_plot",
     "estimate_lines",
     "funnel_plot",
+    "funnel_plots",
     "grade_counts",
     "json_schema",
     "load_assessments",

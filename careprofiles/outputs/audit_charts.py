@@ -12,6 +12,7 @@ Imports: activity.audit (the funnel limits), outputs.charts, outputs.files, outp
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from careprofiles.activity.benchmark import Z95, Z998, funnel_limits
 from careprofiles.outputs.charts import require_matplotlib
-from careprofiles.outputs.files import write_atomic
+from careprofiles.outputs.files import all_or_none, write_atomic
 from careprofiles.outputs.text import format_money
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from careprofiles.activity.benchmark import BenchmarkResult
 
-__all__ = ["FUNNEL_PLOT", "funnel_plot", "write_funnel_plot"]
+__all__ = [
+    "FUNNEL_PER_PAGE",
+    "FUNNEL_PLOT",
+    "funnel_plot",
+    "funnel_plot_paths",
+    "funnel_plots",
+    "write_funnel_plot",
+]
 
 FUNNEL_PLOT = "The funnel plot (--plot)"
 """What needs matplotlib, in the message when it is missing (:func:`require_matplotlib`)."""
@@ -98,62 +106,120 @@ def _panel(
             FuncFormatter(lambda x, _pos: format_money(x))
         )
         ax.set_ylim(bottom=0.0)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # whole patients
     ax.tick_params(labelsize=8)
     ax.grid(True, color="#e0e0e0", linewidth=0.6)
     ax.legend(fontsize=7, loc="best", frameon=False)
 
 
-def funnel_plot(result: BenchmarkResult) -> Figure:
-    """Funnel plots of cost per patient and of each outcome by area, one panel each."""
+FUNNEL_PER_PAGE = 6
+"""Panels on a page of :func:`funnel_plots` (three rows of two: a page of 1,860 by 1,980
+pixels at 150 dpi)."""
+
+
+def _outcome_names(result: BenchmarkResult) -> dict[str, str]:
+    """Each outcome's name as its profile gives it (its id where it has none)."""
+    return {
+        o.id: o.name or o.id for stage in result.pathway.stages for o in stage.outcomes
+    }
+
+
+def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) -> list[Figure]:
+    """Funnel plots of cost per patient and of each outcome by area, one panel each,
+    ``per_page`` panels to a figure (cost per patient first): a page per figure."""
+    if per_page < 1:
+        raise ValueError(f"per_page must be at least 1, not {per_page}")
     figure_class = require_matplotlib(FUNNEL_PLOT)
     outcomes = result.outcomes
     ids = list(dict.fromkeys(outcomes["outcome"])) if len(outcomes) else []
-    panels = 1 + len(ids)
-    cols = 1 if panels == 1 else 2
-    rows = math.ceil(panels / cols)
-    fig = figure_class(figsize=(6.2 * cols, 4.4 * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    names = _outcome_names(result)
     areas = result.areas
-    _panel(
-        axes[0],
-        "Cost per patient by area",
-        areas["patients"].to_numpy(dtype=np.float64),
-        areas["cost_per_patient"].to_numpy(dtype=np.float64),
-        [str(a) for a in areas["area"]],
-        float(result.overall["cost_per_patient"]),
-        False,
-        float(result.overall["cost_sd_per_patient"]),
-        "patients",
-        "cost per patient",
-        True,
-    )
-    for ax, outcome_id in zip(axes[1:], ids, strict=False):
-        part: pd.DataFrame = outcomes[outcomes["outcome"] == outcome_id]
-        binary = bool(part["binary"].iloc[0])
+
+    def cost_panel(ax: Axes) -> None:
         _panel(
             ax,
-            str(outcome_id),
-            part["records"].to_numpy(dtype=np.float64),
-            part["achievement"].to_numpy(dtype=np.float64),
-            [str(a) for a in part["area"]],
-            float(part["rate"].iloc[0]),
-            binary,
-            float(part["sd"].iloc[0]),
-            "patients with a record",
-            "achievement" if binary else "mean value",
+            "Cost per patient by area",
+            areas["patients"].to_numpy(dtype=np.float64),
+            areas["cost_per_patient"].to_numpy(dtype=np.float64),
+            [str(a) for a in areas["area"]],
+            float(result.overall["cost_per_patient"]),
             False,
+            float(result.overall["cost_sd_per_patient"]),
+            "patients",
+            "cost per patient",
+            True,
         )
-    for ax in axes[panels:]:
-        ax.set_visible(False)
-    fig.suptitle(f"{result.pathway.name}: areas compared ({result.price_year} prices)", fontsize=11)
-    return fig
+
+    def outcome_panel(outcome_id: str) -> Callable[[Axes], None]:
+        def draw(ax: Axes) -> None:
+            part: pd.DataFrame = outcomes[outcomes["outcome"] == outcome_id]
+            binary = bool(part["binary"].iloc[0])
+            _panel(
+                ax,
+                names.get(str(outcome_id), str(outcome_id)),
+                part["records"].to_numpy(dtype=np.float64),
+                part["achievement"].to_numpy(dtype=np.float64),
+                [str(a) for a in part["area"]],
+                float(part["rate"].iloc[0]),
+                binary,
+                float(part["sd"].iloc[0]),
+                "patients with a record",
+                "achievement" if binary else "mean value",
+                False,
+            )
+
+        return draw
+
+    panels = [cost_panel, *(outcome_panel(str(i)) for i in ids)]
+    pages = [panels[i : i + per_page] for i in range(0, len(panels), per_page)]
+    title = f"{result.pathway.name}: areas compared ({result.price_year} prices)"
+    figures = []
+    for number, page in enumerate(pages, start=1):
+        cols = 1 if len(panels) == 1 else 2
+        rows = math.ceil(min(per_page, len(panels)) / cols)
+        fig = figure_class(figsize=(6.2 * cols, 4.4 * rows), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        for ax, draw in zip(axes, page, strict=False):
+            draw(ax)
+        for ax in axes[len(page) :]:
+            ax.set_visible(False)
+        suffix = f" (page {number} of {len(pages)})" if len(pages) > 1 else ""
+        fig.suptitle(title + suffix, fontsize=11)
+        figures.append(fig)
+    return figures
 
 
-def write_funnel_plot(result: BenchmarkResult, path: str | Path, *, force: bool = False) -> Path:
-    """Write :func:`funnel_plot` as a PNG, atomically (never over a file without ``force``)."""
-    fig = funnel_plot(result)
+def funnel_plot(result: BenchmarkResult, *, page: int = 1) -> Figure:
+    """One page of :func:`funnel_plots` (the first: cost per patient and the first
+    outcomes)."""
+    figures = funnel_plots(result)
+    if not 1 <= page <= len(figures):
+        raise ValueError(f"page {page}: the funnel plots have pages 1 to {len(figures)}")
+    return figures[page - 1]
 
-    def write(target: Path) -> None:
-        fig.savefig(target, format="png", dpi=150)
 
-    return write_atomic(path, write, force=force)
+def funnel_plot_paths(path: str | Path, pages: int) -> list[Path]:
+    """Where :func:`write_funnel_plot` writes each page: ``FILE.png``, then
+    ``FILE-2.png``, ``FILE-3.png`` ..."""
+    first = Path(path)
+    return [first] + [first.with_name(f"{first.stem}-{n}{first.suffix}") for n in
+                      range(2, pages + 1)]
+
+
+def write_funnel_plot(
+    result: BenchmarkResult, path: str | Path, *, force: bool = False
+) -> list[Path]:
+    """Write :func:`funnel_plots` as PNGs, a page a file (:func:`funnel_plot_paths`),
+    all together or none (never over a file without ``force``)."""
+    figures = funnel_plots(result)
+    written = []
+    with all_or_none():
+        for fig, target_path in zip(figures, funnel_plot_paths(path, len(figures)), strict=True):
+
+            def write(target: Path, fig: Figure = fig) -> None:
+                fig.savefig(target, format="png", dpi=150)
+
+            written.append(write_atomic(target_path, write, force=force))
+    return written

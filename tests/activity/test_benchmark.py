@@ -4,6 +4,7 @@ the area checks, the populations file.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -20,9 +21,12 @@ from careprofiles.activity.benchmark import (
     funnel_limits,
     read_populations,
 )
+from careprofiles.cli import main
 from careprofiles.errors import ActivityError
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
+
+AUDIT = Path(__file__).resolve().parents[2] / "examples" / "audit"
 
 
 def test_benchmark_areas(tiny: Pathway, tariff: Tariff) -> None:
@@ -210,11 +214,54 @@ def test_funnel_plot(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
     )
     figure = funnel_plot(result)
     visible = [ax for ax in figure.axes if ax.get_visible()]
+    names = {o.id: o.name or o.id for s in tiny.stages for o in s.outcomes}
+    # panels named as the profiles name the outcomes, not by their ids (issue 15)
     assert [ax.get_title() for ax in visible] == [
         "Cost per patient by area",
-        "plan-recorded",
-        "died-in-preferred-place",
-        "symptom-score",
+        names["plan-recorded"],
+        names["died-in-preferred-place"],
+        names["symptom-score"],
     ]
-    path = write_funnel_plot(result, tmp_path / "f.png")
+    assert names["plan-recorded"] != "plan-recorded"
+    # whole patients on the x axis (ticks at 2.5 patients before)
+    for ax in visible:
+        assert all(float(x).is_integer() for x in ax.get_xticks())
+    (path,) = write_funnel_plot(result, tmp_path / "f.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_funnel_plots_are_paged(tiny: Pathway, tariff: Tariff, tmp_path: Path) -> None:
+    """Many outcomes make pages of at most FUNNEL_PER_PAGE panels (one 1860x5940 image
+    of 17 panels before), each page a file, FILE.png then FILE-2.png ..."""
+    pytest.importorskip("matplotlib")
+    from careprofiles.outputs.audit_charts import funnel_plots, write_funnel_plot
+
+    result = benchmark_areas(
+        tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"
+    )
+    pages = funnel_plots(result, per_page=3)
+    assert [sum(ax.get_visible() for ax in f.axes) for f in pages] == [3, 1]
+    assert pages[0].get_suptitle().endswith("(page 1 of 2)")
+    written = write_funnel_plot(result, tmp_path / "f.png")
+    assert [p.name for p in written] == ["f.png"]  # four panels fit one page of six
+    with pytest.raises(ValueError, match="per_page"):
+        funnel_plots(result, per_page=0)
+
+
+def test_the_bundled_example_funnel_plots_page_in_threes_of_two(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from careprofiles.outputs.audit_charts import FUNNEL_PER_PAGE
+
+    status = main([
+        "benchmark", "--activity", str(AUDIT / "activity.csv"),
+        "--populations", str(AUDIT / "populations.csv"),
+        "--outcomes", str(AUDIT / "outcomes.csv"), "--plot", str(tmp_path / "f.png"),
+        "-o", str(tmp_path / "b.json"), "--format", "json",
+    ])
+    assert status == 0
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    with open(AUDIT / "outcomes.csv", encoding="utf-8") as f:
+        outcomes = len({r["outcome"] for r in csv.DictReader(f)})
+    pages = -(-(1 + outcomes) // FUNNEL_PER_PAGE)
+    assert pngs == sorted(["f.png", *(f"f-{n}.png" for n in range(2, pages + 1))])
+    assert pages > 1
