@@ -34,7 +34,12 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-__all__ = ["markdown_to_docx", "markdown_to_html", "markdown_to_html_fragment"]
+__all__ = [
+    "markdown_to_docx",
+    "markdown_to_html",
+    "markdown_to_html_fragment",
+    "setup_document",
+]
 
 CAPTION_PREFIX = "Table: "
 """A paragraph starting with this, right before a table, is the table's caption."""
@@ -237,7 +242,7 @@ def markdown_to_docx(
     md = _parser()
     tokens = _tokens(md, markdown)
     document = docx.Document()
-    _setup(document)
+    setup_document(document)
     document.core_properties.title = title or _first_heading(tokens) or ""
     document.core_properties.author = "careprofiles"
     _Walker(document).walk(tokens)
@@ -249,7 +254,9 @@ def markdown_to_docx(
     return data
 
 
-def _setup(document: Any) -> None:
+def setup_document(document: Any) -> None:
+    """Give a new python-docx document the house page and styles: A4, 20 mm margins,
+    Arial (10.5 point body), and the *Table Text* and *Table Heading* cell styles."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Mm, Pt
 

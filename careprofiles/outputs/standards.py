@@ -7,8 +7,8 @@ and the gaps left). Markdown and HTML come from the Jinja templates in
 ``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
 the chart with matplotlib (the ``plot`` extra), both imported only when used.
 
-Imports: resources, standards.framework, outputs.charts (matplotlib, when drawn), outputs.files,
-outputs.text.
+Imports: resources, standards.result, outputs.charts (matplotlib, when drawn), outputs.documents,
+outputs.files, outputs.text, outputs.word_tables.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import jinja2
 
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.charts import require_matplotlib
+from careprofiles.outputs.documents import setup_document
 from careprofiles.outputs.files import write_atomic
 from careprofiles.outputs.text import TABLE_WIDTH, markdown_escape, text_table
+from careprofiles.outputs.word_tables import add_word_table
 from careprofiles.resources import source_name
 from careprofiles.standards.result import StandardsResult
 
@@ -386,9 +388,10 @@ def write_standards_docx(
 ) -> Path:
     """Write the report as a Word document, atomically (never over a file without ``force``).
 
-    Needs python-docx (the ``docx`` extra). Headings use Word's Heading styles and tables
-    the "Table Grid" style, with header rows that repeat across pages. ``chart`` adds the
-    progression chart when matplotlib is installed.
+    Needs python-docx (the ``docx`` extra). The page and styles are the specification's
+    (A4, 20 mm margins, Arial); headings use Word's Heading styles and tables the "Table
+    Grid" style, with shaded header rows that repeat across pages and never break a word.
+    ``chart`` adds the progression chart when matplotlib is installed.
     """
     return write_atomic(path, standards_docx_writer(result, chart=chart), force=force)
 
@@ -410,33 +413,20 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
     try:
         import docx
         from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
-        from docx.shared import Inches
+        from docx.shared import Mm
     except ImportError:
         raise MissingDependencyError("python-docx", "docx", "Word output") from None
 
     data = report_data(result)
     fw = data["framework"]
     doc = docx.Document()
+    setup_document(doc)  # A4, the house margins and Arial, as the specification
     doc.core_properties.title = "Practice standards report"
+    doc.core_properties.author = "careprofiles"
 
     def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        doc.add_paragraph(caption, style="Caption")
-        t = doc.add_table(rows=1, cols=len(headers))
-        t.style = "Table Grid"
-        head = t.rows[0]
-        props = head._tr.get_or_add_trPr()
-        repeat = OxmlElement("w:tblHeader")
-        repeat.set(qn("w:val"), "true")
-        props.append(repeat)
-        for cell, text in zip(head.cells, headers, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(str(text)).bold = True
-        for row in rows:
-            cells = t.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = str(value)
+        add_word_table(doc, caption, headers, rows)
+        doc.add_paragraph()  # space after the table, as in the specification
 
     doc.add_heading("Practice standards report", level=0)
     version = f", version {fw['version']}" if fw["version"] else ""
@@ -481,7 +471,7 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
                 "A progression chart needs matplotlib: pip install 'careprofiles[plot]'."
             )
         else:
-            doc.add_picture(io.BytesIO(png), width=Inches(6.3))
+            doc.add_picture(io.BytesIO(png), width=Mm(160))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             doc.add_paragraph(_chart_alt(data), style="Caption")
 

@@ -267,3 +267,52 @@ def test_missing_optional_dependencies(
     with pytest.raises(MissingDependencyError, match=r"careprofiles\[docx\]"):
         write_standards_docx(examples_result, tmp_path / "r.docx")
     assert "needs matplotlib" in render_standards(examples_result, "html")
+
+
+def test_docx_report_has_the_specification_page_and_styles(
+    examples_result: Any, tmp_path: Path
+) -> None:
+    """Issue 15: the standards report is A4 with the specification's margins and Arial,
+    and no table header breaks mid-word."""
+    import docx
+    from docx.shared import Mm
+
+    from careprofiles.outputs.word_tables import CELL_PADDING_MM, HEADER_CHAR_MM
+
+    path = write_standards_docx(examples_result, tmp_path / "r.docx", chart=False)
+    doc = docx.Document(str(path))
+    for section in doc.sections:
+        # Word keeps page sizes in twentieths of a point: the same to 0.01 mm
+        assert section.page_width.mm == pytest.approx(210, abs=0.01)
+        assert section.page_height.mm == pytest.approx(297, abs=0.01)
+        assert section.left_margin.mm == pytest.approx(20, abs=0.01)
+        assert section.right_margin.mm == pytest.approx(20, abs=0.01)
+    assert doc.styles["Normal"].font.name == "Arial"
+    assert doc.styles["Heading 1"].font.name == "Arial"
+    text_width = Mm(170)
+    for t in doc.tables:
+        header = t.rows[0].cells
+        assert all(c.paragraphs[0].style.name == "Table Heading" for c in header)
+        assert all(c.paragraphs[0].style.name == "Table Text" for c in t.rows[1].cells)
+        widths = [c.width for c in header]
+        assert sum(widths) <= text_width + Mm(0.01) * len(widths)  # twips rounding
+        for cell, width in zip(header, widths, strict=True):
+            word = max(len(w) for w in cell.text.split())
+            assert width.mm >= word * HEADER_CHAR_MM + CELL_PADDING_MM - 0.01, cell.text
+
+
+def test_header_fit_widths_by_hand() -> None:
+    from careprofiles.outputs.word_tables import header_fit_widths
+
+    # minimums: "Accredited" 10 chars -> 10*2 + 3.8 = 23.8; "Met" 3 -> 9.8
+    # wants: 23.8 (header only is shorter as body text) and 9.8 -> fits 100 mm: scaled up
+    widths = header_fit_widths(["Accredited", "Met"], [["no", "1"]], 100)
+    assert widths == pytest.approx([100 * 23.8 / 33.6, 100 * 9.8 / 33.6])
+    # too narrow for the minimums: they are kept whole
+    assert header_fit_widths(["Accredited", "Met"], [["no", "1"]], 20) == pytest.approx(
+        [23.8, 9.8]
+    )
+    # the room after the minimums goes by what each wants beyond them:
+    # col 0 wants 45*1.75+3.8 = 82.55 (beyond 23.8: 58.75); col 1 wants 9.8 (0)
+    widths = header_fit_widths(["Accredited", "Met"], [["x" * 60, "1"]], 50)
+    assert widths == pytest.approx([40.2, 9.8])
