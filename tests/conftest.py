@@ -324,10 +324,16 @@ def docx_text(data: bytes) -> tuple[Any, str]:
     return document, "\n".join(parts)
 
 
+def long_fuzz_run(config: pytest.Config) -> bool:
+    """``pytest -m fuzz`` (or any marker expression naming fuzz) selects the long fuzz
+    run (``tests/test_fuzz.py``: 2,000 examples a test)."""
+    return re.search(r"\bfuzz\b", str(config.getoption("markexpr") or "")) is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long fuzz run (``pytest -m fuzz``: each test runs 2,000 examples) is exempt from
-    the ten-minute limit of every other test (``timeout`` in ``pyproject.toml``)."""
-    if re.search(r"\bfuzz\b", str(config.getoption("markexpr") or "")) is None:
+    """The long fuzz run is exempt from the ten-minute limit of every other test
+    (``timeout`` in ``pyproject.toml``)."""
+    if not long_fuzz_run(config):
         return
     for item in items:
         if item.get_closest_marker("fuzz") is not None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, long_fuzz_run
 from fuzzing import (
     check_run,
     csv_mutant,
@@ -77,11 +77,6 @@ PYTHON_WARNING = re.compile(r"^\S+\.py:\d+: \w*Warning: ", re.MULTILINE)
 """How Python prints a warning on standard error (``file.py:12: RuntimeWarning: ...``)."""
 
 
-def long_run(config: pytest.Config) -> bool:
-    """``pytest -m fuzz`` (or any marker expression naming fuzz) selects the long run."""
-    return re.search(r"\bfuzz\b", str(config.getoption("markexpr") or "")) is not None
-
-
 def fuzz(
     request: pytest.FixtureRequest,
     test: Callable[..., None],
@@ -90,7 +85,7 @@ def fuzz(
 ) -> None:
     """Run the hypothesis ``test`` under this run's profile; ``ci`` and ``long``: the
     number of examples instead of the profile's, for a test slower than most."""
-    name, examples = ("fuzz", long) if long_run(request.config) else ("fuzz-ci", ci)
+    name, examples = ("fuzz", long) if long_fuzz_run(request.config) else ("fuzz-ci", ci)
     chosen = settings(settings.get_profile(name))
     if examples is not None:
         chosen = settings(chosen, max_examples=examples)

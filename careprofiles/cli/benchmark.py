@@ -28,7 +28,11 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         formats=BENCHMARK_FORMATS,
         populations=True,
     )
-    p.add_argument("--plot", metavar="FILE.png", help="also draw the funnel plots as a PNG")
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the funnel plots, six panels a page: FILE.png, FILE-2.png ...",
+    )
     p.set_defaults(run=run)
 
 

@@ -126,9 +126,10 @@ def _outcome_names(result: BenchmarkResult) -> dict[str, str]:
     }
 
 
-def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) -> list[Figure]:
-    """Funnel plots of cost per patient and of each outcome by area, one panel each,
-    ``per_page`` panels to a figure (cost per patient first): a page per figure."""
+def _funnel_pages(
+    result: BenchmarkResult, per_page: int
+) -> tuple[list[list[Callable[[Axes], None]]], Callable[[int], Figure]]:
+    """The panels of :func:`funnel_plots`, page by page, and a function drawing page N."""
     if per_page < 1:
         raise ValueError(f"per_page must be at least 1, not {per_page}")
     figure_class = require_matplotlib(FUNNEL_PLOT)
@@ -158,7 +159,7 @@ def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) ->
             binary = bool(part["binary"].iloc[0])
             _panel(
                 ax,
-                names.get(str(outcome_id), str(outcome_id)),
+                names.get(outcome_id, outcome_id),
                 part["records"].to_numpy(dtype=np.float64),
                 part["achievement"].to_numpy(dtype=np.float64),
                 [str(a) for a in part["area"]],
@@ -175,10 +176,12 @@ def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) ->
     panels = [cost_panel, *(outcome_panel(str(i)) for i in ids)]
     pages = [panels[i : i + per_page] for i in range(0, len(panels), per_page)]
     title = f"{result.pathway.name}: areas compared ({result.price_year} prices)"
-    figures = []
-    for number, page in enumerate(pages, start=1):
-        cols = 1 if len(panels) == 1 else 2
-        rows = math.ceil(min(per_page, len(panels)) / cols)
+    # Every page has the first page's grid, so panels keep one size across the pages.
+    cols = 1 if len(panels) == 1 else 2
+    rows = math.ceil(min(per_page, len(panels)) / cols)
+
+    def draw_page(number: int) -> Figure:
+        page = pages[number - 1]
         fig = figure_class(figsize=(6.2 * cols, 4.4 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         for ax, draw in zip(axes, page, strict=False):
@@ -187,25 +190,33 @@ def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) ->
             ax.set_visible(False)
         suffix = f" (page {number} of {len(pages)})" if len(pages) > 1 else ""
         fig.suptitle(title + suffix, fontsize=11)
-        figures.append(fig)
-    return figures
+        return fig
+
+    return pages, draw_page
+
+
+def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) -> list[Figure]:
+    """Funnel plots of cost per patient and of each outcome by area, one panel each,
+    ``per_page`` panels to a figure (cost per patient first): a page per figure."""
+    pages, draw_page = _funnel_pages(result, per_page)
+    return [draw_page(number) for number in range(1, len(pages) + 1)]
 
 
 def funnel_plot(result: BenchmarkResult, *, page: int = 1) -> Figure:
     """One page of :func:`funnel_plots` (the first: cost per patient and the first
-    outcomes)."""
-    figures = funnel_plots(result)
-    if not 1 <= page <= len(figures):
-        raise ValueError(f"page {page}: the funnel plots have pages 1 to {len(figures)}")
-    return figures[page - 1]
+    outcomes); only that page is drawn."""
+    pages, draw_page = _funnel_pages(result, FUNNEL_PER_PAGE)
+    if not 1 <= page <= len(pages):
+        raise ValueError(f"page {page}: the funnel plots have pages 1 to {len(pages)}")
+    return draw_page(page)
 
 
 def funnel_plot_paths(path: str | Path, pages: int) -> list[Path]:
     """Where :func:`write_funnel_plot` writes each page: ``FILE.png``, then
     ``FILE-2.png``, ``FILE-3.png`` ..."""
     first = Path(path)
-    return [first] + [first.with_name(f"{first.stem}-{n}{first.suffix}") for n in
-                      range(2, pages + 1)]
+    rest = [first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, pages + 1)]
+    return [first, *rest]
 
 
 def write_funnel_plot(

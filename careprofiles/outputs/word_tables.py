@@ -45,7 +45,7 @@ def header_fit_widths(
     ]
     want = []
     for c, m in enumerate(least):
-        longest = max([len(str(h)) for h in headers[c : c + 1]] + [len(str(r[c])) for r in rows])
+        longest = max([len(str(headers[c])), *(len(str(r[c])) for r in rows)])
         want.append(max(m, min(longest, _WANT_CHARS) * _BODY_CHAR_MM + CELL_PADDING_MM))
     if sum(want) <= total_mm:
         scale = total_mm / sum(want)

@@ -45,10 +45,6 @@ from careprofiles.resources import (
     source_locations,
     source_name,
 )
-
-if TYPE_CHECKING:  # pandas is imported by to_frame only: validate imports none
-    import pandas as pd
-
 from careprofiles.tariffs.layers import (
     LayeringWarning,
     TariffLayer,
@@ -56,6 +52,9 @@ from careprofiles.tariffs.layers import (
     layering_message,
     new_layer,
 )
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only: validate imports none
+    import pandas as pd
 
 __all__ = [
     "STAFF_UNITS",

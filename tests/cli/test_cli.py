@@ -699,35 +699,31 @@ def test_the_top_level_help_is_the_same_lazily() -> None:
     assert build_parser(["cost"]).format_help() == build_parser(None).format_help()
 
 
-def test_version_and_help_import_no_pipeline_step() -> None:
+def _imported_by(argvs: list[list[str]], packages: tuple[str, ...]) -> str:
+    """Run ``main`` on each of ``argvs`` in a fresh interpreter; which of ``packages``
+    it imported (``[...]``), after each run's exit status."""
     code = (
         "import sys, contextlib, io\n"
         "from careprofiles.cli import main\n"
-        "for argv in (['--version'], ['--help']):\n"
+        "statuses = []\n"
+        f"for argv in {argvs!r}:\n"
         "    with contextlib.redirect_stdout(io.StringIO()):\n"
-        "        try: main(argv)\n"
-        "        except SystemExit: pass\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('pandas', 'numpy', 'pydantic', 'jinja2', 'yaml', 'scipy'))\n"
-        "print(heavy)\n"
+        "        try: statuses.append(main(argv))\n"
+        "        except SystemExit as exc: statuses.append(exc.code)\n"
+        f"print(*statuses, sorted(m for m in sys.modules if m.split('.')[0] in {packages!r}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip()
+
+
+def test_version_and_help_import_no_pipeline_step() -> None:
+    heavy = ("pandas", "numpy", "pydantic", "jinja2", "yaml", "scipy")
+    assert _imported_by([["--version"], ["--help"]], heavy) == "0 0 []"
 
 
 def test_validate_imports_no_pandas() -> None:
     """``validate`` prints the evidence counts without pandas (issue 17: start-up); it
     imported pandas through the grade counts' DataFrame and the tariff's to_frame."""
-    code = (
-        "import sys, contextlib, io\n"
-        "from careprofiles.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    status = main(['validate'])\n"
-        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'scipy')))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stdout.strip() == "0 []"
+    assert _imported_by([["validate"]], ("pandas", "scipy")) == "0 []"
