@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -70,7 +71,7 @@ def tariff() -> Tariff:
 
 
 def make_frame(
-    rows: int, seed: int = 7, patients: int | None = None, text_ids: bool = False
+    rows: int, seed: int = 7, patients: int | None = None, ids: str = "category"
 ) -> pd.DataFrame:
     """A synthetic activity frame: about 25 rows per patient."""
     rng = np.random.default_rng(seed)
@@ -83,11 +84,11 @@ def make_frame(
     quantity = np.where(~staff & (rng.random(rows) < 0.5), rng.integers(1, 4, rows), np.nan)
     pid = rng.integers(0, n_patients, rows)
     used = np.unique(pid)  # a file's dictionary holds the ids it uses, as a writer's would
-    ids = pd.Index([f"P{i:08d}" for i in used])
+    labels = pd.Index([f"P{i:08d}" for i in used])
     frame = pd.DataFrame(
         {
             "patient_id": pd.Categorical.from_codes(
-                np.searchsorted(used, pid).astype(np.int32), categories=ids
+                np.searchsorted(used, pid).astype(np.int32), categories=labels
             ),
             "stage": pd.Categorical.from_codes(
                 rng.integers(0, len(STAGES), rows).astype(np.int8), categories=pd.Index(STAGES)
@@ -100,8 +101,10 @@ def make_frame(
             "quantity": quantity.astype(np.float64),
         }
     )
-    if text_ids:
+    if ids == "text":
         frame["patient_id"] = frame["patient_id"].astype("str")
+    elif ids == "int":  # int64 ids, spread out as real identifiers are (every 7th number)
+        frame["patient_id"] = used[frame["patient_id"].cat.codes.to_numpy()] * 7 + 100_000
     return frame
 
 
@@ -133,6 +136,11 @@ def run_numpy_limit(frame: pd.DataFrame) -> float:
     if isinstance(frame["patient_id"].dtype, pd.CategoricalDtype):
         pid = frame["patient_id"].cat.codes.to_numpy().astype(np.int64)
         n_pid = len(frame["patient_id"].cat.categories)
+    elif frame["patient_id"].dtype.kind == "i":  # integer ids as their offsets: no hashing
+        ids = frame["patient_id"].to_numpy()
+        low = int(ids.min())
+        pid = ids - low
+        n_pid = int(ids.max()) - low + 1
     else:
         pid, uniques = pd.factorize(frame["patient_id"])
         n_pid = len(uniques)
@@ -174,11 +182,50 @@ def run_duckdb(frame: pd.DataFrame) -> float:
     return float(result["cost"].sum())
 
 
+_POLARS: dict[int, Any] = {}
+
+
+def run_polars(frame: pd.DataFrame) -> float:
+    """polars on its own copy of the frame (made once, outside the timing): a join to
+    the tariff and a group-by, on all threads."""
+    import polars as pl
+
+    data = _POLARS.get(id(frame))
+    if data is None:
+        data = pl.from_pandas(frame).with_columns(pl.col("code").cast(pl.String))
+        _POLARS.clear()
+        _POLARS[id(frame)] = data
+    prices = pl.DataFrame(
+        {
+            "code": list(CODES),
+            "unit": [u for u, _ in CODES.values()],
+            "price": [c for _, c in CODES.values()],
+        }
+    )
+    per_hour = pl.col("unit") == "hour"
+    staff = pl.col("unit").is_in(["hour", "contact"])
+    result = (
+        data.join(prices, on="code")
+        .with_columns(
+            pl.when(per_hour)
+            .then(pl.col("minutes") / 60 * pl.col("price"))
+            .otherwise(pl.col("quantity").fill_null(1.0).fill_nan(1.0) * pl.col("price"))
+            .alias("cost"),
+            pl.when(staff).then(pl.col("minutes").fill_nan(0.0) / 60).otherwise(0.0).alias("hours"),
+        )
+        .group_by("patient_id", "stage")
+        .agg(pl.col("hours").sum(), pl.col("cost").sum())
+    )
+    return float(result["cost"].sum())
+
+
 METHODS: dict[str, Callable[[pd.DataFrame], float]] = {
     "careprofiles": run_careprofiles,
     "numpy-limit": run_numpy_limit,
     "duckdb": run_duckdb,
 }
+if importlib.util.find_spec("polars") is not None:  # optional: pip install polars
+    METHODS["polars"] = run_polars
 
 
 # ----------------------------------------------------------------- measuring
@@ -203,11 +250,11 @@ def _reset_peak() -> bool:
         return False
 
 
-def time_methods(rows: int, repeat: int, text_ids: bool) -> dict[str, dict[str, Any]]:
+def time_methods(rows: int, repeat: int, ids: str) -> dict[str, dict[str, Any]]:
     """Time every method on one frame, round by round; keep each one's best time."""
     import gc
 
-    frame = make_frame(rows, text_ids=text_ids)
+    frame = make_frame(rows, ids=ids)
     frame_bytes = int(frame.memory_usage(deep=True).sum())
     times: dict[str, list[float]] = {m: [] for m in METHODS}
     totals: dict[str, float] = {}
@@ -232,11 +279,11 @@ def time_methods(rows: int, repeat: int, text_ids: bool) -> dict[str, dict[str, 
     }
 
 
-def child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
+def child(method: str, rows: int, ids: str) -> dict[str, Any]:
     """Build the frame, then run ``method`` once and measure its peak memory."""
     import gc
 
-    frame = make_frame(rows, text_ids=text_ids)
+    frame = make_frame(rows, ids=ids)
     METHODS[method](frame.head(1000))  # warm up imports and caches
     gc.collect()
     before = _status("VmRSS")
@@ -246,7 +293,7 @@ def child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
     return {"method": method, "peak_bytes": peak}
 
 
-def run_child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
+def run_child(method: str, rows: int, ids: str) -> dict[str, Any]:
     out = subprocess.run(
         [
             sys.executable,
@@ -255,7 +302,8 @@ def run_child(method: str, rows: int, text_ids: bool) -> dict[str, Any]:
             method,
             "--rows",
             str(rows),
-            *(["--text-ids"] if text_ids else []),
+            "--ids",
+            ids,
         ],
         check=True,
         capture_output=True,
@@ -382,16 +430,20 @@ def main(argv: list[str] | None = None) -> int:
         help="memory limit of each Dask worker, e.g. 1.5GiB (default: its share of the machine)",
     )
     parser.add_argument(
-        "--text-ids",
-        action="store_true",
-        help="patient_id as text (pandas str) rather than categorical",
+        "--ids",
+        choices=["category", "text", "int"],
+        default="category",
+        help="patient_id as read_activity gives it (category), as text (pandas str) or int64",
+    )
+    parser.add_argument(
+        "--text-ids", action="store_const", const="text", dest="ids", help="the same as --ids text"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--dask-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.rows, args.text_ids)))
+        print(json.dumps(child(args.child, args.rows, args.ids)))
         return 0
     if args.dask_child:
         print(json.dumps(dask_child(args.dask_rows, args.chunk, args.worker_memory)))
@@ -401,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     out: dict[str, Any] = {"machine": info}
     if not args.no_memory:
-        results = time_methods(args.rows, args.repeat, args.text_ids)
+        results = time_methods(args.rows, args.repeat, args.ids)
         for method in METHODS:
-            results[method].update(run_child(method, args.rows, args.text_ids))
+            results[method].update(run_child(method, args.rows, args.ids))
         ours, limit, duck = (results[m] for m in ("careprofiles", "numpy-limit", "duckdb"))
         for r in results.values():
             if not np.isclose(r["total_cost"], ours["total_cost"], rtol=1e-9):
@@ -411,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{r['method']} disagrees: {r['total_cost']} vs {ours['total_cost']}"
                 )
         frame_mb = ours["frame_bytes"] / 2**20
-        ids = "text" if args.text_ids else "categorical"
+        ids = {"category": "categorical", "text": "text", "int": "int64"}[args.ids]
         print(
             f"\ncost_activity on {args.rows:,} rows ({ids} patient ids); input frame "
             f"{frame_mb:,.0f} MiB"

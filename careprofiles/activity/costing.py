@@ -71,15 +71,19 @@ def group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> Groups:
     otherwise it is factorized (once) and the groups sorted by key.
     """
     combined = np.empty(n, dtype=np.intp)  # the one row-sized integer array made here
-    space = 1
+    # sum((code_k + 1) * stride_k) is sum(code_k * stride_k) + sum(stride_k): the constant is
+    # added once at the end (one pass over the rows a key, not two)
+    space, offset = 1, 0
     for i, (codes, size) in enumerate(keys):
         if i == 0:
             np.copyto(combined, codes, casting="safe")
         else:
             combined *= size + 1
+            offset *= size + 1
             np.add(combined, codes, out=combined, casting="safe")
-        combined += 1
+        offset += 1
         space *= size + 1
+    combined += offset
     if space <= max(4 * n, 1 << 16):
         keep = np.flatnonzero(np.bincount(combined, minlength=space)).astype(np.int64)
         inverse, group_key, size_, kept = combined, keep, space, keep

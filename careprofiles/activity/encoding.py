@@ -45,6 +45,7 @@ __all__ = [
     "arrow_text",
     "decode",
     "factor",
+    "factor_ints",
     "factor_text",
     "map_rows",
     "numbers",
@@ -127,12 +128,41 @@ def factor_text(column: pd.Series, data: Any, slices: int) -> tuple[IntArray, pd
     return codes, uniques
 
 
+def factor_ints(values: NDArray[np.integer[Any]]) -> tuple[IntArray, pd.Index] | None:
+    """``pd.factorize(values)`` of integers spanning a range not much wider than their
+    count (None otherwise): codes in order of first appearance, without hashing.
+
+    Each value's offset from the smallest is its slot in a table of the range; the first
+    row of each slot is found with ``np.minimum.at`` and the slots ranked by it. On 10
+    million ids of 400,000 patients this takes 0.17 s against 0.29 s for ``pd.factorize``
+    (benchmarks/bench_activity.py --ids int).
+    """
+    n = len(values)
+    if not n:
+        return None
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1
+    if span > max(4 * n, 1 << 16) or n >= np.iinfo(np.int32).max:
+        return None
+    kind = small_int(span)
+    offset = np.subtract(values, lo, dtype=np.int64).astype(kind, copy=False)
+    first = np.full(span, n, dtype=np.int32)
+    np.minimum.at(first, offset, np.arange(n, dtype=np.int32))
+    slots = np.flatnonzero(first < n)
+    by_first = slots[np.argsort(first[slots], kind="stable")]
+    rank = np.empty(span, dtype=small_int(len(slots)))
+    rank[by_first] = np.arange(len(slots))
+    codes: IntArray = rank[offset]
+    return codes, pd.Index(by_first.astype(np.int64) + lo, dtype=values.dtype)
+
+
 def factor(column: pd.Series) -> tuple[IntArray, pd.Index]:
     """Integer codes (-1: missing or blank) and the distinct values they index.
 
     Categorical codes are used as they are (int8 for a few categories), so that no
     row-sized copy is made; other columns are factorized once (long Arrow-backed text
-    columns in slices, one thread per CPU).
+    columns in slices, one thread per CPU; integers in a compact range by their offsets,
+    :func:`factor_ints`).
     """
     codes: IntArray
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -140,6 +170,12 @@ def factor(column: pd.Series) -> tuple[IntArray, pd.Index]:
         uniques = pd.Index(column.cat.categories)
     elif (slices := text_slices(len(column))) > 1 and (data := arrow_text(column)) is not None:
         codes, uniques = factor_text(column, data, slices)
+    elif (
+        isinstance(column.dtype, np.dtype)
+        and (column.dtype.kind == "i" or (column.dtype.kind == "u" and column.dtype.itemsize < 8))
+        and (ranged := factor_ints(column.to_numpy())) is not None
+    ):
+        codes, uniques = ranged
     else:
         raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=True)
         codes = np.asarray(raw_codes)

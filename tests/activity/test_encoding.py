@@ -21,7 +21,14 @@ from activity_data import (
 )
 from hypothesis import given, settings, strategies as st
 
-from careprofiles.activity.encoding import PARALLEL_ROWS, arrow_text, factor_text, text_slices
+from careprofiles.activity.encoding import (
+    PARALLEL_ROWS,
+    arrow_text,
+    factor,
+    factor_ints,
+    factor_text,
+    text_slices,
+)
 from careprofiles.activity.records import read_activity
 from careprofiles.tariffs.tables import Tariff
 
@@ -101,3 +108,45 @@ def test_text_ids_in_slices_match_one_pass(
         assert result == expected  # the same problems (blank or missing ids), the same rows
     else:
         pd.testing.assert_frame_equal(result, expected, check_exact=True)
+
+
+_INT_KINDS = st.sampled_from(
+    [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32]
+)
+
+
+@given(
+    kind=_INT_KINDS,
+    values=st.lists(st.integers(-(2**40), 2**40), max_size=300),
+    spread=st.integers(1, 10**9),
+)
+@settings(max_examples=200, deadline=None)
+def test_integer_ids_are_coded_as_factorize_codes_them(
+    kind: type[np.integer], values: list[int], spread: int
+) -> None:
+    """Integer ids in a compact range are coded by offset, not hashed: the codes and the
+    values they index are exactly pd.factorize's (first appearance, same dtype); a wide
+    range falls back to pd.factorize."""
+    info = np.iinfo(kind)
+    array = (
+        np.array(
+            [info.min + (v * spread) % (int(info.max) - int(info.min) + 1) for v in values],
+            dtype=kind,
+        )
+        if values
+        else np.array([], dtype=kind)
+    )
+    codes, uniques = factor(pd.Series(array))
+    expected_codes, expected_uniques = pd.factorize(array)
+    np.testing.assert_array_equal(codes, expected_codes)
+    pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques))
+
+
+def test_a_compact_integer_range_takes_the_offset_path() -> None:
+    ids = np.array([70, 7, 70, 14, 7, 700], dtype=np.int64)
+    ranged = factor_ints(ids)
+    assert ranged is not None
+    codes, uniques = ranged
+    assert codes.tolist() == [0, 1, 0, 2, 1, 3]
+    assert uniques.tolist() == [70, 7, 14, 700]
+    assert factor_ints(np.array([0, 10**12], dtype=np.int64)) is None  # too wide: hashed
