@@ -22,7 +22,7 @@ for scale. Targets (issue 7): within 1.5x of the numpy limit, at least 2x faster
 DuckDB, peak memory under 2x the input frame.
 
 The Dask run writes a Parquet dataset in chunks to a temporary folder (never holding
-it all in memory), then costs it with ``dd.read_parquet`` on a local cluster (2
+it all in memory), then costs it with ``read_activity(folder, engine="dask")`` on a local cluster (2
 workers, threads), reporting the time and the process's peak memory.
 """
 
@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from careprofiles.activity.costing import cost_activity  # noqa: E402
+from careprofiles.activity.records import read_activity  # noqa: E402
 from careprofiles.tariffs.tables import Tariff, TariffRow  # noqa: E402
 
 STAGES = ["advancing-disease", "increasing-decline", "last-days", "after-death"]
@@ -329,6 +330,7 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
     """Write the Parquet dataset, then cost it on Dask and write the result to Parquet."""
     import logging
 
+    import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
@@ -340,6 +342,7 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
         write_seconds = time.perf_counter() - start
         costed = Path(tmp) / "costed"
         with (
+            dask.config.set({"distributed.worker.memory.pause": False}),  # as the CLI does
             LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=2,
                 threads_per_worker=1,
@@ -350,7 +353,8 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
             ) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
-            lazy = dd.read_parquet(str(folder))
+            # as `careprofiles audit --engine dask` reads it: partitions sized to the workers
+            lazy = read_activity(folder, engine="dask")
             limit = sum(w.memory_manager.memory_limit or 0 for w in cluster.workers.values())
             start = time.perf_counter()
             # the national workflow: cost lazily, write the patient-stage table to Parquet

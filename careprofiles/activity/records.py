@@ -434,6 +434,60 @@ def _read_records(
     return _remember(frame, Source(name, "csv", p, kept, irregular))
 
 
+ROW_BYTES_OF_WORKER_MEMORY = 1536
+"""Bytes of a Dask worker's memory limit to allow for each activity row of a partition.
+
+Measured (benchmarks/bench_activity.py, 20 million rows, 2 workers of 1.5 GiB): with
+partitions of one 5-million-row file each, a worker peaked at 1.22-1.36 GiB (reading,
+costing and the shuffle's buffers), too near
+its limit to be safe; with one 1-million-row group a partition, at 0.97 GiB. So a
+partition holds at most limit / 1,536 rows: 1 million rows for a 1.5 GiB worker, whole
+files of 5 million rows for workers of 7.5 GiB or more."""
+
+
+def _worker_memory_limit() -> int | None:
+    """The smallest memory limit of the workers of the current Dask client (None: no
+    client, or no limits)."""
+    try:
+        from distributed import get_client
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    try:
+        client = get_client()
+    except ValueError:  # no client is running: Dask's threads, no per-worker limit
+        return None
+    limits = [int(w.get("memory_limit") or 0) for w in client.scheduler_info()["workers"].values()]
+    limits = [limit for limit in limits if limit > 0]
+    return min(limits) if limits else None
+
+
+def _row_groups_per_partition(path: Path) -> int | Literal["infer"]:
+    """How many Parquet row groups a Dask partition reads: as many as fit the workers'
+    memory (:data:`ROW_BYTES_OF_WORKER_MEMORY`), at least one; Dask's own choice when
+    there is no limit to fit or every file fits whole."""
+    limit = _worker_memory_limit()
+    if limit is None:
+        return "infer"
+    import pyarrow.parquet as pq
+
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(f for f in path.rglob("*") if f.suffix.lower() in (".parquet", ".parq", ".pq"))
+    )
+    first = files[0] if files else None
+    if first is None:
+        return "infer"
+    meta = pq.ParquetFile(first).metadata
+    if not meta.num_row_groups:
+        return "infer"
+    most = limit // ROW_BYTES_OF_WORKER_MEMORY
+    if meta.num_rows <= most:
+        return "infer"
+    per_group = max(-(-meta.num_rows // meta.num_row_groups), 1)  # rows a group, rounded up
+    return max(most // per_group, 1)
+
+
 def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pandas") -> Frame:
     """Read activity records from a CSV file, or a Parquet file or dataset folder.
 
@@ -441,7 +495,9 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     tariff and pathway by :func:`~careprofiles.activity.checks.check_activity` (and by
     :func:`~careprofiles.activity.costing.cost_activity` and
     :func:`~careprofiles.activity.audit.audit`). ``engine="dask"`` reads lazily into a Dask
-    DataFrame (pyarrow and dask, the ``dask`` extra).
+    DataFrame (pyarrow and dask, the ``dask`` extra); with a Dask client running, a
+    partition reads as many Parquet row groups as its workers' memory allows (one at
+    least; :data:`ROW_BYTES_OF_WORKER_MEMORY`).
     """
     if engine == "pandas":
         return _read_records(
@@ -457,7 +513,7 @@ def read_activity(path: str | Path, *, engine: Literal["pandas", "dask"] = "pand
     p, name = _records_path(path, _ACTIVITY.what, ActivityError)
     if _kind_of(p) == "parquet":
         _pyarrow("reading activity records from Parquet")
-        frame = dd.read_parquet(str(p))
+        frame = dd.read_parquet(str(p), split_row_groups=_row_groups_per_partition(p))
         _check_columns(frame.columns, _ACTIVITY, name)
         return _remember(frame, Source(name, "parquet", p))
     header = _csv_header(p, name, ActivityError)

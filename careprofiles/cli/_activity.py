@@ -104,13 +104,36 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     if workers < 1:
         raise CareProfilesError("--workers must be 1 or more")
     # worker processes, each with its share of the machine's memory as its limit (Dask
-    # spills to disk beyond it); threads would all measure the one process's memory
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+    # spills to disk beyond it); threads would all measure the one process's memory.
+    # No pausing: a worker paused on memory it cannot spill (Arrow's buffers) while it
+    # holds a task waits for ever; unpaused it finishes the task and frees the memory,
+    # or is stopped at the limit and the run fails with a message (below)
+    import dask
+
+    with dask.config.set({"distributed.worker.memory.pause": False}):
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client, _killed_worker_is_an_error():  # type: ignore[no-untyped-call]
         yield client
+
+
+@contextmanager
+def _killed_worker_is_an_error() -> Iterator[None]:
+    """A task whose workers Dask stopped for memory, again and again, is an error that
+    says what to do, not a traceback."""
+    from distributed import KilledWorker
+
+    try:
+        yield
+    except KilledWorker as exc:
+        raise CareProfilesError(
+            f"the Dask workers ran out of memory ({exc.args[0] if exc.args else 'a task'} "
+            "was stopped each time it ran); give each worker more memory (fewer --workers, "
+            "or a --scheduler whose workers have more), or split the activity into smaller "
+            "Parquet files or row groups"
+        ) from None

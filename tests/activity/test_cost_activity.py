@@ -224,3 +224,29 @@ def test_dask_parquet_dataset_matches_pandas(
     )
     lazy_result = cost_activity(lazy, tariff, compute=False)
     assert hasattr(lazy_result, "compute")
+
+
+def test_dask_partitions_fit_the_workers_memory(
+    tariff: Tariff, tiny: Pathway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With workers of limited memory a partition reads only the row groups that fit
+    (records.ROW_BYTES_OF_WORKER_MEMORY a row), and the figures do not change."""
+    pytest.importorskip("pyarrow")
+    from careprofiles.activity import records
+
+    frame = read_activity(ACTIVITY)
+    path = tmp_path / "activity.parquet"
+    frame.to_parquet(path, row_group_size=2)
+    groups = -(-len(frame) // 2)
+    expected = by_key(cost_activity(frame, tariff))
+
+    monkeypatch.setattr(records, "_worker_memory_limit", lambda: None)  # no client: Dask's way
+    assert read_activity(path, engine="dask").npartitions == 1
+    monkeypatch.setattr(
+        records, "_worker_memory_limit", lambda: 4 * records.ROW_BYTES_OF_WORKER_MEMORY
+    )
+    lazy = read_activity(path, engine="dask")  # 4 rows fit: two groups of 2 a partition
+    assert lazy.npartitions == -(-groups // 2)
+    pd.testing.assert_frame_equal(by_key(cost_activity(lazy, tariff, pathway=tiny)), expected)
+    monkeypatch.setattr(records, "_worker_memory_limit", lambda: 1)  # not even one row fits
+    assert read_activity(path, engine="dask").npartitions == groups  # one group each, at least
