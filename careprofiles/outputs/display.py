@@ -38,7 +38,6 @@ __all__ = [
     "scenario_title",
 ]
 
-
 def scenario_title(scenario: AppliedScenario | None) -> str:
     """``scenario quarterly-mdt (MDT review every three months ...)``, or ``""`` for a
     baseline: how a title names the scenario its figures are of."""
