@@ -401,6 +401,11 @@ class Pathway(SourcedModel):
         stages = ", ".join(s.id for s in self.stages)
         return f"<Pathway {self.id!r} {self.name!r} ({self.price_year} prices): {stages}>"
 
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import pathway_html
+
+        return pathway_html(self)
+
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id (``KeyError`` if there is none)."""
         for s in self.stages:
