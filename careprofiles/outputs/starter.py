@@ -13,25 +13,25 @@ Every input is read and checked (the pathway loaded, the tariff checked against 
 removed again when writing fails.
 
 Imports: errors, resources; profiles (inputs, reader, load), tariffs, costing (compiler,
-scenarios, scenario_apply); outputs.files and outputs.sheets.
+scenarios, scenario_apply); outputs.files and outputs.sheets; pandas.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from careprofiles.costing.compiler import compile_model
 from careprofiles.costing.scenario_apply import apply_scenario
 from careprofiles.costing.scenarios import load_scenarios
 from careprofiles.errors import CareProfilesError, OutputError, display_path
 from careprofiles.outputs.files import all_or_none, write_atomic
-from careprofiles.outputs.sheets import csv_safe
+from careprofiles.outputs.sheets import csv_text
 from careprofiles.profiles.inputs import read_input_bytes
 from careprofiles.profiles.load import load_pathway, pathway_file
 from careprofiles.profiles.models import Pathway
@@ -77,24 +77,23 @@ def _number(x: float) -> str:
 
 def _tariff_csv(pathway: Pathway, tariff: Tariff) -> tuple[str, int]:
     """The tariff's rows for the codes ``pathway`` uses (in the tariff's order), as CSV
-    text, and how many rows it has."""
+    text (through :func:`~careprofiles.outputs.sheets.csv_text`, every cell text, so
+    that each number reads back as exactly the same float), and how many rows it has."""
     used = set(pathway.roles()) | set(pathway.item_codes())
     rows: list[TariffRow] = [r for code, r in tariff.items() if code in used]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(TARIFF_COLUMNS)
+    records = []
     for r in rows:
         was = source_location(r.location) if r.location else "the tariff given"
         source = TO_FILL_IN + f"the price of {was}" + (f": {r.source}" if r.source else "")
         hours = "" if r.hours_per_wte == DEFAULT_HOURS_PER_WTE else _number(r.hours_per_wte)
-        writer.writerow(
+        records.append(
             [
                 r.code,
-                csv_safe(r.description),
+                r.description,
                 r.unit,
                 _number(r.cost),
                 r.price_year,
-                csv_safe(source),
+                source,
                 hours,
                 r.funder,
                 r.basis,
@@ -102,7 +101,8 @@ def _tariff_csv(pathway: Pathway, tariff: Tariff) -> tuple[str, int]:
                 r.grade,
             ]
         )
-    return out.getvalue(), len(rows)
+    frame = pd.DataFrame(records, columns=list(TARIFF_COLUMNS), dtype=object)
+    return csv_text(frame), len(rows)
 
 
 def _bundled_sample(pathway: Pathway, tariff: Tariff) -> str | None:
