@@ -417,7 +417,7 @@ def audit_html(a: AuditResult) -> str:
 
 def benchmark_repr(b: BenchmarkResult) -> str:
     """Areas, the cost a patient of all of them, and how many lie outside the limits."""
-    outside = int(b.areas["cost_outside_95"].fillna(False).astype(bool).sum())
+    outside = int(b.areas["cost_outside_95"].eq(True).sum())  # None: no limits (no patients)
     per_patient = b.overall.get("cost_per_patient", math.nan)
     return (
         f"<BenchmarkResult {b.pathway.id!r} ({b.price_year} prices): {len(b.areas):,} areas, "

@@ -122,3 +122,12 @@ def test_names_are_escaped(objects: dict[str, Any]) -> None:
     page = pathway._repr_html_()
     assert "<b>Ours" not in page
     assert "&lt;b&gt;Ours&lt;/b&gt; &amp; theirs" in page
+
+
+def test_a_long_pathway_keeps_its_repr_short(objects: dict[str, Any]) -> None:
+    pathway = objects["Pathway"]
+    long = pathway.model_copy(update={"name": "x" * 500, "stages": pathway.stages * 50})
+    text = repr(long)
+    assert len(text) <= 400, text
+    assert text.endswith(", ... (200 stages)>")
+    assert "advancing-disease, increasing-decline, last-days, after-death" in text
