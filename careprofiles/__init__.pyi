@@ -103,6 +103,9 @@ from .outputs.documents import (
 from .outputs.standards import (
     render_standards as render_standards,
 )
+from .outputs.starter import (
+    init_pathway as init_pathway,
+)
 from .profiles.distributions import (
     Distribution as Distribution,
 )

@@ -17,6 +17,7 @@ __all__ = [
     "bundled_name",
     "bundled_pathway",
     "bundled_profiles",
+    "bundled_scenarios",
     "bundled_tariff",
     "document_name",
     "or_bundled",
@@ -54,6 +55,16 @@ def bundled_tariff() -> Path:
 def bundled_index() -> Path:
     """The bundled price index, ``profiles/tariffs/price-index.csv``."""
     return bundled_profiles() / "tariffs" / "price-index.csv"
+
+
+def bundled_scenarios() -> Path:
+    """The sample scenario file ``careprofiles init`` starts from,
+    ``examples/scenarios/service-models.yaml`` in the repository (in a wheel, beside the
+    bundled profiles)."""
+    installed = _HERE / "_examples" / "service-models.yaml"
+    if installed.is_file():
+        return installed
+    return _HERE.parent / "examples" / "scenarios" / "service-models.yaml"
 
 
 def or_bundled(path: str | Path, bundled: Path) -> str | Path:

@@ -6,6 +6,9 @@
 # end-of-life pathway, costs it with the bundled 2024/25 tariff, looks at the figures by
 # stage and by role, then layers a local tariff over the national one and shows what
 # changes. Replace the bundled pathway with your own folder: `cp.load_pathway("my/folder")`.
+#
+# Jupyter notebooks (costing, a board paper, audit and benchmarking) are in
+# examples/notebooks/ (docs/notebooks.md).
 
 # %%
 import tempfile

@@ -255,6 +255,7 @@ PUBLIC = [
     "funnel_plot",
     "funnel_plots",
     "grade_counts",
+    "init_pathway",
     "json_schema",
     "load_assessments",
     "load_framework",

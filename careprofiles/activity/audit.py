@@ -70,6 +70,16 @@ class AuditResult:
         """The financial year of every cost."""
         return self.pathway.price_year
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import audit_repr
+
+        return audit_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import audit_html
+
+        return audit_html(self)
+
     def departures(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` services whose cost per patient departs most from the profile."""
         return self.services.dropna(subset=["cost_difference_per_patient"]).head(n)

@@ -196,6 +196,16 @@ class BenchmarkResult:
         """The financial year of every cost."""
         return self.pathway.price_year
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import benchmark_repr
+
+        return benchmark_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import benchmark_html
+
+        return benchmark_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain Python values (numbers unrounded), for JSON."""
         return {

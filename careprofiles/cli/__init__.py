@@ -35,6 +35,7 @@ from careprofiles.tariffs.layers import LayeringWarning
 __all__ = ["COMMANDS", "main"]
 
 COMMANDS = (
+    "init",
     "validate",
     "cost",
     "compare",
@@ -57,6 +58,7 @@ _EXISTS = "the file exists already; use --force to overwrite it"
 
 
 COMMAND_HELP = {
+    "init": "start a local pathway: stage files, a local tariff, sample scenarios, a README",
     "validate": "check a pathway's files and summarise it",
     "cost": "cost a pathway: per patient, per stage, population, workforce",
     "compare": "compare scenarios (service models, condition variants) with the baseline",

@@ -145,8 +145,10 @@ def _hints() -> tuple[tuple[str, str], ...]:
     """What the library's messages say in Python, and what the command line says instead."""
     from careprofiles.costing.compiler import LAYERING_HINT
     from careprofiles.costing.scenario_apply import TARIFF_UNCERTAINTY_HINT
+    from careprofiles.outputs.starter import FORCE_HINT
 
     return (
+        (FORCE_HINT, "use --force to write the starter files into it"),
         (
             f"give it first: {LAYERING_HINT}",
             f"give it first: --tariff bundled --tariff FILE, or in Python {LAYERING_HINT}",

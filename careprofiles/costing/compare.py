@@ -86,6 +86,16 @@ class Comparison:
         out["delta_total_same_cohort"] = out["delta_per_patient"] * out["cohort"]
         return out
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import comparison_html
+
+        return comparison_html(self)
+
     def _results(self) -> list[tuple[str, CostResult]]:
         return [("baseline", self.baseline), *((s.id, r) for s, r in self.scenarios)]
 

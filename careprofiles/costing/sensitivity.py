@@ -50,6 +50,16 @@ class SensitivityResult:
     low_quantile: float = QUANTILES[0]
     high_quantile: float = QUANTILES[-1]
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import sensitivity_repr
+
+        return sensitivity_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import sensitivity_html
+
+        return sensitivity_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
         records = []

@@ -206,6 +206,16 @@ class SimulationResult:
         out.insert(0, "measure", cols)
         return out
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import simulation_repr
+
+        return simulation_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import simulation_html
+
+        return simulation_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain values, for JSON (draws themselves: ``draws`` as CSV)."""
         cols = self.measures()

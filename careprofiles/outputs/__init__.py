@@ -5,7 +5,10 @@ Public modules:
 - :mod:`~careprofiles.outputs.text`: money, numbers, percentages, Markdown escaping, text and
   Markdown tables; every report formats through it.
 - :mod:`~careprofiles.outputs.display`: how result objects show themselves (``summary()``,
-  ``_repr_html_()``), called from their methods.
+  ``__repr__``, ``_repr_html_()``), called from their methods; the short reprs and notebook
+  tables are in :mod:`~careprofiles.outputs.reprs`.
+- :mod:`~careprofiles.outputs.starter`: ``init_pathway``, a local pathway folder to start
+  from (``careprofiles init``).
 - :mod:`~careprofiles.outputs.tables`: JSON text and Excel workbooks.
 - :mod:`~careprofiles.outputs.sheets`: CSV text and workbook cells a spreadsheet shows and
   never evaluates (no formula injection), floats in CSV without binary noise.

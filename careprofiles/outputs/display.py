@@ -1,13 +1,16 @@
-"""How result objects show themselves: ``summary()`` text and notebook HTML.
+"""How result objects show themselves: ``summary()`` text, short reprs and notebook HTML.
 
 :class:`~careprofiles.costing.result.CostResult`,
-:class:`~careprofiles.activity.audit.AuditResult` and
-:class:`~careprofiles.activity.audit.BenchmarkResult` delegate their ``summary()`` and
-``_repr_html_()`` methods here, by an import inside the method (the one sanctioned call
-from a lower layer up to outputs), so that all formatting stays in outputs.
+:class:`~careprofiles.activity.audit.AuditResult`,
+:class:`~careprofiles.activity.audit.BenchmarkResult` and the other objects an analyst
+meets (comparisons, Monte Carlo and sensitivity results, standards results, pathways and
+tariffs) delegate their ``summary()``, ``__repr__`` and ``_repr_html_()`` methods here, by
+an import inside the method (the one sanctioned call from a lower layer up to outputs),
+so that all formatting stays in outputs. The reprs and HTML of all but the cost result
+are in :mod:`careprofiles.outputs.reprs`, re-exported here.
 
-Imports: outputs.text, outputs.audit, profiles.distributions and, for types only, costing
-and activity.
+Imports: outputs.text, outputs.audit, outputs.reprs, profiles.distributions and, for types
+only, costing and activity.
 """
 
 from __future__ import annotations
@@ -17,6 +20,23 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from careprofiles.outputs.audit import audit_table, benchmark_table
+from careprofiles.outputs.reprs import (
+    audit_html,
+    audit_repr,
+    benchmark_html,
+    benchmark_repr,
+    comparison_html,
+    comparison_repr,
+    pathway_html,
+    sensitivity_html,
+    sensitivity_repr,
+    simulation_html,
+    simulation_repr,
+    standards_html,
+    standards_repr,
+    tariff_html,
+    tariff_repr,
+)
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
@@ -29,13 +49,28 @@ if TYPE_CHECKING:
     from careprofiles.costing.scenarios import AppliedScenario
 
 __all__ = [
+    "audit_html",
+    "audit_repr",
     "audit_summary",
+    "benchmark_html",
+    "benchmark_repr",
     "benchmark_summary",
+    "comparison_html",
+    "comparison_repr",
     "cost_html",
     "cost_summary",
     "estimates_table",
+    "pathway_html",
     "scenario_lines",
     "scenario_title",
+    "sensitivity_html",
+    "sensitivity_repr",
+    "simulation_html",
+    "simulation_repr",
+    "standards_html",
+    "standards_repr",
+    "tariff_html",
+    "tariff_repr",
 ]
 
 def scenario_title(scenario: AppliedScenario | None) -> str:

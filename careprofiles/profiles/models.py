@@ -397,9 +397,18 @@ class Pathway(SourcedModel):
         return self._folder
 
     def __repr__(self) -> str:
-        # the whole model is tens of thousands of characters: name it and its stages
-        stages = ", ".join(s.id for s in self.stages)
-        return f"<Pathway {self.id!r} {self.name!r} ({self.price_year} prices): {stages}>"
+        # the whole model is tens of thousands of characters: name it and its stages (the
+        # first six of a long pathway)
+        stages = ", ".join(s.id for s in self.stages[:6])
+        if len(self.stages) > 6:
+            stages += f", ... ({len(self.stages):,} stages)"
+        name = self.name if len(self.name) <= 80 else self.name[:77] + "..."
+        return f"<Pathway {self.id!r} {name!r} ({self.price_year} prices): {stages}>"
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import pathway_html
+
+        return pathway_html(self)
 
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id (``KeyError`` if there is none)."""

@@ -77,6 +77,16 @@ class StandardsResult:
     gaps: pd.DataFrame = field(repr=False)
     warnings: tuple[Problem, ...] = ()
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import standards_repr
+
+        return standards_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import standards_html
+
+        return standards_html(self)
+
     @property
     def accredited(self) -> list[str]:
         """Codes of the practices accredited at their latest assessment."""

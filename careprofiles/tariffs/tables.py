@@ -148,6 +148,16 @@ class Tariff(Mapping[str, TariffRow]):
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __repr__(self) -> str:
+        from careprofiles.outputs.display import tariff_repr
+
+        return tariff_repr(self)
+
+    def _repr_html_(self) -> str:
+        from careprofiles.outputs.display import tariff_html
+
+        return tariff_html(self)
+
     @property
     def names(self) -> tuple[str, ...]:
         """The files layered, first to last, as documents name them: by file name, the
