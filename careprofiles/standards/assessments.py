@@ -183,6 +183,7 @@ def _read_yaml_practice(
     practice = PracticeAssessments(
         practice=parsed.practice,
         name=parsed.name,
+        group=parsed.group,
         framework=parsed.framework or fw.id,
         assessments=tuple(assessments),
     )
