@@ -18,7 +18,8 @@ standards.models, standards.framework, standards.renewal, standards.result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +28,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field
 
 from careprofiles.costing.result import cost
-from careprofiles.errors import Problem, StandardsError, display_path
+from careprofiles.errors import Problem, StandardsError, ValidationError, display_path
 from careprofiles.profiles.models import (
     Code,
     Cohort,
@@ -61,6 +62,10 @@ __all__ = [
 PER = ("area", "group", "practice", "not-accredited")
 """What an activity's sessions are counted per: the whole area, each group, each
 practice, or each practice not accredited at the assessment date (lapsed ones included)."""
+
+
+_SERVICE = re.compile(r"^facilitation: services\[(\d+)\]")
+"""How the costing engine names an activity of the plan (as a service of its one stage)."""
 
 
 class _Entry(SourcedModel):
@@ -292,7 +297,13 @@ def cost_programme(
     the programme file's ``file:line``.
     """
     units = programme_units(result)
-    costed = cost(_as_pathway(programme, units), tariff, index=index)
+    try:
+        costed = cost(_as_pathway(programme, units), tariff, index=index)
+    except ValidationError as exc:
+        # the engine names the plan as a pathway; name it as the programme file does
+        raise type(exc)(
+            replace(p, where=_SERVICE.sub(r"activities[\1]", p.where)) for p in exc.problems
+        ) from None
     lines = costed.lines
     activity = {a.id: a for a in programme.activities}
     acts = [activity[s] for s in lines["service"]]
