@@ -23,6 +23,7 @@ standards (models, renewal, result).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _limits_record(row: dict[str, Any], key: str) -> dict[str, Any]:
+def _limits_record(row: Mapping[Any, Any], key: str) -> dict[str, Any]:
     out: dict[str, Any] = {key: row[key]}
     if key == "side":
         out["practices"] = int(row["practices"])
@@ -171,7 +172,12 @@ def _practice_problems(
 
 def _position(achievement: np.ndarray[Any, Any], lo: np.ndarray[Any, Any], hi: Any) -> list[Any]:
     return [
-        None if math.isnan(a) or math.isnan(low) else "above" if a > up else "below" if a < low
+        None
+        if math.isnan(a) or math.isnan(low)
+        else "above"
+        if a > up
+        else "below"
+        if a < low
         else "within"
         for a, low, up in zip(achievement, lo, hi, strict=True)
     ]
@@ -183,7 +189,9 @@ def _with_limits(frame: pd.DataFrame, rate: float, binary: bool, sd: float) -> p
     for z, tag in ((Z95, "95"), (Z998, "998")):
         lo, hi = funnel_limits(rate, n, z, binary, sd)
         frame[f"lower_{tag}"], frame[f"upper_{tag}"] = lo, hi
-    frame["position"] = _position(achievement, frame["lower_95"], frame["upper_95"])
+    frame["position"] = _position(
+        achievement, frame["lower_95"].to_numpy(), frame["upper_95"].to_numpy()
+    )
     return frame
 
 
@@ -224,9 +232,7 @@ def standards_outcomes(
     status = result.practices.set_index("practice")["status"]
     records = table.assign(practice=practice)
     records["status"] = records["practice"].map(status)
-    records["side"] = np.where(
-        records["status"] == ACCREDITATION_STATUSES[0], SIDES[0], SIDES[1]
-    )
+    records["side"] = np.where(records["status"] == ACCREDITATION_STATUSES[0], SIDES[0], SIDES[1])
     names = {o.id: o.label for s in pathway.stages for o in s.outcomes}
     comparison, per_practice = [], []
     practices = result.practices[["practice", "status"]].copy()

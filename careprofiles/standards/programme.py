@@ -37,8 +37,8 @@ from careprofiles.profiles.models import (
     Pathway,
     PriceYear,
     Service,
-    Stage,
     StaffLine,
+    Stage,
 )
 from careprofiles.profiles.reader import line_of
 from careprofiles.profiles.sources import SourcedModel, set_source, source_of
@@ -190,6 +190,7 @@ class ProgrammeCost:
             kind=("kind", "first"),
             per=("per", "first"),
             units=("units", "first"),
+            sessions_each=("sessions_each", "first"),
             sessions=("sessions", "first"),
             hours=("hours", "first"),
             staff_hours=("staff_hours", "sum"),
@@ -212,6 +213,7 @@ class ProgrammeCost:
                     "kind": a["kind"],
                     "per": a["per"],
                     "units": int(a["units"]),
+                    "sessions_each": float(a["sessions_each"]),
                     "sessions": float(a["sessions"]),
                     "hours": float(a["hours"]),
                     "staff_hours": float(a["staff_hours"]),
@@ -258,9 +260,7 @@ def _as_pathway(programme: Programme, units: dict[str, int]) -> Pathway:
 
     services = []
     for a in programme.activities:
-        contacts = sourced(
-            Contacts(per_stage=a.sessions * units[a.per], minutes=a.hours * 60), a
-        )
+        contacts = sourced(Contacts(per_stage=a.sessions * units[a.per], minutes=a.hours * 60), a)
         staff = tuple(sourced(StaffLine(role=s.role, count=s.count), s) for s in a.staff)
         services.append(
             sourced(
@@ -272,7 +272,7 @@ def _as_pathway(programme: Programme, units: dict[str, int]) -> Pathway:
         Stage(id="facilitation", name=programme.name, duration_weeks=52, services=services),
         programme,
     )
-    return sourced(
+    pathway: Pathway = sourced(
         Pathway(
             id=programme.programme,
             name=programme.name,
@@ -282,6 +282,7 @@ def _as_pathway(programme: Programme, units: dict[str, int]) -> Pathway:
         ),
         programme,
     )
+    return pathway
 
 
 def cost_programme(

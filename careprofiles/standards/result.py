@@ -11,7 +11,7 @@ standards.renewal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -229,7 +229,7 @@ class StandardsResult:
             ]
         return {"framework": framework, "summary": summary, "practices": practices}
 
-    def _programme_keys(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _programme_keys(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """A practice's group and accreditation at :attr:`as_at`, when they are in use."""
         out: dict[str, Any] = {}
         if self.grouped:
@@ -350,9 +350,10 @@ def assess_standards(
 
     ``framework`` defaults to the bundled one. ``as_at`` is the assessment date (default:
     today): when the framework says how long accreditation lasts
-    (``accreditation_valid_months``), a practice accredited longer ago has lapsed by it. The rules (see :mod:`.status` and
-    ``docs/standards.md``) are applied to one long table (practice x assessment x
-    criterion) with column operations and group-bys, never a loop per row.
+    (``accreditation_valid_months``), a practice accredited longer ago has lapsed by it.
+    The rules (see :mod:`.status` and ``docs/standards.md``) are applied to one long
+    table (practice x assessment x criterion) with column operations and group-bys,
+    never a loop per row.
     """
     fw = load_framework() if framework is None else framework
     practices = tuple(practices)
