@@ -63,6 +63,7 @@ __all__ = [
     "progression_chart",
     "render_standards",
     "standards_docx_writer",
+    "write_groups_chart",
     "write_progression_chart",
     "write_standards_docx",
 ]
@@ -275,6 +276,24 @@ def write_progression_chart(
             f"{p}: a chart is written as .png, .svg or .pdf, not {kind or 'nothing'!r}"
         )
     fig = progression_chart(result)
+
+    def write(target: Path) -> None:
+        _save_chart(fig, target, kind)
+
+    return write_atomic(p, write, force=force)
+
+
+def write_groups_chart(result: StandardsResult, path: str | Path, *, force: bool = False) -> Path:
+    """Write :func:`~.standards_programme.groups_chart` (practices by group and
+    accreditation at the assessment date) to ``path`` (.png, .svg or .pdf), atomically."""
+    p = Path(path)
+    kind = p.suffix.lower().lstrip(".")
+    if kind not in _CHART_FORMATS:
+        raise ValueError(
+            f"{p}: a chart is written as .png, .svg or .pdf, not {kind or 'nothing'!r}"
+        )
+    as_at = None if result.as_at is None or not result.renewal else result.as_at.isoformat()
+    fig = groups_chart({"summary": {"groups": result.groups_records(), "as_at": as_at}})
 
     def write(target: Path) -> None:
         _save_chart(fig, target, kind)

@@ -117,7 +117,7 @@ def _limits_record(row: Mapping[Any, Any], key: str) -> dict[str, Any]:
     out["records"] = int(row["records"])
     for name in ("achievement", "lower_95", "upper_95", "lower_998", "upper_998"):
         out[name] = _num(row[name])
-    out["position"] = row["position"]
+    out["position"] = row["position"] if isinstance(row["position"], str) else None
     return out
 
 

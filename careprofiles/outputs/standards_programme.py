@@ -368,6 +368,9 @@ def groups_chart(data: dict[str, Any]) -> Figure:
         values = [float(g[key]) for g in groups][::-1]
         ax.barh(labels, values, left=left, color=colours[key], label=word)
         left = [a + b for a, b in zip(left, values, strict=True)]
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("practices")
     as_at = data["summary"].get("as_at")
     ax.set_title("Accreditation by group" + (f", as at {as_at}" if as_at else ""))

@@ -31,6 +31,7 @@ __all__ = [
     "accreditation_status",
     "add_months",
     "group_summary",
+    "today",
 ]
 
 ACCREDITATION_STATUSES = ("accredited", "accreditation lapsed", "not accredited")
@@ -41,6 +42,11 @@ WHOLE_AREA = "Whole area"
 
 NO_GROUP = "(no group)"
 """The label of the practices that name no group, when others do."""
+
+
+def today() -> date:
+    """The default assessment date: today (a function, so that tests can fix it)."""
+    return date.today()
 
 
 def add_months(day: date, months: int) -> date:

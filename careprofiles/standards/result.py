@@ -27,7 +27,7 @@ from careprofiles.standards.models import (
     PracticeAssessments,
     suggest,
 )
-from careprofiles.standards.renewal import accreditation_status, group_summary
+from careprofiles.standards.renewal import accreditation_status, group_summary, today
 from careprofiles.standards.status import (
     add_criterion_status,
     claims_grid,
@@ -216,18 +216,22 @@ class StandardsResult:
             summary["currently_accredited"] = int(self.practices["currently_accredited"].sum())
             summary["lapsed"] = int(self.practices["lapsed"].sum())
         if self.grouped or self.renewal:
-            summary["groups"] = [
-                {
-                    "group": str(g["group"]),
-                    "practices": int(g["practices"]),
-                    "accredited": int(g["accredited"]),
-                    "lapsed": int(g["lapsed"]),
-                    "not_accredited": int(g["not_accredited"]),
-                    "share_accredited": float(g["share_accredited"]),
-                }
-                for g in self.groups().to_dict("records")
-            ]
+            summary["groups"] = self.groups_records()
         return {"framework": framework, "summary": summary, "practices": practices}
+
+    def groups_records(self) -> list[dict[str, Any]]:
+        """:meth:`groups` as JSON-ready records."""
+        return [
+            {
+                "group": str(g["group"]),
+                "practices": int(g["practices"]),
+                "accredited": int(g["accredited"]),
+                "lapsed": int(g["lapsed"]),
+                "not_accredited": int(g["not_accredited"]),
+                "share_accredited": float(g["share_accredited"]),
+            }
+            for g in self.groups().to_dict("records")
+        ]
 
     def _programme_keys(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """A practice's group and accreditation at :attr:`as_at`, when they are in use."""
@@ -360,7 +364,7 @@ def assess_standards(
     if not practices:
         raise StandardsError("no practices to assess; give at least one assessment file")
     _check_practices(fw, practices)
-    when = date.today() if as_at is None else as_at
+    when = today() if as_at is None else as_at
     _check_as_at(fw, practices, when)
 
     grid = claims_grid(fw, practices)
