@@ -93,7 +93,7 @@ class ProgrammeActivity(_Entry):
     kind: Literal["workshop", "practice-session", "other"] = "other"
     """``workshop`` (many practices at once), ``practice-session`` (one practice), ``other``."""
     per: Literal["area", "group", "practice", "not-accredited"]
-    """What ``sessions`` are counted per (see :data:`PER`)."""
+    """What ``sessions`` are counted per: ``area``, ``group``, ``practice``, ``not-accredited``."""
     sessions: float = Field(gt=0)
     """Sessions per unit of ``per`` (e.g. 2 workshops per group)."""
     hours: float = Field(gt=0)
