@@ -284,7 +284,7 @@ class Framework(_Entry):
     standards: tuple[Standard, ...] = Field(min_length=1)
     """The standards, in the order reports list them (at least one)."""
     accreditation_valid_months: int | None = Field(default=None, ge=1, le=240, strict=True)
-    """Months accreditation lasts from the assessment that granted it (left out: it never lapses)."""
+    """Months accreditation lasts from the assessment that granted it (none: it never lapses)."""
 
     @model_validator(mode="after")
     def _checks(self, info: ValidationInfo) -> Framework:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from standards_testing import EXAMPLES, MINI, ROOT, one_row
 
-from careprofiles.errors import ActivityError, StandardsError
+from careprofiles.errors import ActivityError, MissingCodeError, StandardsError
 from careprofiles.outputs.standards_outcomes import standards_outcomes
 from careprofiles.profiles.load import load_pathway
 from careprofiles.standards import result as result_module
@@ -109,7 +109,8 @@ def test_groups_and_whole_area(result: StandardsResult) -> None:
     assert (south["accredited"], south["lapsed"], south["not_accredited"]) == (1, 0, 1)
     whole = one_row(groups, group="Whole area")
     assert (whole["practices"], whole["accredited"], whole["lapsed"]) == (4, 2, 1)
-    assert whole["not_accredited"] == 1 and whole["assessments"] == 6
+    assert whole["not_accredited"] == 1
+    assert whole["assessments"] == 6
     data = result.to_dict()
     assert data["summary"]["as_at"] == "2025-06-30"
     assert data["summary"]["currently_accredited"] == 2
@@ -128,7 +129,8 @@ def test_without_the_programme_the_report_keys_are_unchanged() -> None:
     fw = load_framework()
     r = assess_standards(load_assessments(EXAMPLES, framework=fw), fw, as_at=AS_AT)
     data = r.to_dict()
-    assert "groups" not in data["summary"] and "as_at" not in data["summary"]
+    assert "groups" not in data["summary"]
+    assert "as_at" not in data["summary"]
     assert "accreditation_valid_months" not in data["framework"]
     assert all("group" not in p and "status" not in p for p in data["practices"])
 
@@ -340,7 +342,7 @@ def test_programme_unknown_tariff_code_is_refused_at_its_line(
         "  - id: w\n    name: W\n    per: area\n    sessions: 1\n    hours: 2\n"
         "    staff:\n      - role: gpp\n",  # line 12
     )
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(MissingCodeError) as exc:
         cost_programme(load_programme(path), result, load_tariff("bundled"))
     (error,) = _errors(exc)
     assert error.startswith(f"{path}:12: activities[0].staff[0].role: no tariff row for 'gpp'")
@@ -396,8 +398,10 @@ def test_outcomes_each_practice(joined: object) -> None:
     assert (cedar["records"], cedar["achievement"], cedar["position"]) == (5, 0.0, "below")
     assert cedar["lower_998"] == 0.0  # 0.6 - 0.677 clipped
     beacon = one_row(practices, outcome="acp-recorded", practice="north-b")
-    assert beacon["records"] == 0 and math.isnan(beacon["achievement"])
-    assert beacon["status"] == "accreditation lapsed" and beacon["side"] == "not accredited"
+    assert beacon["records"] == 0
+    assert math.isnan(beacon["achievement"])
+    assert beacon["status"] == "accreditation lapsed"
+    assert beacon["side"] == "not accredited"
     data = joined.to_dict()  # type: ignore[attr-defined]
     assert data["unlinked"] == [{"outcome": "died-in-preferred-place", "records": 2}]
     acp = data["outcomes"][1]
@@ -435,7 +439,9 @@ def test_outcome_practice_errors_have_lines(tmp_path: Path, result: StandardsRes
     with pytest.raises(ActivityError) as exc:
         standards_outcomes(result, path, load_pathway())
     errors = _errors(exc)
-    assert len(errors) == 1 and ":6: " in errors[0] and "acp-recordd" in errors[0]
+    assert len(errors) == 1
+    assert ":6: " in errors[0]
+    assert "acp-recordd" in errors[0]
     path = _records(tmp_path, path.read_text().replace("acp-recordd", "acp-recorded"))
     with pytest.raises(ActivityError) as exc:
         standards_outcomes(result, path, load_pathway())
