@@ -466,3 +466,26 @@ def test_outcomes_need_linked_criteria(tmp_path: Path) -> None:
     path = _records(tmp_path, "patient_id,outcome,value,practice\nP1,acp-recorded,1,p2\n")
     with pytest.raises(StandardsError, match="no criterion of the framework 'mini' links"):
         standards_outcomes(r, path, load_pathway())
+
+
+def test_csv_group_name_too_long(tmp_path: Path) -> None:
+    csv = tmp_path / "long.csv"
+    csv.write_text(
+        f"practice,date,criterion,status,evidence,group\np1,2024-01-10,a1,met,report,{'x' * 101}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StandardsError) as exc:
+        load_assessments(csv, framework=load_framework(MINI))
+    (error,) = _errors(exc)
+    assert error == f"{csv}:2: group: the group name is over 100 characters; shorten it"
+
+
+def test_outcome_records_with_a_practice_column_still_audit() -> None:
+    """The new optional column is read, and left alone, by the audit's checks."""
+    from careprofiles.activity.checks import check_outcomes
+    from careprofiles.activity.records import read_outcomes
+
+    frame = read_outcomes(PROGRAMME / "outcomes.csv")
+    assert "practice" in frame.columns
+    checked = check_outcomes(frame, load_pathway())
+    assert len(checked.table) == 25
