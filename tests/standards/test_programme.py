@@ -489,3 +489,11 @@ def test_outcome_records_with_a_practice_column_still_audit() -> None:
     assert "practice" in frame.columns
     checked = check_outcomes(frame, load_pathway())
     assert len(checked.table) == 25
+
+
+def test_a_programme_file_given_as_framework_or_assessment() -> None:
+    plan = PROGRAMME / "programme.yaml"
+    with pytest.raises(StandardsError, match="facilitation programme, not a standards framework"):
+        load_framework(plan)
+    with pytest.raises(StandardsError, match="facilitation programme, not a practice's"):
+        load_assessments(plan, framework=load_framework(MINI))
