@@ -103,6 +103,10 @@ from .outputs.documents import (
 from .outputs.standards import (
     render_standards as render_standards,
 )
+from .outputs.standards_outcomes import (
+    StandardsOutcomes as StandardsOutcomes,
+    standards_outcomes as standards_outcomes,
+)
 from .outputs.starter import (
     init_pathway as init_pathway,
 )
@@ -149,6 +153,12 @@ from .standards.models import (
     Framework as Framework,
     PracticeAssessments as PracticeAssessments,
     Standard as Standard,
+)
+from .standards.programme import (
+    Programme as Programme,
+    ProgrammeCost as ProgrammeCost,
+    cost_programme as cost_programme,
+    load_programme as load_programme,
 )
 from .standards.result import (
     StandardsResult as StandardsResult,

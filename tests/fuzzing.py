@@ -44,17 +44,76 @@ from hypothesis import strategies as st
 
 # ------------------------------------------------------------------------------ values
 
-HUGE: list[Any] = [1e308, -1e308, 1.7976931348623157e308, 1e300, 10**400, -(10**400), 2**63,
-                   2**64, 2**1000, 1e15, 10**12]
+HUGE: list[Any] = [
+    1e308,
+    -1e308,
+    1.7976931348623157e308,
+    1e300,
+    10**400,
+    -(10**400),
+    2**63,
+    2**64,
+    2**1000,
+    1e15,
+    10**12,
+]
 ODD_FLOATS: list[Any] = [math.nan, math.inf, -math.inf, -0.0, 5e-324, 1e-300, 0.1]
 SMALL: list[Any] = [0, 1, -1, 0.5, 7, 100, 1.5, 0.0]
 ODD_STRINGS: list[str] = [
-    "", " ", "abc", "1e999", "NaN", "nan", "inf", "-inf", "Infinity", "-1", "1e308", "0x10",
-    "1_000", "1,000", "£5", "5%", "true", "null", "~", "yes", "2024/25", "2023/24",
-    "2024-25", "=1+2", "@SUM(1+1)", "+1", "-2+3", "\t", "\u00a0", "\u202e", "\u2028",
-    "x" * 5000, "../../etc/passwd", "/dev/zero", "{{ 7*7 }}", "{% raw %}", "<script>",
-    "a\nb", "a\rb", "\x00", "\x1b[31m", "\ufeff", "\ud7ff\ue000", "💀", "a" * 300,
-    "triangular", "pert", "normal", "lognormal", "uniform", "hour", "week", "day", "item",
+    "",
+    " ",
+    "abc",
+    "1e999",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-1",
+    "1e308",
+    "0x10",
+    "1_000",
+    "1,000",
+    "£5",
+    "5%",
+    "true",
+    "null",
+    "~",
+    "yes",
+    "2024/25",
+    "2023/24",
+    "2024-25",
+    "=1+2",
+    "@SUM(1+1)",
+    "+1",
+    "-2+3",
+    "\t",
+    "\u00a0",
+    "\u202e",
+    "\u2028",
+    "x" * 5000,
+    "../../etc/passwd",
+    "/dev/zero",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "<script>",
+    "a\nb",
+    "a\rb",
+    "\x00",
+    "\x1b[31m",
+    "\ufeff",
+    "\ud7ff\ue000",
+    "💀",
+    "a" * 300,
+    "triangular",
+    "pert",
+    "normal",
+    "lognormal",
+    "uniform",
+    "hour",
+    "week",
+    "day",
+    "item",
 ]
 """Strings a field might be given: numbers written as text, empty, control characters,
 spreadsheet formulas, template syntax, very long, and words of the format itself."""
@@ -72,9 +131,12 @@ SCALARS: st.SearchStrategy[Any] = st.one_of(
 
 ANY_VALUE: st.SearchStrategy[Any] = st.recursive(
     SCALARS,
-    lambda kids: st.lists(kids, max_size=3)
-    | st.dictionaries(st.text(max_size=10) | st.sampled_from(["id", "dist", "low"]), kids,
-                      max_size=3),
+    lambda kids: (
+        st.lists(kids, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=10) | st.sampled_from(["id", "dist", "low"]), kids, max_size=3
+        )
+    ),
     max_leaves=6,
 )
 
@@ -92,8 +154,20 @@ def number_variants(x: float | int) -> list[Any]:
 def string_variants(s: str) -> list[Any]:
     """What a string might be turned into: a typo, another case, padded, long, empty."""
     return [
-        s[:-1], s + "x", s.upper(), "", " " + s, s + " ", s * 50, s.replace("-", "_"),
-        "\u00a0" + s, s + "\x00", s + "\x1b[31m", s + "\u0301", f"={s}", s[::-1],
+        s[:-1],
+        s + "x",
+        s.upper(),
+        "",
+        " " + s,
+        s + " ",
+        s * 50,
+        s.replace("-", "_"),
+        "\u00a0" + s,
+        s + "\x00",
+        s + "\x1b[31m",
+        s + "\u0301",
+        f"={s}",
+        s[::-1],
     ]
 
 
@@ -167,14 +241,43 @@ def strings_of(doc: Any) -> list[str]:
     return sorted(found)[:500]
 
 
-TREE_OPS = ("value", "plausible", "plausible", "extreme", "extreme", "type", "delete-key",
-            "add-key", "rename-key", "truncate-list", "nest", "swap", "copy",
-            "duplicate-item", "delete-item", "move-key", "another-string")
+TREE_OPS = (
+    "value",
+    "plausible",
+    "plausible",
+    "extreme",
+    "extreme",
+    "type",
+    "delete-key",
+    "add-key",
+    "rename-key",
+    "truncate-list",
+    "nest",
+    "swap",
+    "copy",
+    "duplicate-item",
+    "delete-item",
+    "move-key",
+    "another-string",
+)
 """The tree mutations; those that keep a file valid more often (``plausible``: a number
 made another ordinary one; ``another-string``: a string made another of the file's) are
 listed twice or more, so that more mutants reach the costing and the outputs."""
-EXTREMES: list[Any] = [1e308, 1.7976931348623157e308, 1e300, 1e200, 1e155, 1e100, 1e30,
-                       10**400, 2**1024, 5e-324, 1e-300, math.inf, math.nan]
+EXTREMES: list[Any] = [
+    1e308,
+    1.7976931348623157e308,
+    1e300,
+    1e200,
+    1e155,
+    1e100,
+    1e30,
+    10**400,
+    2**1024,
+    5e-324,
+    1e-300,
+    math.inf,
+    math.nan,
+]
 """Numbers at and past the ends of a float: their products and sums overflow (or, for
 the smallest, divisions by them do)."""
 
@@ -200,8 +303,11 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
                 retyped += [list(node.values()), list(node), next(iter(node.values()))]
             return set_at(doc, path, draw(st.sampled_from(retyped)))
         return set_at(doc, path, draw(variants(node, strings)))
-    numbers = [p for p in paths if isinstance(get_at(doc, p), int | float)
-               and not isinstance(get_at(doc, p), bool)]
+    numbers = [
+        p
+        for p in paths
+        if isinstance(get_at(doc, p), int | float) and not isinstance(get_at(doc, p), bool)
+    ]
     if op == "extreme" and numbers:
         path = draw(st.sampled_from(numbers))
         return set_at(doc, path, draw(st.sampled_from(EXTREMES)))
@@ -243,7 +349,7 @@ def tree_mutation(draw: st.DrawFn, doc: Any) -> Any:
     elif op == "truncate-list" and lists:
         path = draw(st.sampled_from(lists))
         node = get_at(doc, path)
-        del node[draw(st.integers(0, max(len(node) - 1, 0))):]
+        del node[draw(st.integers(0, max(len(node) - 1, 0))) :]
     elif op == "nest":
         path = draw(st.sampled_from(paths))
         node = get_at(doc, path)
@@ -292,27 +398,113 @@ def dump_yaml(doc: Any) -> str:
 # ------------------------------------------------------------------------- text and bytes
 
 YAML_LINES = [
-    "unknown_key: 1\n", "- 1\n", "? complex\n", "<<: *nope\n", "&a x: 1\n", "---\n", "...\n",
-    "key: !!python/object/apply:os.system ['echo hi']\n", "key: !!binary aGVsbG8=\n",
-    "key: !!set {a, b}\n", "key: !!float 1e999\n", "key: 0o17\n", "key: 1:20\n",
-    "  - {a: [b, {c: d}]}\n", "format: careprofiles/2\n", "format: careprofiles/1\n",
-    "id: x\n", "%YAML 1.1\n", "\t- tab\n", "key: [unclosed\n", "key: 'unclosed\n",
-    "key: |\n", "  x: &b [1, 2]\n", "  y: *b\n", "{\n", "]\n", "# comment only\n",
-    "stages: [pathway.yaml]\n", "stages: [../pathway/pathway.yaml]\n",
+    "unknown_key: 1\n",
+    "- 1\n",
+    "? complex\n",
+    "<<: *nope\n",
+    "&a x: 1\n",
+    "---\n",
+    "...\n",
+    "key: !!python/object/apply:os.system ['echo hi']\n",
+    "key: !!binary aGVsbG8=\n",
+    "key: !!set {a, b}\n",
+    "key: !!float 1e999\n",
+    "key: 0o17\n",
+    "key: 1:20\n",
+    "  - {a: [b, {c: d}]}\n",
+    "format: careprofiles/2\n",
+    "format: careprofiles/1\n",
+    "id: x\n",
+    "%YAML 1.1\n",
+    "\t- tab\n",
+    "key: [unclosed\n",
+    "key: 'unclosed\n",
+    "key: |\n",
+    "  x: &b [1, 2]\n",
+    "  y: *b\n",
+    "{\n",
+    "]\n",
+    "# comment only\n",
+    "stages: [pathway.yaml]\n",
+    "stages: [../pathway/pathway.yaml]\n",
 ]
 CSV_LINES = [
-    ",,,,,\n", "\n", '"unclosed,cell\n', "a,b,c,d,e,f,g,h,i,j,k\n", "#comment\n",
-    "code,description,unit,cost,price_year\n", 'x,"multi\nline",hour,1,2024/25\n',
-    "x;y;z\n", "\ufeffcode,unit\n", "=cmd|' /C calc'!A0,x,hour,1,2024/25\n",
+    ",,,,,\n",
+    "\n",
+    '"unclosed,cell\n',
+    "a,b,c,d,e,f,g,h,i,j,k\n",
+    "#comment\n",
+    "code,description,unit,cost,price_year\n",
+    'x,"multi\nline",hour,1,2024/25\n',
+    "x;y;z\n",
+    "\ufeffcode,unit\n",
+    "=cmd|' /C calc'!A0,x,hour,1,2024/25\n",
 ]
-FRAGMENTS = [": ", "- ", "#", "&a ", "*a", "!!str ", "{", "}", "[", "]", "'", '"', "\\",
-             ",", ";", "\t", " ", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\u2028",
-             "\ufeff", "é", "£", "–", "9" * 400, "1e308", "-", "nan", "\u202e"]
-TEXT_OPS = ("delete-line", "duplicate-line", "swap-lines", "truncate", "insert-line",
-            "indent", "dedent", "insert-text", "delete-text", "empty", "deep-nesting",
-            "alias-bomb", "repeat")
-ENCODINGS = ("utf-8", "bom", "latin-1", "cp1252", "utf-16", "utf-16-le", "nul", "control",
-             "invalid", "crlf", "cr", "truncate-bytes", "utf-8-sig-twice")
+FRAGMENTS = [
+    ": ",
+    "- ",
+    "#",
+    "&a ",
+    "*a",
+    "!!str ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "\\",
+    ",",
+    ";",
+    "\t",
+    " ",
+    "\n",
+    "\r",
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "é",
+    "£",
+    "–",
+    "9" * 400,
+    "1e308",
+    "-",
+    "nan",
+    "\u202e",
+]
+TEXT_OPS = (
+    "delete-line",
+    "duplicate-line",
+    "swap-lines",
+    "truncate",
+    "insert-line",
+    "indent",
+    "dedent",
+    "insert-text",
+    "delete-text",
+    "empty",
+    "deep-nesting",
+    "alias-bomb",
+    "repeat",
+)
+ENCODINGS = (
+    "utf-8",
+    "bom",
+    "latin-1",
+    "cp1252",
+    "utf-16",
+    "utf-16-le",
+    "nul",
+    "control",
+    "invalid",
+    "crlf",
+    "cr",
+    "truncate-bytes",
+    "utf-8-sig-twice",
+)
 
 
 @st.composite
@@ -340,18 +532,21 @@ def text_mutation(draw: st.DrawFn, text: str, extra_lines: Sequence[str]) -> str
     elif op in ("insert-text", "delete-text"):
         pos = draw(st.integers(0, len(text)))
         if op == "delete-text":
-            return text[:pos] + text[pos + draw(st.integers(1, 20)):]
+            return text[:pos] + text[pos + draw(st.integers(1, 20)) :]
         return text[:pos] + draw(st.sampled_from(FRAGMENTS) | st.text(max_size=8)) + text[pos:]
     elif op == "empty":
-        return draw(st.sampled_from(["", "\n", " ", "# nothing\n", "~\n", "[]\n", "{}\n",
-                                     "x\n", "0\n"]))
+        return draw(
+            st.sampled_from(["", "\n", " ", "# nothing\n", "~\n", "[]\n", "{}\n", "x\n", "0\n"])
+        )
     elif op == "deep-nesting":
         depth = draw(st.sampled_from([100, 999, 1001, 5000, 100_000]))
         lines.insert(at, "key: " + "[" * depth + "]" * depth + "\n")
     elif op == "alias-bomb":
         bomb = ["a: &a [x, x, x, x, x, x, x, x, x]\n"]
-        bomb += [f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-                 for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
+        bomb += [
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ]
         lines[at:at] = bomb
     elif op == "repeat":  # a large file (up to past the 5 MB limit of YAML): lines repeated
         times = draw(st.sampled_from([10, 200]))
@@ -378,9 +573,23 @@ def encoded(draw: st.DrawFn, text: str) -> bytes:
     if how == "nul":
         return raw[:pos] + b"\0" + raw[pos:]
     if how == "control":
-        byte = draw(st.sampled_from([b"\x01", b"\x07", b"\x08", b"\x0b", b"\x0c", b"\x1b",
-                                     b"\x7f", "\x85".encode(), "\u2028".encode(),
-                                     "\ufeff".encode(), "\ufffe".encode()]))
+        byte = draw(
+            st.sampled_from(
+                [
+                    b"\x01",
+                    b"\x07",
+                    b"\x08",
+                    b"\x0b",
+                    b"\x0c",
+                    b"\x1b",
+                    b"\x7f",
+                    "\x85".encode(),
+                    "\u2028".encode(),
+                    "\ufeff".encode(),
+                    "\ufffe".encode(),
+                ]
+            )
+        )
         return raw[:pos] + byte + raw[pos:]
     if how == "invalid":
         byte = draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80", b"\xfe\xff"]))
@@ -412,8 +621,16 @@ class Mutant:
 
     def diff(self, limit: int = 40) -> str:
         text = self.data.decode("utf-8", errors="backslashreplace")
-        lines = list(difflib.unified_diff(self.original.splitlines(), text.splitlines(),
-                                          "original", "mutant", n=1, lineterm=""))
+        lines = list(
+            difflib.unified_diff(
+                self.original.splitlines(),
+                text.splitlines(),
+                "original",
+                "mutant",
+                n=1,
+                lineterm="",
+            )
+        )
         shown = [line if len(line) < 300 else f"{line[:300]}..." for line in lines[:limit]]
         if len(lines) > limit:
             shown.append(f"... and {len(lines) - limit} more lines of diff")
@@ -457,14 +674,63 @@ def _bytes(draw: st.DrawFn, text: str, mode: str) -> bytes:
 
 # ----------------------------------------------------------------------------------- CSV
 
+
 def cell_variants(cell: str) -> list[str]:
     return [
-        cell[:-1], cell + "x", "", " " + cell + " ", cell.upper(), "-" + cell, cell + "0" * 400,
-        "1e308", "1e309", "-1", "-0", "nan", "NaN", "inf", "-inf", "0", "1,5", "1.5.5", "£60",
-        "60%", "0x3C", "1_000", "9" * 400, "=1+2", "@x", "+1", "\u00a0", "null", "None", "N/A",
-        "true", "2024/25", "1999/00", "2024/26", "2024-25", "hour", "week", "day", "item",
-        "HOUR", "1e-400", "4.9e-324", "\x00", "a\nb", '"', "'", "2023-02-30", "2023-13-01",
-        "24/25", "10000-01-01", "P00001", "met", "not-met", "partly-met",
+        cell[:-1],
+        cell + "x",
+        "",
+        " " + cell + " ",
+        cell.upper(),
+        "-" + cell,
+        cell + "0" * 400,
+        "1e308",
+        "1e309",
+        "-1",
+        "-0",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "0",
+        "1,5",
+        "1.5.5",
+        "£60",
+        "60%",
+        "0x3C",
+        "1_000",
+        "9" * 400,
+        "=1+2",
+        "@x",
+        "+1",
+        "\u00a0",
+        "null",
+        "None",
+        "N/A",
+        "true",
+        "2024/25",
+        "1999/00",
+        "2024/26",
+        "2024-25",
+        "hour",
+        "week",
+        "day",
+        "item",
+        "HOUR",
+        "1e-400",
+        "4.9e-324",
+        "\x00",
+        "a\nb",
+        '"',
+        "'",
+        "2023-02-30",
+        "2023-13-01",
+        "24/25",
+        "10000-01-01",
+        "P00001",
+        "met",
+        "not-met",
+        "partly-met",
     ]
 
 
@@ -477,9 +743,24 @@ def _is_number(cell: str) -> bool:
 
 
 CSV_OPS = (
-    "cell", "cell", "plausible", "plausible", "extreme", "extreme", "delete-column",
-    "add-column", "rename-column", "duplicate-column", "swap-columns", "delete-row",
-    "duplicate-row", "swap-rows", "truncate-rows", "add-row", "ragged", "header-only",
+    "cell",
+    "cell",
+    "plausible",
+    "plausible",
+    "extreme",
+    "extreme",
+    "delete-column",
+    "add-column",
+    "rename-column",
+    "duplicate-column",
+    "swap-columns",
+    "delete-row",
+    "duplicate-row",
+    "swap-rows",
+    "truncate-rows",
+    "add-row",
+    "ragged",
+    "header-only",
     "delimiter",
 )
 
@@ -500,30 +781,65 @@ def csv_mutation(draw: st.DrawFn, rows: list[list[str]]) -> list[list[str]] | st
     width = max(len(row) for row in rows) or 1
     c = draw(st.integers(0, width - 1))
     cells = sorted({cell for row in rows[:50] for cell in row})
-    numeric = [(i, j) for i, row in enumerate(rows[:200]) for j, cell in enumerate(row)
-               if _is_number(cell)]
+    numeric = [
+        (i, j) for i, row in enumerate(rows[:200]) for j, cell in enumerate(row) if _is_number(cell)
+    ]
     if op in ("extreme", "plausible") and numeric:
         i, j = draw(st.sampled_from(numeric))
         if op == "extreme":
-            rows[i][j] = draw(st.sampled_from([repr(float(x)) if isinstance(x, float) else
-                                               str(x) for x in EXTREMES] + ["1e309", "-1e308"]))
+            rows[i][j] = draw(
+                st.sampled_from(
+                    [repr(float(x)) if isinstance(x, float) else str(x) for x in EXTREMES]
+                    + ["1e309", "-1e308"]
+                )
+            )
         else:
             x = float(rows[i][j])  # a float: 2x and x / 2 may be infinite, never raise
-            rows[i][j] = draw(st.sampled_from(["0", "1", "0.5", "0.001", f"{2 * x:g}",
-                                               f"{x / 2:g}", f"{x + 0.25:g}", "1e6", "1e12"]))
+            rows[i][j] = draw(
+                st.sampled_from(
+                    [
+                        "0",
+                        "1",
+                        "0.5",
+                        "0.001",
+                        f"{2 * x:g}",
+                        f"{x / 2:g}",
+                        f"{x + 0.25:g}",
+                        "1e6",
+                        "1e12",
+                    ]
+                )
+            )
     elif op == "cell":
         row = rows[r]
         while len(row) <= c:
             row.append("")
-        row[c] = draw(st.sampled_from(cell_variants(row[c])) | st.sampled_from(cells)
-                      | st.text(max_size=20))
+        row[c] = draw(
+            st.sampled_from(cell_variants(row[c])) | st.sampled_from(cells) | st.text(max_size=20)
+        )
     elif op == "delete-column":
         for row in rows:
             if c < len(row):
                 del row[c]
     elif op == "add-column":
-        name = draw(st.sampled_from(["extra", "cost", "code", "", "Cost", "unit ", "source",
-                                     "minutes", "value", "status", "x" * 200]) | st.text())
+        name = draw(
+            st.sampled_from(
+                [
+                    "extra",
+                    "cost",
+                    "code",
+                    "",
+                    "Cost",
+                    "unit ",
+                    "source",
+                    "minutes",
+                    "value",
+                    "status",
+                    "x" * 200,
+                ]
+            )
+            | st.text()
+        )
         value = draw(st.sampled_from(cell_variants("1")))
         rows[0].insert(c, name)
         for row in rows[1:]:
@@ -550,8 +866,9 @@ def csv_mutation(draw: st.DrawFn, rows: list[list[str]]) -> list[list[str]] | st
     elif op == "truncate-rows":
         del rows[r:]
     elif op == "add-row":
-        rows.insert(r, draw(st.lists(st.sampled_from(cells) | st.text(max_size=10),
-                                     max_size=width + 2)))
+        rows.insert(
+            r, draw(st.lists(st.sampled_from(cells) | st.text(max_size=10), max_size=width + 2))
+        )
     elif op == "ragged":
         if draw(st.booleans()) and rows[r]:
             rows[r].pop()
@@ -636,8 +953,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
     # thread's stack and ends the test run, so that CI fails at once, saying where,
     # instead of sitting until its own time limit; the example's files are left in the
     # test's tmp_path (``fuzz`` keeps the last example's folder).
-    faulthandler.dump_traceback_later(seconds + HARD_LIMIT_GRACE, exit=True,
-                                      file=sys.__stderr__)
+    faulthandler.dump_traceback_later(seconds + HARD_LIMIT_GRACE, exit=True, file=sys.__stderr__)
     try:
         yield
     finally:
@@ -658,8 +974,11 @@ def run_cli(argv: list[str], limit: float = TIME_LIMIT) -> Run:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                    _time_limit(limit):
+            with (
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+                _time_limit(limit),
+            ):
                 run.status = main(argv)
         except SystemExit as exc:
             run.status = exc.code
@@ -668,8 +987,7 @@ def run_cli(argv: list[str], limit: float = TIME_LIMIT) -> Run:
         except BaseException:
             run.crash = traceback.format_exc()
     run.seconds = time.perf_counter() - start
-    run.warned = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})"
-                  for w in caught]
+    run.warned = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
     out.flush()
     buffer = out.buffer
     assert isinstance(buffer, io.BytesIO)
@@ -690,12 +1008,34 @@ def _refuse_constant(name: str) -> float:
     raise AssertionError(f"JSON output holds {name}, which is not a finite number")
 
 
-FIGURES = frozenset({
-    "per_patient", "total", "cohort", "cost", "cost_per_patient", "cost_population",
-    "cost_per_patient_receiving", "cost_per_patient_reached", "hours_population", "hours",
-    "patients", "per_patient_reached", "mean", "sd", "p2.5", "p50", "p97.5", "deterministic",
-    "delta_cost", "delta_per_patient", "delta_total", "unit_cost", "quantity", "contacts",
-})
+FIGURES = frozenset(
+    {
+        "per_patient",
+        "total",
+        "cohort",
+        "cost",
+        "cost_per_patient",
+        "cost_population",
+        "cost_per_patient_receiving",
+        "cost_per_patient_reached",
+        "hours_population",
+        "hours",
+        "patients",
+        "per_patient_reached",
+        "mean",
+        "sd",
+        "p2.5",
+        "p50",
+        "p97.5",
+        "deterministic",
+        "delta_cost",
+        "delta_per_patient",
+        "delta_total",
+        "unit_cost",
+        "quantity",
+        "contacts",
+    }
+)
 """Keys of the JSON outputs that always hold a figure: careprofiles writes a figure that
 is not finite as ``null`` (as it writes a missing value), so ``null`` here is one."""
 
@@ -734,7 +1074,10 @@ def check_csv(text: str) -> None:
 
 
 CHECKS: dict[str, Callable[[str], None]] = {
-    "json": check_json, "csv": check_csv, "table": check_text, "md": check_text,
+    "json": check_json,
+    "csv": check_csv,
+    "table": check_text,
+    "md": check_text,
     "html": check_text,
 }
 

@@ -40,12 +40,20 @@ pytestmark = pytest.mark.fuzz
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
-    "fuzz-ci", max_examples=25, deadline=None, suppress_health_check=_HEALTH,
-    derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
+    "fuzz-ci",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=_HEALTH,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
     print_blob=True,
 )
 settings.register_profile(
-    "fuzz", max_examples=2000, deadline=None, suppress_health_check=_HEALTH,
+    "fuzz",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=_HEALTH,
     print_blob=True,
 )
 """``fuzz-ci`` bounds each test for CI; ``fuzz`` (``pytest -m fuzz``) is the long run.
@@ -60,14 +68,23 @@ No deadline: a slow example on a shared machine is not a failure; a hang is (the
 limit of ``fuzzing.run_cli``)."""
 
 EOL = REPO / "profiles" / "eol"
-PATHWAY_FILES = ("pathway.yaml", "advancing-disease.yaml", "increasing-decline.yaml",
-                 "last-days.yaml", "after-death.yaml")
+PATHWAY_FILES = (
+    "pathway.yaml",
+    "advancing-disease.yaml",
+    "increasing-decline.yaml",
+    "last-days.yaml",
+    "after-death.yaml",
+)
 TARIFF = REPO / "profiles" / "tariffs" / "national-2024-25.csv"
-SCENARIOS = {"as-is.yaml": EOL / "as-is.yaml",
-             "service-models.yaml": REPO / "examples" / "scenarios" / "service-models.yaml"}
-STANDARDS = {"riverside-surgery.yaml": REPO / "examples" / "standards" / "riverside-surgery.yaml",
-             "practices.csv": REPO / "examples" / "standards" / "practices.csv",
-             "framework.yaml": REPO / "profiles" / "standards" / "framework.yaml"}
+SCENARIOS = {
+    "as-is.yaml": EOL / "as-is.yaml",
+    "service-models.yaml": REPO / "examples" / "scenarios" / "service-models.yaml",
+}
+STANDARDS = {
+    "riverside-surgery.yaml": REPO / "examples" / "standards" / "riverside-surgery.yaml",
+    "practices.csv": REPO / "examples" / "standards" / "practices.csv",
+    "framework.yaml": REPO / "profiles" / "standards" / "framework.yaml",
+}
 AUDIT = REPO / "examples" / "audit"
 ACTIVITY_ROWS = 1500
 """The activity records fuzzed: the first rows of the example (all of it is 23,000)."""
@@ -98,6 +115,7 @@ def fuzz(
 
 
 # --------------------------------------------------------------------------- the commands
+
 
 @dataclass(frozen=True)
 class Command:
@@ -170,6 +188,7 @@ def mutate(data: st.DataObject, path: Path) -> None:
 
 # ------------------------------------------------------------------------------ the tests
 
+
 def test_pathway_files(request: pytest.FixtureRequest, workspace: Callable[[], Path]) -> None:
     """pathway.yaml and the stage files, through validate, cost, simulate and spec."""
 
@@ -204,9 +223,12 @@ def test_tariff(request: pytest.FixtureRequest, workspace: Callable[[], Path]) -
         work = workspace()
         tariff = copies(work, {"tariff.csv": TARIFF})["tariff.csv"]
         mutate(data, tariff)
-        layers = data.draw(st.sampled_from([["--tariff", str(tariff)],
-                                            ["--tariff", "bundled", "--tariff", str(tariff)]]),
-                           label="layers")
+        layers = data.draw(
+            st.sampled_from(
+                [["--tariff", str(tariff)], ["--tariff", "bundled", "--tariff", str(tariff)]]
+            ),
+            label="layers",
+        )
         commands = [
             Command(("cost", *layers), forms=("json", "csv", "table")),
             Command(("simulate", *layers, *DRAWS), forms=("json",)),
@@ -250,10 +272,17 @@ def test_standards_files(request: pytest.FixtureRequest, workspace: Callable[[],
         work = workspace()
         files = copies(work, STANDARDS)
         mutate(data, files[data.draw(st.sampled_from(sorted(files)), label="file")])
-        assessment = files[data.draw(st.sampled_from(["riverside-surgery.yaml",
-                                                       "practices.csv"]), label="assessment")]
-        commands = [Command(("standards", str(assessment), "--framework",
-                             str(files["framework.yaml"])), forms=("json", "md", "table"))]
+        assessment = files[
+            data.draw(
+                st.sampled_from(["riverside-surgery.yaml", "practices.csv"]), label="assessment"
+            )
+        ]
+        commands = [
+            Command(
+                ("standards", str(assessment), "--framework", str(files["framework.yaml"])),
+                forms=("json", "md", "table"),
+            )
+        ]
         run_commands(data, work, commands, list(files.values()))
 
     fuzz(request, test)
@@ -275,14 +304,19 @@ def test_activity_files(request: pytest.FixtureRequest, workspace: Callable[[], 
         activity.write_text(head, encoding="utf-8")
         outcomes = copies(work, {"outcomes.csv": AUDIT / "outcomes.csv"})["outcomes.csv"]
         mutate(data, data.draw(st.sampled_from([activity, outcomes]), label="file"))
-        commands = [Command(("audit", "--activity", str(activity), "--outcomes",
-                             str(outcomes)), forms=("json", "csv", "table"))]
+        commands = [
+            Command(
+                ("audit", "--activity", str(activity), "--outcomes", str(outcomes)),
+                forms=("json", "csv", "table"),
+            )
+        ]
         run_commands(data, work, commands, [activity, outcomes])
 
     fuzz(request, test)
 
 
 # ------------------------------------------------------------------------- no hang, really
+
 
 def test_no_hang_in_a_fresh_interpreter(
     request: pytest.FixtureRequest, workspace: Callable[[], Path]
@@ -300,11 +334,20 @@ def test_no_hang_in_a_fresh_interpreter(
         tariff = copies(work, {"tariff.csv": TARIFF})["tariff.csv"]
         target = data.draw(st.sampled_from([*files.values(), tariff]), label="file")
         mutate(data, target)
-        argv = [*subprocess_argv(), "simulate", str(folder), "--tariff", str(tariff), *DRAWS,
-                "--format", "json"]
+        argv = [
+            *subprocess_argv(),
+            "simulate",
+            str(folder),
+            "--tariff",
+            str(tariff),
+            *DRAWS,
+            "--format",
+            "json",
+        ]
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                                  check=False, cwd=REPO)
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=120, check=False, cwd=REPO
+            )
         except subprocess.TimeoutExpired:
             pytest.fail(f"{' '.join(argv)} hung (over 120 s)")
         assert done.returncode in (0, 1), done.stderr
@@ -314,8 +357,10 @@ def test_no_hang_in_a_fresh_interpreter(
             names = {display_path(p) for p in [*files.values(), tariff]}
             for line in done.stderr.strip().splitlines():
                 text = line.strip()
-                assert text.endswith("problems:") or text.startswith("and ") or any(
-                    text.startswith(f"{name}:") for name in names
+                assert (
+                    text.endswith("problems:")
+                    or text.startswith("and ")
+                    or any(text.startswith(f"{name}:") for name in names)
                 ), done.stderr
 
     fuzz(request, test, ci=4, long=100)  # a fresh interpreter: 0.7 s an example

@@ -62,8 +62,9 @@ ACTIVITY_OPTIONAL = ("service", "minutes", "quantity", "area", "date")
 """Columns an activity file may have."""
 OUTCOME_REQUIRED = ("patient_id", "outcome", "value")
 """Columns every outcome file has."""
-OUTCOME_OPTIONAL = ("area",)
-"""Columns an outcome file may have."""
+OUTCOME_OPTIONAL = ("area", "practice")
+"""Columns an outcome file may have (``practice``: the patient's GP practice, for joining
+outcomes to practices' accreditation: ``careprofiles standards --outcomes``)."""
 
 _CATEGORICAL = ("stage", "code", "service", "area", "date")
 _NUMERIC = ("minutes", "quantity")
@@ -546,7 +547,7 @@ def read_outcomes(path: str | Path) -> pd.DataFrame:
         path,
         _OUTCOMES,
         numeric=("value",),
-        categorical=("outcome", "area"),
+        categorical=("outcome", "area", "practice"),
         error=ActivityError,
     )
 

@@ -102,9 +102,7 @@ def _panel(
     elif money:
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: format_money(x))
-        )
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_money(x)))
         ax.set_ylim(bottom=0.0)
     from matplotlib.ticker import MaxNLocator
 
@@ -121,9 +119,7 @@ pixels at 150 dpi)."""
 
 def _outcome_names(result: BenchmarkResult) -> dict[str, str]:
     """Each outcome's name as its profile gives it (its id where it has none)."""
-    return {
-        o.id: o.name or o.id for stage in result.pathway.stages for o in stage.outcomes
-    }
+    return {o.id: o.name or o.id for stage in result.pathway.stages for o in stage.outcomes}
 
 
 def _funnel_pages(

@@ -73,6 +73,7 @@ __all__ = [
     "tariff_repr",
 ]
 
+
 def scenario_title(scenario: AppliedScenario | None) -> str:
     """``scenario quarterly-mdt (MDT review every three months ...)``, or ``""`` for a
     baseline: how a title names the scenario its figures are of."""

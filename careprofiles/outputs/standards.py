@@ -7,8 +7,13 @@ and the gaps left). Markdown and HTML come from the Jinja templates in
 ``templates/standards/``; Word output is built with python-docx (the ``docx`` extra) and
 the chart with matplotlib (the ``plot`` extra), both imported only when used.
 
-Imports: resources, standards.result, outputs.charts (matplotlib, when drawn), outputs.documents,
-outputs.files, outputs.text, outputs.word_tables.
+The programme sections (groups, re-accreditation, the costed facilitation programme,
+standards against outcomes) are built in :mod:`.standards_programme` and shown only when
+their inputs are given.
+
+Imports: resources, standards.result, standards.programme, outputs.charts (matplotlib, when
+drawn), outputs.documents, outputs.files, outputs.text, outputs.word_tables,
+outputs.standards_outcomes, outputs.standards_programme.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +32,27 @@ from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.charts import require_matplotlib
 from careprofiles.outputs.documents import setup_document
 from careprofiles.outputs.files import write_atomic
-from careprofiles.outputs.text import TABLE_WIDTH, markdown_escape, text_table
+from careprofiles.outputs.standards_outcomes import StandardsOutcomes
+from careprofiles.outputs.standards_programme import (
+    add_sections_docx,
+    groups_chart,
+    groups_chart_alt,
+    practice_note,
+    programme_sections,
+    sections_markdown,
+)
+from careprofiles.outputs.standards_text import (
+    count_noun,
+    practice_rows,
+    progression_rows,
+    standard_rows,
+    standards_text,
+    summary_rows,
+)
+from careprofiles.outputs.text import markdown_escape
 from careprofiles.outputs.word_tables import add_word_table
 from careprofiles.resources import source_name
+from careprofiles.standards.programme import ProgrammeCost
 from careprofiles.standards.result import StandardsResult
 
 if TYPE_CHECKING:
@@ -41,6 +63,7 @@ __all__ = [
     "progression_chart",
     "render_standards",
     "standards_docx_writer",
+    "write_groups_chart",
     "write_progression_chart",
     "write_standards_docx",
 ]
@@ -60,9 +83,19 @@ _STATUS_WORDS = {
 }
 
 
-def report_data(result: StandardsResult) -> dict[str, Any]:
-    """What every report shows: :meth:`StandardsResult.to_dict` plus the warnings."""
+def report_data(
+    result: StandardsResult,
+    *,
+    programme: ProgrammeCost | None = None,
+    outcomes: StandardsOutcomes | None = None,
+) -> dict[str, Any]:
+    """What every report shows: :meth:`StandardsResult.to_dict`, the costed ``programme``
+    and the ``outcomes`` compared (each when given), and the warnings."""
     data = result.to_dict()
+    if programme is not None:
+        data["programme"] = programme.to_dict()
+    if outcomes is not None:
+        data["outcomes"] = outcomes.to_dict()
     # the files by their names, as documents name inputs (the command line's warnings on
     # standard error keep the paths)
     data["warnings"] = [
@@ -72,38 +105,60 @@ def report_data(result: StandardsResult) -> dict[str, Any]:
 
 
 def render_standards(
-    result: StandardsResult, fmt: TextFormat = "table", *, chart: bool = True
+    result: StandardsResult,
+    fmt: TextFormat = "table",
+    *,
+    chart: bool = True,
+    programme: ProgrammeCost | None = None,
+    outcomes: StandardsOutcomes | None = None,
 ) -> str:
     """The report as text: ``table``, ``json``, ``md`` or ``html``.
 
-    ``chart`` puts the progression chart into HTML (an inline SVG image) when
-    matplotlib is installed; without it the report says how to get one.
+    ``chart`` puts the progression chart (and, with groups, the chart by group) into HTML
+    (inline SVG images) when matplotlib is installed; without it the report says how to
+    get one. ``programme`` (:func:`~careprofiles.standards.programme.cost_programme`) and
+    ``outcomes`` (:func:`~careprofiles.outputs.standards_outcomes.standards_outcomes`) add
+    their sections.
     """
-    data = report_data(result)
+    data = report_data(result, programme=programme, outcomes=outcomes)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "table":
-        return _text(data)
+        return standards_text(data)
+    sections = programme_sections(data)
     if fmt == "md":
-        return _environment(html=False).get_template("report.md.j2").render(**data)
-    if fmt == "html":
-        image = None
-        if chart:
-            try:
-                image = _chart_bytes(result, "svg")
-            except MissingDependencyError:
-                image = None
-        uri = (
-            None
-            if image is None
-            else "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
+        return (
+            _environment(html=False)
+            .get_template("report.md.j2")
+            .render(sections_md=sections_markdown(sections), **data)
         )
+    if fmt == "html":
+        uri = _svg_uri(lambda: _chart_bytes(result, "svg")) if chart else None
+        groups_uri = None
+        if chart and sections and "groups" in data["summary"]:
+            groups_uri = _svg_uri(lambda: _figure_bytes(groups_chart(data), "svg"))
         return (
             _environment(html=True)
             .get_template("report.html.j2")
-            .render(chart=uri, chart_alt=_chart_alt(data), **data)
+            .render(
+                chart=uri,
+                chart_alt=_chart_alt(data),
+                sections=sections,
+                groups_chart=groups_uri,
+                groups_chart_alt=groups_chart_alt(data) if groups_uri else "",
+                **data,
+            )
         )
     raise ValueError(f"unknown format {fmt!r}; use one of table, json, md, html")
+
+
+def _svg_uri(draw: Callable[[], bytes]) -> str | None:
+    """A chart as a data: URI, or None when matplotlib is missing."""
+    try:
+        image = draw()
+    except MissingDependencyError:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
 
 
 # --------------------------------------------------------------------------- templates
@@ -130,164 +185,8 @@ def _environment(html: bool) -> jinja2.Environment:
     env.filters["md"] = _md
     env.filters["status"] = _status
     env.filters["signed"] = lambda n: f"{n:+d}"
+    env.filters["practice_note"] = practice_note
     return env
-
-
-# --------------------------------------------------------------------------- text table
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-# The rows of the tables both the text and the Word report show (their headers differ).
-
-
-def _practice_rows(data: dict[str, Any], *, word: bool) -> list[list[Any]]:
-    """A row a practice: its baseline and latest assessment. Word names the practice in
-    full and draws a real arrow."""
-    arrow = "\u2192" if word else "->"
-    return [
-        [
-            f"{p['name']} ({p['practice']})" if word else p["practice"],
-            p["assessments"],
-            p["baseline_date"],
-            p["latest_date"],
-            f"{p['baseline']['met']} {arrow} {p['latest']['met']} of {p['latest']['of']}",
-            f"{p['gained']:+d}",
-            f"{p['latest']['required_met']} of {p['latest']['required_of']}",
-            "yes" if p["accredited"] else "no",
-        ]
-        for p in data["practices"]
-    ]
-
-
-def _summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
-    """A row a standard: how many practices met it, partly met it, or have not started."""
-    return [[x["name"], x["met"], x["partly_met"], x["not_started"]] for x in summary["standards"]]
-
-
-def _standard_rows(practice: dict[str, Any]) -> list[list[Any]]:
-    """A row a standard: its status at the practice's latest assessment."""
-    return [[s["name"], s["status"], f"{s['met']} of {s['of']}"] for s in practice["standards"]]
-
-
-def _progression_rows(practice: dict[str, Any]) -> list[list[Any]]:
-    """A row an assessment of the practice, the first marked as the baseline."""
-    return [
-        [
-            str(g["assessment"]) + (" (baseline)" if g["assessment"] == 1 else ""),
-            g["date"],
-            f"{g['met']} of {g['of']}",
-            f"{g['required_met']} of {g['required_of']}",
-            str(g["standards_met"]),
-            "yes" if g["accredited"] else "no",
-        ]
-        for g in practice["progression"]
-    ]
-
-
-def _text(data: dict[str, Any]) -> str:
-    fw = data["framework"]
-    s = data["summary"]
-    out = [
-        f"Standards framework: {fw['name']} ({fw['id']}"
-        + (f", version {fw['version']}" if fw["version"] else "")
-        + ")",
-        f"{len(fw['standards'])} standards, {fw['criteria']} criteria, "
-        f"{fw['required']} required for accreditation",
-        "",
-        f"Summary: {s['accredited']} of {s['practices']} practices accredited "
-        "at their latest assessment",
-        "",
-    ]
-    out.append(
-        text_table(
-            _practice_rows(data, word=False),
-            [
-                "practice",
-                "assessments",
-                "baseline",
-                "latest",
-                "criteria met",
-                "gained",
-                "required met",
-                "accredited",
-            ],
-            "lrlllrll",
-            width=TABLE_WIDTH,
-            wrap=range(8),
-        )
-    )
-    out += ["", "Standards across practices (at each practice's latest assessment)"]
-    out.append(
-        text_table(
-            _summary_rows(s),
-            ["standard", "met", "partly met", "not started"],
-            "lrrr",
-            width=TABLE_WIDTH,
-            wrap=range(4),
-        )
-    )
-    for p in data["practices"]:
-        out += ["", "", f"== {p['name']} ({p['practice']})"]
-        verdict = (
-            "ACCREDITED: every required criterion met with evidence"
-            if p["accredited"]
-            else f"not accredited: {p['latest']['required_of'] - p['latest']['required_met']} "
-            "required criteria still to meet"
-        )
-        out.append(
-            f"latest assessment {p['latest_date']} ({_n(p['assessments'], 'assessment')}, "
-            f"baseline {p['baseline_date']}); {verdict}"
-        )
-        out += ["", "Standards at the latest assessment"]
-        out.append(
-            text_table(
-                _standard_rows(p),
-                ["standard", "status", "met"],
-                "llr",
-                width=TABLE_WIDTH,
-                wrap=range(3),
-            )
-        )
-        out += ["", "Progression"]
-        out.append(
-            text_table(
-                _progression_rows(p),
-                ["#", "date", "criteria met", "required met", "standards met", "accredited"],
-                "llrrrl",
-                width=TABLE_WIDTH,
-                wrap=range(6),
-            )
-        )
-        out += ["", f"Gaps at the latest assessment ({len(p['gaps'])})"]
-        if not p["gaps"]:
-            out.append("none: every criterion is met with evidence")
-        for g in p["gaps"]:
-            tag = "required" if g["required"] else "optional"
-            out.append(f"- {g['criterion']} ({tag}, {g['standard']}): {g['reason']}")
-            out.append(f"    needs: {g['evidence_needed']}")
-    if data["warnings"]:
-        out += ["", "Claimed met without evidence (counted as partly met)"]
-        out += [f"- {w}" for w in data["warnings"]]
-    out += ["", "Every figure, unrounded: --format json; as a document: --format md, html or docx."]
-    return "\n".join(_fitted(out)) + "\n"
-
-
-def _fitted(parts: list[str]) -> list[str]:
-    """The report's lines at most :data:`TABLE_WIDTH` wide: each long line of text
-    wrapped (a list item's continuation indented); tables are fitted when built."""
-    out: list[str] = []
-    for part in parts:
-        if "\n" in part or len(part) <= TABLE_WIDTH:
-            out.append(part)
-            continue
-        indent = " " * (len(part) - len(part.lstrip()) + 2)
-        out.extend(
-            textwrap.wrap(part, TABLE_WIDTH, subsequent_indent=indent, break_on_hyphens=False)
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- chart
@@ -354,8 +253,12 @@ def _save_chart(fig: Figure, target: Path | io.BytesIO, kind: str) -> None:
 
 
 def _chart_bytes(result: StandardsResult, kind: str) -> bytes:
+    return _figure_bytes(progression_chart(result), kind)
+
+
+def _figure_bytes(fig: Figure, kind: str) -> bytes:
     buf = io.BytesIO()
-    _save_chart(progression_chart(result), buf, kind)
+    _save_chart(fig, buf, kind)
     return buf.getvalue()
 
 
@@ -380,36 +283,70 @@ def write_progression_chart(
     return write_atomic(p, write, force=force)
 
 
+def write_groups_chart(result: StandardsResult, path: str | Path, *, force: bool = False) -> Path:
+    """Write :func:`~.standards_programme.groups_chart` (practices by group and
+    accreditation at the assessment date) to ``path`` (.png, .svg or .pdf), atomically."""
+    p = Path(path)
+    kind = p.suffix.lower().lstrip(".")
+    if kind not in _CHART_FORMATS:
+        raise ValueError(
+            f"{p}: a chart is written as .png, .svg or .pdf, not {kind or 'nothing'!r}"
+        )
+    as_at = None if result.as_at is None or not result.renewal else result.as_at.isoformat()
+    fig = groups_chart({"summary": {"groups": result.groups_records(), "as_at": as_at}})
+
+    def write(target: Path) -> None:
+        _save_chart(fig, target, kind)
+
+    return write_atomic(p, write, force=force)
+
+
 # --------------------------------------------------------------------------- Word
 
 
 def write_standards_docx(
-    result: StandardsResult, path: str | Path, *, force: bool = False, chart: bool = True
+    result: StandardsResult,
+    path: str | Path,
+    *,
+    force: bool = False,
+    chart: bool = True,
+    programme: ProgrammeCost | None = None,
+    outcomes: StandardsOutcomes | None = None,
 ) -> Path:
     """Write the report as a Word document, atomically (never over a file without ``force``).
 
     Needs python-docx (the ``docx`` extra). The page and styles are the specification's
     (A4, 20 mm margins, Arial); headings use Word's Heading styles and tables the "Table
     Grid" style, with shaded header rows that repeat across pages and never break a word.
-    ``chart`` adds the progression chart when matplotlib is installed.
+    ``chart`` adds the progression chart (and, with groups, the chart by group) when
+    matplotlib is installed; ``programme`` and ``outcomes`` add their sections.
     """
-    return write_atomic(path, standards_docx_writer(result, chart=chart), force=force)
+    writer = standards_docx_writer(result, chart=chart, programme=programme, outcomes=outcomes)
+    return write_atomic(path, writer, force=force)
 
 
-def standards_docx_writer(result: StandardsResult, *, chart: bool = True) -> Callable[[Path], None]:
+def standards_docx_writer(
+    result: StandardsResult,
+    *,
+    chart: bool = True,
+    programme: ProgrammeCost | None = None,
+    outcomes: StandardsOutcomes | None = None,
+) -> Callable[[Path], None]:
     """A function writing the Word report at the path it is given (checks python-docx now)."""
     try:
         import docx  # noqa: F401
     except ImportError:
         raise MissingDependencyError("python-docx", "docx", "Word output") from None
 
+    data = report_data(result, programme=programme, outcomes=outcomes)
+
     def write(path: Path) -> None:
-        _save_docx(result, path, chart)
+        _save_docx(result, data, path, chart)
 
     return write
 
 
-def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
+def _save_docx(result: StandardsResult, data: dict[str, Any], path: Path, chart: bool) -> None:
     try:
         import docx
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -417,7 +354,6 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
     except ImportError:
         raise MissingDependencyError("python-docx", "docx", "Word output") from None
 
-    data = report_data(result)
     fw = data["framework"]
     doc = docx.Document()
     setup_document(doc)  # A4, the house margins and Arial, as the specification
@@ -456,12 +392,12 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
             "Required met",
             "Accredited",
         ],
-        _practice_rows(data, word=True),
+        practice_rows(data, word=True),
     )
     table(
         "Standards across practices, at each practice's latest assessment",
         ["Standard", "Met", "Partly met", "Not started"],
-        _summary_rows(s),
+        summary_rows(s),
     )
     if chart:
         try:
@@ -475,6 +411,18 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             doc.add_paragraph(_chart_alt(data), style="Caption")
 
+    sections = programme_sections(data)
+    add_sections_docx(doc, sections, table)
+    if chart and sections and "groups" in data["summary"]:
+        try:
+            png = _figure_bytes(groups_chart(data), "png")
+        except MissingDependencyError:
+            pass  # said once above, for the progression chart
+        else:
+            doc.add_picture(io.BytesIO(png), width=Mm(160))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.add_paragraph(groups_chart_alt(data), style="Caption")
+
     for p in data["practices"]:
         doc.add_heading(f"{p['name']} ({p['practice']})", level=1)
         verdict = (
@@ -485,20 +433,23 @@ def _save_docx(result: StandardsResult, path: Path, chart: bool) -> None:
             "still to meet with evidence."
         )
         doc.add_paragraph(
-            f"Latest assessment {p['latest_date']} ({_n(p['assessments'], 'assessment')}; baseline "
+            f"Latest assessment {p['latest_date']} "
+            f"({count_noun(p['assessments'], 'assessment')}; baseline "
             f"{p['baseline_date']}). {verdict}"
         )
+        if note := practice_note(p):
+            doc.add_paragraph(note)
         doc.add_heading("Standards at the latest assessment", level=2)
         table(
             f"Standards, {p['name']}, {p['latest_date']}",
             ["Standard", "Status", "Criteria met"],
-            _standard_rows(p),
+            standard_rows(p),
         )
         doc.add_heading("Progression", level=2)
         table(
             f"Progression, {p['name']}",
             ["Assessment", "Date", "Criteria met", "Required met", "Standards met", "Accredited"],
-            _progression_rows(p),
+            progression_rows(p),
         )
         doc.add_heading("Gaps at the latest assessment", level=2)
         if not p["gaps"]:

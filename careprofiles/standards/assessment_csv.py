@@ -43,7 +43,7 @@ __all__ = [
 CSV_COLUMNS = ("practice", "date", "criterion", "status", "evidence")
 """The columns an assessment CSV must have (in any order)."""
 
-CSV_OPTIONAL_COLUMNS = ("name", "note")
+CSV_OPTIONAL_COLUMNS = ("name", "note", "group")
 """Columns an assessment CSV may also have."""
 
 _CSV_DIALECT = CsvDialect(
@@ -167,6 +167,19 @@ def read_csv_practices(
         ),
     )
 
+    grouped = df["group"] != ""
+    first_group = df["group"].where(grouped).groupby(df["practice"], sort=False).transform("first")
+    flag(
+        grouped & (df["group"] != first_group),
+        "group",
+        lambda r: (
+            f"practice {r['practice']!r} is in group {first_group[r.name]!r} on an earlier "
+            "row; give one group per practice (or leave the cell empty)"
+        ),
+    )
+    too_long = df["group"].str.len() > 100
+    flag(too_long, "group", "the group name is over 100 characters; shorten it")
+
     if found:
         problems.extend(sort_problems(found))
         return []
@@ -177,6 +190,7 @@ def read_csv_practices(
     out: list[tuple[PracticeAssessments, int | None]] = []
     for practice, rows_of in df.groupby("practice", sort=False):
         practice_name = rows_of["name"][rows_of["name"] != ""]
+        practice_group = rows_of["group"][rows_of["group"] != ""]
         assessments = []
         for when, block in rows_of.sort_values(["date", "line"]).groupby("date", sort=True):
             claims = []
@@ -196,6 +210,7 @@ def read_csv_practices(
         pa = PracticeAssessments(
             practice=str(practice),
             name=str(practice_name.iloc[0]) if len(practice_name) else None,
+            group=str(practice_group.iloc[0]) if len(practice_group) else None,
             framework=fw.id,
             assessments=tuple(assessments),
         )

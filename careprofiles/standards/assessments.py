@@ -141,6 +141,17 @@ def _read_yaml_practice(
     except StandardsError as exc:
         problems.extend(exc.problems)
         return []
+    if "programme" in raw and "practice" not in raw:
+        problems.append(
+            Problem(
+                name,
+                None,
+                "",
+                "this is a facilitation programme, not a practice's assessments; "
+                "give it with --programme",
+            )
+        )
+        return []
     if "standards" in raw and "practice" not in raw:
         problems.append(
             Problem(
@@ -183,6 +194,7 @@ def _read_yaml_practice(
     practice = PracticeAssessments(
         practice=parsed.practice,
         name=parsed.name,
+        group=parsed.group,
         framework=parsed.framework or fw.id,
         assessments=tuple(assessments),
     )

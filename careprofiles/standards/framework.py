@@ -75,6 +75,18 @@ def load_framework(path: str | Path | None = None) -> Framework:
     file = bundled_framework() if path is None else Path(path)
     name = display_path(file)
     raw, problems = read_standards_yaml(file, "standards framework")
+    if "programme" in raw and "standards" not in raw:
+        raise StandardsError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "",
+                    "this is a facilitation programme, not a standards framework; "
+                    "give it with --programme, and the framework with --framework",
+                )
+            ]
+        )
     if "practice" in raw and "standards" not in raw:
         raise StandardsError(
             [

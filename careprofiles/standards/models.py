@@ -177,6 +177,20 @@ Text = Annotated[str, AfterValidator(_check_text)]
 """Text that is not empty (surrounding spaces and newlines are dropped)."""
 
 
+def _check_group(value: str) -> str:
+    value = _check_text(value)
+    if len(value) > 100 or "\n" in value:
+        raise ValueError(
+            f"{value[:40]!r}... is not a group name; give a name of one line, at most 100 "
+            "characters, e.g. 'North PCN'"
+        )
+    return value
+
+
+GroupName = Annotated[str, AfterValidator(_check_group)]
+"""A practice group's name: a primary care network, locality or commissioning group."""
+
+
 class _Entry(SourcedModel):
     """The base of the models here: free text is stripped of surrounding spaces."""
 
@@ -269,6 +283,8 @@ class Framework(_Entry):
     """Where the framework comes from, and which parts are derived rather than published."""
     standards: tuple[Standard, ...] = Field(min_length=1)
     """The standards, in the order reports list them (at least one)."""
+    accreditation_valid_months: int | None = Field(default=None, ge=1, le=240, strict=True)
+    """Months accreditation lasts from the assessment that granted it (none: it never lapses)."""
 
     @model_validator(mode="after")
     def _checks(self, info: ValidationInfo) -> Framework:
@@ -389,6 +405,8 @@ class PracticeAssessments(_Entry):
     """The practice's code (an ODS code such as ``A81001``, or a short id)."""
     name: str | None = None
     """The practice's name."""
+    group: GroupName | None = None
+    """The group it belongs to (a primary care network, a locality), if any."""
     framework: Id | None = None
     """The id of the framework it was assessed against (checked when given)."""
     assessments: tuple[Assessment, ...] = Field(min_length=1)
@@ -465,6 +483,8 @@ class AssessmentFile(_Entry):
     """The practice's code (an ODS code such as ``A81001``, or a short id)."""
     name: str | None = None
     """The practice's name."""
+    group: GroupName | None = None
+    """The group it belongs to: a primary care network, locality or commissioning group."""
     framework: Id | None = None
     """The framework's id; when given it must match the framework used."""
     assessments: tuple[AssessmentEntry, ...] = Field(min_length=1)

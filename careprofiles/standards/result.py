@@ -5,13 +5,15 @@ applies the rules of :mod:`.status` in turn and keeps the columns a reader needs
 :class:`StandardsResult` holds the tables, for a notebook, and :meth:`~StandardsResult.to_dict`
 the JSON-ready summary that every report (``careprofiles.outputs.standards``) shows.
 
-Imports: errors, profiles (sources), standards.models, standards.framework, standards.status.
+Imports: errors, profiles (sources), standards.models, standards.framework, standards.status,
+standards.renewal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -25,6 +27,7 @@ from careprofiles.standards.models import (
     PracticeAssessments,
     suggest,
 )
+from careprofiles.standards.renewal import accreditation_status, group_summary, today
 from careprofiles.standards.status import (
     add_criterion_status,
     claims_grid,
@@ -59,8 +62,12 @@ class StandardsResult:
         ``of``, ``required_met``, ``required_of``, ``standards_met``, ``standards_of``,
         ``accredited`` (at that assessment), ``gained`` (criteria met since baseline).
     ``practices``
-        one row a practice: baseline and latest dates and counts, ``gained``,
-        ``accredited`` (at the latest assessment), ``gaps``, ``unevidenced``.
+        one row a practice: ``group`` ("" for none), baseline and latest dates and counts,
+        ``gained``, ``accredited`` (at the latest assessment), ``gaps``, ``unevidenced``;
+        and at the assessment date ``as_at``: ``accredited_until`` and ``lapsed_on``
+        (when the framework says how long accreditation lasts), ``lapsed``,
+        ``currently_accredited`` and ``status`` (``accredited``, ``accreditation lapsed``,
+        ``not accredited``).
     ``gaps``
         criteria not counting as met at each practice's latest assessment, with
         ``reason`` and the ``evidence_needed``.
@@ -76,6 +83,22 @@ class StandardsResult:
     practices: pd.DataFrame = field(repr=False)
     gaps: pd.DataFrame = field(repr=False)
     warnings: tuple[Problem, ...] = ()
+    as_at: date | None = None
+    """The assessment date: accreditation older than the framework allows has lapsed by it."""
+
+    @property
+    def grouped(self) -> bool:
+        """Whether any practice names a group."""
+        return bool((self.practices["group"] != "").any())
+
+    @property
+    def renewal(self) -> bool:
+        """Whether the framework says how long accreditation lasts."""
+        return self.framework.accreditation_valid_months is not None
+
+    def groups(self) -> pd.DataFrame:
+        """One row a group, then the whole area: practices by status at :attr:`as_at`."""
+        return group_summary(self.practices)
 
     def __repr__(self) -> str:
         from careprofiles.outputs.display import standards_repr
@@ -173,6 +196,7 @@ class StandardsResult:
                         }
                         for s in latest_std
                     ],
+                    **self._programme_keys(row),
                     "gaps": [
                         {
                             "standard": g["standard"],
@@ -196,7 +220,39 @@ class StandardsResult:
             "unevidenced_claims": len(self.warnings),
             "standards": self.standards_across_practices().to_dict("records"),
         }
+        if self.renewal:
+            framework["accreditation_valid_months"] = fw.accreditation_valid_months
+            summary["as_at"] = None if self.as_at is None else self.as_at.isoformat()
+            summary["currently_accredited"] = int(self.practices["currently_accredited"].sum())
+            summary["lapsed"] = int(self.practices["lapsed"].sum())
+        if self.grouped or self.renewal:
+            summary["groups"] = self.groups_records()
         return {"framework": framework, "summary": summary, "practices": practices}
+
+    def groups_records(self) -> list[dict[str, Any]]:
+        """:meth:`groups` as JSON-ready records."""
+        return [
+            {
+                "group": str(g["group"]),
+                "practices": int(g["practices"]),
+                "accredited": int(g["accredited"]),
+                "lapsed": int(g["lapsed"]),
+                "not_accredited": int(g["not_accredited"]),
+                "share_accredited": float(g["share_accredited"]),
+            }
+            for g in self.groups().to_dict("records")
+        ]
+
+    def _programme_keys(self, row: Mapping[Any, Any]) -> dict[str, Any]:
+        """A practice's group and accreditation at :attr:`as_at`, when they are in use."""
+        out: dict[str, Any] = {}
+        if self.grouped:
+            out["group"] = row["group"] or None
+        if self.renewal:
+            out["status"] = row["status"]
+            out["accredited_until"] = _iso_or_none(row["accredited_until"])
+            out["lapsed_on"] = _iso_or_none(row["lapsed_on"])
+        return out
 
     def standards_across_practices(self) -> pd.DataFrame:
         """One row a standard: how many practices have it met, partly met, not started.
@@ -231,6 +287,29 @@ def _records_by_practice(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]
 
 def _iso(value: Any) -> str:
     return pd.Timestamp(value).date().isoformat()
+
+
+def _iso_or_none(value: Any) -> str | None:
+    return None if pd.isna(value) else _iso(value)
+
+
+def _check_as_at(fw: Framework, practices: Sequence[PracticeAssessments], as_at: date) -> None:
+    """Refuse an assessment date before a practice's latest assessment (when it matters)."""
+    if fw.accreditation_valid_months is None:
+        return
+    problems = [
+        Problem(
+            *source_of(pa.latest),
+            "date",
+            f"practice {pa.practice!r} was assessed on {pa.latest.date}, after the "
+            f"assessment date {as_at}; give a later assessment date (--as-at), or correct "
+            "the date",
+        )
+        for pa in practices
+        if pa.latest.date > as_at
+    ]
+    if problems:
+        raise StandardsError(problems)
 
 
 def _check_practices(fw: Framework, practices: Sequence[PracticeAssessments]) -> None:
@@ -276,25 +355,35 @@ def _check_practices(fw: Framework, practices: Sequence[PracticeAssessments]) ->
 
 
 def assess_standards(
-    practices: Sequence[PracticeAssessments], framework: Framework | None = None
+    practices: Sequence[PracticeAssessments],
+    framework: Framework | None = None,
+    *,
+    as_at: date | None = None,
 ) -> StandardsResult:
     """The status of each practice at each assessment, its progression and its gaps.
 
-    ``framework`` defaults to the bundled one. The rules (see :mod:`.status` and
-    ``docs/standards.md``) are applied to one long table (practice x assessment x
-    criterion) with column operations and group-bys, never a loop per row.
+    ``framework`` defaults to the bundled one. ``as_at`` is the assessment date (default:
+    today): when the framework says how long accreditation lasts
+    (``accreditation_valid_months``), a practice accredited longer ago has lapsed by it.
+    The rules (see :mod:`.status` and ``docs/standards.md``) are applied to one long
+    table (practice x assessment x criterion) with column operations and group-bys,
+    never a loop per row.
     """
     fw = load_framework() if framework is None else framework
     practices = tuple(practices)
     if not practices:
         raise StandardsError("no practices to assess; give at least one assessment file")
     _check_practices(fw, practices)
+    when = today() if as_at is None else as_at
+    _check_as_at(fw, practices, when)
 
     grid = claims_grid(fw, practices)
     add_criterion_status(grid)
     standards = standard_status(grid)
     progression = practice_progression(grid, standards)
     summary = practice_summary(progression)
+    summary.insert(2, "group", [pa.group or "" for pa in practices])
+    summary = accreditation_status(summary, fw.accreditation_valid_months, when)
     gap_rows = latest_gaps(grid)
     warnings = unevidenced_warnings(grid)
     return StandardsResult(
@@ -367,4 +456,5 @@ def assess_standards(
             ]
         ],
         warnings=warnings,
+        as_at=when,
     )

@@ -252,12 +252,23 @@ def test_the_bundled_example_funnel_plots_page_in_threes_of_two(tmp_path: Path) 
     pytest.importorskip("matplotlib")
     from careprofiles.outputs.audit_charts import FUNNEL_PER_PAGE
 
-    status = main([
-        "benchmark", "--activity", str(AUDIT / "activity.csv"),
-        "--populations", str(AUDIT / "populations.csv"),
-        "--outcomes", str(AUDIT / "outcomes.csv"), "--plot", str(tmp_path / "f.png"),
-        "-o", str(tmp_path / "b.json"), "--format", "json",
-    ])
+    status = main(
+        [
+            "benchmark",
+            "--activity",
+            str(AUDIT / "activity.csv"),
+            "--populations",
+            str(AUDIT / "populations.csv"),
+            "--outcomes",
+            str(AUDIT / "outcomes.csv"),
+            "--plot",
+            str(tmp_path / "f.png"),
+            "-o",
+            str(tmp_path / "b.json"),
+            "--format",
+            "json",
+        ]
+    )
     assert status == 0
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     with open(AUDIT / "outcomes.csv", encoding="utf-8") as f:

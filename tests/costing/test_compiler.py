@@ -43,11 +43,19 @@ def test_parameters_are_addressed_and_located(hand_files: tuple[Path, Path]) -> 
     model = compile_model(load_pathway(folder), load_tariff(national))
     by_address = {p.address: p for p in model.parameters}
     for address in (
-        "cohort/patients", "early/duration_weeks", "early/reach", "early/visits/uptake",
-        "early/visits/contacts/per_week", "early/visits/contacts/minutes",
-        "early/visits/contacts/travel_minutes", "early/visits/staff/hca/count",
-        "early/visits/staff/hca/share", "early/kit/items/pump/per_week",
-        "early/kit/items/pack/quantity", "late/daily/contacts/per_day", "tariff/nurse",
+        "cohort/patients",
+        "early/duration_weeks",
+        "early/reach",
+        "early/visits/uptake",
+        "early/visits/contacts/per_week",
+        "early/visits/contacts/minutes",
+        "early/visits/contacts/travel_minutes",
+        "early/visits/staff/hca/count",
+        "early/visits/staff/hca/share",
+        "early/kit/items/pump/per_week",
+        "early/kit/items/pack/quantity",
+        "late/daily/contacts/per_day",
+        "tariff/nurse",
         "tariff/bed",
     ):
         assert address in by_address, address
@@ -83,9 +91,10 @@ def test_each_parameter_is_located_at_the_line_of_its_own_number(
     # a model moved to another source forgets the old key lines
     moved = pathway.stages[0].with_source("scenario.yaml", 3)
     assert moved.location_of("duration_weeks") == "scenario.yaml:3"
-    assert pathway.stages[0].location_of("duration_weeks") == located[
-        f"{pathway.stages[0].id}/duration_weeks"
-    ]
+    assert (
+        pathway.stages[0].location_of("duration_weeks")
+        == located[f"{pathway.stages[0].id}/duration_weeks"]
+    )
 
 
 @pytest.mark.parametrize("which", ["bundled", "hand"])
@@ -143,8 +152,12 @@ def test_missing_code_is_reported_at_every_line_that_uses_it(
     tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
 ) -> None:
     services = [
-        {"id": name, "setting": "home", "contacts": {"per_week": 1, "minutes": 5},
-         "staff": [{"role": "nurse"}, {"role": "porter"}]}
+        {
+            "id": name,
+            "setting": "home",
+            "contacts": {"per_week": 1, "minutes": 5},
+            "staff": [{"role": "nurse"}, {"role": "porter"}],
+        }
         for name in ("a", "b")
     ]
     stage = {"id": "s", "duration_weeks": 1, "services": services}
@@ -162,8 +175,14 @@ def test_missing_code_suggests_near_miss(
     stage = {
         "id": "s",
         "duration_weeks": 1,
-        "services": [{"id": "v", "setting": "home", "contacts": {"per_week": 1, "minutes": 5},
-                      "staff": [{"role": "nurses"}]}],
+        "services": [
+            {
+                "id": "v",
+                "setting": "home",
+                "contacts": {"per_week": 1, "minutes": 5},
+                "staff": [{"role": "nurses"}],
+            }
+        ],
     }
     folder = write_pathway(tmp_path / "p", stages=[stage])
     with pytest.raises(MissingCodeError, match="did you mean 'nurse'"):

@@ -263,10 +263,13 @@ def test_cli_errors_name_the_command_lines_options(
     status, out, err = _run(capsys, "cost", "--tariff", str(local))
     assert status == 1
     assert out == ""
-    assert err.count(
-        "to add rows to the bundled tariff, give it first: --tariff bundled --tariff FILE, "
-        "or in Python load_tariff(\"bundled\", FILE))"
-    ) == 1
+    assert (
+        err.count(
+            "to add rows to the bundled tariff, give it first: --tariff bundled --tariff FILE, "
+            'or in Python load_tariff("bundled", FILE))'
+        )
+        == 1
+    )
     path = tmp_path / "s.yaml"
     path.write_text(
         "format: careprofiles/1\nscenarios:\n  - id: a\n    name: A\n    changes:\n"

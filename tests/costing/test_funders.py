@@ -77,7 +77,11 @@ def test_known_funders_named() -> None:
     assert funder_name("nhs-icb") == "NHS (ICB)"
     assert funder_name("my-ccg-pilot") == "my-ccg-pilot"  # the analyst's own id
     assert set(FUNDERS) == {
-        "nhs-icb", "nhs-chc", "local-authority", "hospice-charity", "self-funded",
+        "nhs-icb",
+        "nhs-chc",
+        "local-authority",
+        "hospice-charity",
+        "self-funded",
     }
 
 

@@ -80,11 +80,11 @@ def test_lines_each_finite_whose_sum_is_not(
     """Two lines of 1e308 each: each figure is finite, their sum is not."""
     rows = [{"code": "nurse", "unit": "contact", "cost": 1e305}]
     services = [
-        make_service(id=f"visits-{n}", contacts={"per_stage": 1000, "minutes": 1})
-        for n in range(2)
+        make_service(id=f"visits-{n}", contacts={"per_stage": 1000, "minutes": 1}) for n in range(2)
     ]
-    folder, tariff = files(tmp_path, write_pathway, write_tariff, services, rows,
-                           cohort={"patients": 1})
+    folder, tariff = files(
+        tmp_path, write_pathway, write_tariff, services, rows, cohort={"patients": 1}
+    )
     with pytest.raises(TariffError) as info:
         cost(load_pathway(folder), load_tariff(tariff))
     assert [p.code for p in info.value.problems] == [OVERFLOW]
@@ -110,8 +110,9 @@ def test_simulate_and_sensitivity_refuse_draws_too_large(
     per_stage = {"dist": "triangular", "low": 1, "mode": 2, "high": 1e150}
     service = make_service(contacts={"per_stage": per_stage, "minutes": dict(per_stage)})
     rows = [{"code": "nurse", "unit": "hour", "cost": 1e160}]
-    folder, tariff = files(tmp_path, write_pathway, write_tariff, [service], rows,
-                           cohort={"patients": 1})
+    folder, tariff = files(
+        tmp_path, write_pathway, write_tariff, [service], rows, cohort={"patients": 1}
+    )
     assert math.isfinite(cost(load_pathway(folder), load_tariff(tariff)).total)
     pathway, rates = load_pathway(folder), load_tariff(tariff)
     for run in (lambda: simulate(pathway, rates, 200, 1), lambda: sensitivity(pathway, rates)):

@@ -147,7 +147,8 @@ def test_local_tariff_overrides_national_row(
 ) -> None:
     folder, national = hand_files
     local = write_tariff(
-        national.parent, [{"code": "nurse", "unit": "hour", "cost": 65, "hours_per_wte": 1600}],
+        national.parent,
+        [{"code": "nurse", "unit": "hour", "cost": 65, "hours_per_wte": 1600}],
         name="local.csv",
     )
     result = cost(load_pathway(folder), load_tariff(national, local))
@@ -329,8 +330,10 @@ def test_distributions_cost_at_base_values(
                 "id": "v",
                 "setting": "home",
                 "uptake": {"dist": "uniform", "low": 0.2, "high": 0.6, "value": 0.5},
-                "contacts": {"per_week": {"dist": "pert", "low": 1, "mode": 3, "high": 4},
-                             "minutes": {"dist": "gamma", "mean": 30, "sd": 5}},
+                "contacts": {
+                    "per_week": {"dist": "pert", "low": 1, "mode": 3, "high": 4},
+                    "minutes": {"dist": "gamma", "mean": 30, "sd": 5},
+                },
                 "staff": [{"role": "nurse"}],
             }
         ],
@@ -372,9 +375,25 @@ def test_lines_name_yaml_and_tariff_lines(hand: CostResult, hand_files: tuple[Pa
     assert hand.tariff["hca"].location == f"{shown(national)}:4"
     columns = set(hand.lines.columns)
     for needed in (
-        "stage", "service", "setting", "kind", "code", "unit", "contacts", "hours", "quantity",
-        "unit_cost", "uptake", "reach", "cost_per_patient_receiving", "cost_per_patient_reached",
-        "cost_per_patient", "cost_population", "source", "tariff_source", "adjustments",
+        "stage",
+        "service",
+        "setting",
+        "kind",
+        "code",
+        "unit",
+        "contacts",
+        "hours",
+        "quantity",
+        "unit_cost",
+        "uptake",
+        "reach",
+        "cost_per_patient_receiving",
+        "cost_per_patient_reached",
+        "cost_per_patient",
+        "cost_population",
+        "source",
+        "tariff_source",
+        "adjustments",
     ):
         assert needed in columns, needed
 
@@ -434,9 +453,7 @@ def test_matches_reference_rules(data: dict[str, Any], prices: dict[str, float])
 
 @property_settings
 @given(pathways(), costs, st.floats(0, 10, allow_nan=False))
-def test_linear_in_tariff_costs(
-    data: dict[str, Any], prices: dict[str, float], k: float
-) -> None:
+def test_linear_in_tariff_costs(data: dict[str, Any], prices: dict[str, float], k: float) -> None:
     pathway = pathway_of(data)
     base = cost(pathway, tariff_of(prices))
     scaled = cost(pathway, tariff_of({c: p * k for c, p in prices.items()}))

@@ -248,8 +248,6 @@ def test_normal_well_above_zero_is_fine() -> None:
 # --------------------------------------------------------------------------------------
 
 
-
-
 def _plain(x: float) -> float:
     """A distribution's numbers are 0 or at least 1e-150 in size (a mode of 1.4e-309 is
     refused at its line: tests/profiles/test_distributions.py)."""

@@ -178,15 +178,34 @@ def test_every_valid_beta_stays_in_zero_one(mean: float, fraction: float) -> Non
 
 # ------------------------------------------------------ found by the fuzz test (issue 16)
 
-EXTREME = [1e308, 1.7e308, 1e300, 1e155, 1e151, 1e20, 1.0, 0.5, 1e-20, 1e-151, 1e-155,
-           1e-300, 5e-324, 0.0, -1.0, -1e308]
+EXTREME = [
+    1e308,
+    1.7e308,
+    1e300,
+    1e155,
+    1e151,
+    1e20,
+    1.0,
+    0.5,
+    1e-20,
+    1e-151,
+    1e-155,
+    1e-300,
+    5e-324,
+    0.0,
+    -1.0,
+    -1e308,
+]
 
 
 @settings(max_examples=400, deadline=None)
 @given(
     st.sampled_from(sorted(d for d in DISTRIBUTIONS if d != "fixed")),
-    st.lists(st.sampled_from(EXTREME) | st.floats(allow_nan=False, allow_infinity=False),
-             min_size=3, max_size=3),
+    st.lists(
+        st.sampled_from(EXTREME) | st.floats(allow_nan=False, allow_infinity=False),
+        min_size=3,
+        max_size=3,
+    ),
 )
 def test_a_distribution_that_passes_its_checks_draws_finite_numbers(
     name: str, numbers: list[float]

@@ -29,6 +29,7 @@ from careprofiles.profiles.inputs import (
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev are POSIX")
 
+
 @pytest.mark.parametrize("kind", sorted(WORDS))
 def test_what_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
     path = hostile_paths(tmp_path)[kind]

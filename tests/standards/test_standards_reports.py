@@ -309,9 +309,7 @@ def test_header_fit_widths_by_hand() -> None:
     widths = header_fit_widths(["Accredited", "Met"], [["no", "1"]], 100)
     assert widths == pytest.approx([100 * 23.8 / 33.6, 100 * 9.8 / 33.6])
     # too narrow for the minimums: they are kept whole
-    assert header_fit_widths(["Accredited", "Met"], [["no", "1"]], 20) == pytest.approx(
-        [23.8, 9.8]
-    )
+    assert header_fit_widths(["Accredited", "Met"], [["no", "1"]], 20) == pytest.approx([23.8, 9.8])
     # the room after the minimums goes by what each wants beyond them:
     # col 0 wants 45*1.75+3.8 = 82.55 (beyond 23.8: 58.75); col 1 wants 9.8 (0)
     widths = header_fit_widths(["Accredited", "Met"], [["x" * 60, "1"]], 50)
