@@ -6,7 +6,8 @@ year and its price, from the cost lines of a
 
 * patients: the patients receiving the service a year (cohort × stage reach × uptake);
 * contacts: contacts per patient receiving it × those patients (services with staff);
-* hours: staff hours a year, travel included (``hours_population`` summed);
+* hours: staff hours a year, travel included (``hours_population`` summed; ``-`` for a
+  service with no staff, as for contacts);
 * price: the cost a year (``cost_population`` summed), and per patient receiving it;
 
 and the same price split by funder (a line's funder is its service's, else its tariff
@@ -62,7 +63,7 @@ def activity_plan(result: CostResult, text: Callable[[str], str]) -> dict[str, A
             "funders": text("; ".join(names[f] for f in funders)),
             "patients": _whole(patients),
             "contacts": _whole(contacts) if contacts is not None else "-",
-            "hours": _whole(float(group["hours_population"].sum())),
+            "hours": _whole(float(staff["hours_population"].sum())) if len(staff) else "-",
             "price": format_money(price),
             "per_patient": format_money(price / patients) if patients > 0 else "-",
         }

@@ -4,7 +4,8 @@
   Monte Carlo mean and 95% interval of a
   :class:`~careprofiles.costing.simulate.SimulationResult` (``spec --draws N``);
 * :func:`contract_sections`: what the profiles state about service hours and response
-  times (outcomes measured "within N hours", standards for care "24 hours a day"), and
+  times (outcomes measured "within N hours", standards for care "24 hours a day"), the
+  outcomes recorded in EPaCCS (by their ``source``), and
   the practice-accreditation requirement from a standards framework and its criteria's
   links to the pathway's outcomes (the bundled framework unless another is given).
 
@@ -119,6 +120,7 @@ def contract_sections(
         for name, labels in hours.items()
     ]
     return {
+        "epaccs": [k["name"] for k in kpis if "epaccs" in k["source"].lower()],
         "response_times": response_times,
         "service_hours": service_hours,
         "accreditation": _accreditation(framework, kpi_of, text),
