@@ -150,9 +150,7 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.write(markers_report(markers))
         return 1 if markers else 0
-    content = render_spec(
-        result.pathway, result, args.template, fmt, header, simulation=simulation
-    )
+    content = render_spec(result.pathway, result, args.template, fmt, header, simulation=simulation)
     emit(args, content)
     return 0
 

@@ -53,14 +53,14 @@ def activity_plan(result: CostResult, text: Callable[[str], str]) -> dict[str, A
         contacts = float(staff["contacts"].iloc[0]) * patients if len(staff) else None
         contacts_total += contacts or 0.0
         price = float(group["cost_population"].sum())
-        funders = list(dict.fromkeys(str(f) for f in group["funder"]))
+        paying = list(dict.fromkeys(str(f) for f in group["funder"]))
         row = {
             "stage": text(str(first["stage_name"])),
             "stage_id": text(str(stage)),
             "service": text(str(first["service_name"])),
             "service_id": text(str(service)),
             "setting": SETTING_NAMES[str(first["setting"])],
-            "funders": text("; ".join(names[f] for f in funders)),
+            "funders": text("; ".join(names[f] for f in paying)),
             "patients": _whole(patients),
             "contacts": _whole(contacts) if contacts is not None else "-",
             "hours": _whole(float(staff["hours_population"].sum())) if len(staff) else "-",
@@ -68,7 +68,7 @@ def activity_plan(result: CostResult, text: Callable[[str], str]) -> dict[str, A
             "per_patient": format_money(price / patients) if patients > 0 else "-",
         }
         services.append(row)
-        for funder in funders:
+        for funder in paying:
             part = group[group["funder"] == funder]
             by_funder[funder].append(
                 {

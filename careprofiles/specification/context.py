@@ -311,14 +311,18 @@ class _Builder:
         return {
             "id": text(outcome.id),
             "name": text(outcome.label),
-            "measure": text(outcome.measure) if outcome.measure else to_be_agreed(f"measure of {label}"),
+            "measure": (
+                text(outcome.measure) if outcome.measure else to_be_agreed(f"measure of {label}")
+            ),
             "target": (
                 target_text(outcome.target, outcome.measure)
                 if outcome.target is not None
                 else to_be_agreed(f"target of {label}")
             ),
             "direction": direction,
-            "source": text(outcome.source) if outcome.source else to_be_agreed(f"source of {label}"),
+            "source": (
+                text(outcome.source) if outcome.source else to_be_agreed(f"source of {label}")
+            ),
             "recorded_at": (
                 text(outcome.recorded_at)
                 if outcome.recorded_at

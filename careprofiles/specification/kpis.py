@@ -92,17 +92,20 @@ def kpi_rows(
     """
     audited: dict[str, dict[str, Any]] = {}
     if audit is not None and audit.outcome_records is not None:
-        audited = {str(r["id"]): r for r in audit.outcomes.to_dict(orient="records")}
+        audited = {
+            str(r["id"]): {str(k): v for k, v in r.items()}
+            for r in audit.outcomes.to_dict(orient="records")
+        }
+
+    def said(value: str) -> str:
+        return value if value.startswith("[to be agreed: ") else text(value)
+
     rows: list[dict[str, Any]] = []
     for stage in pathway.stages:
         for outcome in stage.outcomes:
             number = len(rows) + 1
             numerator, denominator = _parts(outcome.measure, number)
             ratio = _ratio(outcome)
-
-            def said(value: str) -> str:
-                return value if value.startswith("[to be agreed: ") else text(value)
-
             rows.append(
                 {
                     "number": number,

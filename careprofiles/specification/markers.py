@@ -85,9 +85,7 @@ def _static_marks(text: str, line: int, file: str) -> list[nodes.Expr]:
     for found in MARKER.finditer(text):
         at = line + text.count("\n", 0, found.start())
         args: list[nodes.Expr] = [nodes.Const(file), nodes.Const(at), nodes.Const(found.group(1))]
-        calls.append(
-            nodes.Filter(nodes.Const(""), MARK_TEXT, args, [], None, None, lineno=at)
-        )
+        calls.append(nodes.Filter(nodes.Const(""), MARK_TEXT, args, [], None, None, lineno=at))
     return calls
 
 
@@ -104,7 +102,5 @@ def mark_output(children: list[nodes.Expr], file: str) -> list[nodes.Expr]:
             out.extend(_static_marks(str(child.value), child.lineno, file))
         else:
             args: list[nodes.Expr] = [nodes.Const(file), nodes.Const(child.lineno)]
-            out.append(
-                nodes.Filter(child, MARK_VALUE, args, [], None, None, lineno=child.lineno)
-            )
+            out.append(nodes.Filter(child, MARK_VALUE, args, [], None, None, lineno=child.lineno))
     return out
