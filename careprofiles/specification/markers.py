@@ -8,7 +8,8 @@ template file and line that wrote it: the line of the text, or of the ``{{ }}`` 
 wrote the value. The sandbox (:mod:`~careprofiles.specification.sandbox`) passes each
 output through :meth:`MarkerLog.value` and adds a :meth:`MarkerLog.text` call after each
 piece of plain text holding a marker (:func:`mark_output`), only when a log is given, so
-a plain rendering is not slowed. Only what is written is recorded: a block a child
+a plain rendering is not slowed. The filters take the context, so Jinja never runs them
+while compiling (it folds filters of constants): a marker is recorded when it is written. Only what is written is recorded: a block a child
 template replaces, or an ``{% if %}`` not taken, leaves no marker.
 
 Imports: specification.wording; Jinja's nodes.
@@ -19,11 +20,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 from jinja2 import nodes
+from jinja2.runtime import Context
 
 from careprofiles.specification.wording import MARKER
 
-__all__ = ["MARK_TEXT", "MARK_VALUE", "Marker", "MarkerLog", "mark_output"]
+__all__ = [
+    "MARK_TEXT",
+    "MARK_VALUE",
+    "Marker",
+    "MarkerLog",
+    "mark_output",
+    "mark_text",
+    "mark_value",
+]
 
 MARK_VALUE = "_careprofiles_mark_value"
 """The filter that records the markers of an output value."""
@@ -77,6 +88,20 @@ class MarkerLog:
             Marker(file, line, what, n)
             for (file, line, what), n in sorted(self._seen.items(), key=lambda kv: kv[0])
         ]
+
+
+@jinja2.pass_context  # never called at compile time (constant folding)
+def mark_value(context: Context, value: Any, file: str, line: int) -> Any:
+    """The :data:`MARK_VALUE` filter: ``value``, its markers recorded in the log."""
+    log = getattr(context.environment, "markers", None)
+    return log.value(value, file, line) if isinstance(log, MarkerLog) else value
+
+
+@jinja2.pass_context  # never called at compile time: the text is recorded when written
+def mark_text(context: Context, value: str, file: str, line: int, what: str) -> str:
+    """The :data:`MARK_TEXT` filter: records a marker of plain text as it is written."""
+    log = getattr(context.environment, "markers", None)
+    return log.text(value, file, line, what) if isinstance(log, MarkerLog) else value
 
 
 def _static_marks(text: str, line: int, file: str) -> list[nodes.Expr]:

@@ -44,7 +44,14 @@ from careprofiles.specification.limits import (
     Watchdog,
 )
 from careprofiles.specification.loader import TemplateLoader
-from careprofiles.specification.markers import MARK_TEXT, MARK_VALUE, MarkerLog, mark_output
+from careprofiles.specification.markers import (
+    MARK_TEXT,
+    MARK_VALUE,
+    MarkerLog,
+    mark_output,
+    mark_text,
+    mark_value,
+)
 
 __all__ = [
     "LIMIT_CODE",
@@ -175,8 +182,8 @@ class _Sandbox(SandboxedEnvironment):
         self.filters[_CONCAT] = guard.concat
         self.filters[_OUTPUT] = guard.output
         if markers is not None:
-            self.filters[MARK_VALUE] = markers.value
-            self.filters[MARK_TEXT] = markers.text
+            self.filters[MARK_VALUE] = mark_value
+            self.filters[MARK_TEXT] = mark_text
 
     def compile(
         self,
