@@ -9,8 +9,9 @@ wrote the value. The sandbox (:mod:`~careprofiles.specification.sandbox`) passes
 output through :meth:`MarkerLog.value` and adds a :meth:`MarkerLog.text` call after each
 piece of plain text holding a marker (:func:`mark_output`), only when a log is given, so
 a plain rendering is not slowed. The filters take the context, so Jinja never runs them
-while compiling (it folds filters of constants): a marker is recorded when it is written. Only what is written is recorded: a block a child
-template replaces, or an ``{% if %}`` not taken, leaves no marker.
+while compiling (it folds filters of constants): a marker is recorded when it is written.
+Only what is written is recorded: a block a child template replaces, or an ``{% if %}``
+not taken, leaves no marker.
 
 Imports: specification.wording; Jinja's nodes.
 """
