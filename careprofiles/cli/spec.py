@@ -14,6 +14,7 @@ from careprofiles.cli._common import (
     add_pathway,
     add_tariff,
     emit,
+    inputs_from_args,
     output_format,
 )
 from careprofiles.cli.cost import cost_from_args
@@ -90,6 +91,15 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         metavar="S",
         help="random seed for --draws (default 1); the same seed gives the same figures",
     )
+    baseline = p.add_argument_group(
+        "KPI baseline", "an audit of delivered care gives each KPI its baseline (both needed)"
+    )
+    baseline.add_argument(
+        "--activity", metavar="FILE", help="activity records (CSV or Parquet), as for audit"
+    )
+    baseline.add_argument(
+        "--outcomes", metavar="FILE", help="outcome records (CSV or Parquet), as for audit"
+    )
     header = p.add_argument_group(
         "header", "the specification's header block; options override --header FILE"
     )
@@ -129,28 +139,48 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.template and not args.format and not args.output and _html_template(args.template):
         args.default_format = "html"  # on the screen, an HTML template's own format
+    if bool(args.activity) != bool(args.outcomes):
+        given, missing = (
+            ("--activity", "--outcomes") if args.activity else ("--outcomes", "--activity")
+        )
+        raise CareProfilesError(
+            f"{given} needs {missing} FILE too: the KPI baseline is the audit of the outcome "
+            "records against the patients in the activity records; give both, or neither"
+        )
     # --check writes nothing; otherwise refuse to overwrite before any work is done
     fmt = _check_format(args) if args.check else output_format(args)
     if fmt == "docx" and importlib.util.find_spec("docx") is None:
         raise MissingDependencyError("python-docx", "docx", "Word (.docx) output")
     header = header_from_args(args)
     result = cost_from_args(args)
-    simulation = None
-    if args.draws is not None:
-        from careprofiles.cli._common import inputs_from_args
-        from careprofiles.costing.simulate import simulate
-
+    simulation = audited = None
+    if args.draws is not None or args.activity:
         pathway, tariff, index = inputs_from_args(args)
-        simulation = simulate(pathway, tariff, args.draws, args.seed, index=index)
+        if args.draws is not None:
+            from careprofiles.costing.simulate import simulate
+
+            simulation = simulate(pathway, tariff, args.draws, args.seed, index=index)
+        if args.activity:
+            from careprofiles.activity.audit import audit
+
+            audited = audit(pathway, tariff, args.activity, args.outcomes, index=index)
     if args.check:
         from careprofiles.specification.check import check_spec, markers_report
 
         markers = check_spec(
-            result.pathway, result, args.template, fmt, header, simulation=simulation
+            result.pathway,
+            result,
+            args.template,
+            fmt,
+            header,
+            simulation=simulation,
+            audit=audited,
         )
         sys.stdout.write(markers_report(markers))
         return 1 if markers else 0
-    content = render_spec(result.pathway, result, args.template, fmt, header, simulation=simulation)
+    content = render_spec(
+        result.pathway, result, args.template, fmt, header, simulation=simulation, audit=audited
+    )
     emit(args, content)
     return 0
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from careprofiles.outputs.text import format_percent
-from careprofiles.specification.wording import count, target_text, to_be_agreed
+from careprofiles.specification.wording import count, share, to_be_agreed
 
 if TYPE_CHECKING:
     from careprofiles.activity.audit import AuditResult
@@ -30,16 +30,23 @@ if TYPE_CHECKING:
 __all__ = ["kpi_rows"]
 
 
-def _ratio(outcome: Outcome) -> bool:
-    """Whether the outcome's figures are shares (a ``a / b`` measure, target in 0..1)."""
+def _ratio(outcome: Outcome, row: dict[str, Any] | None) -> bool:
+    """Whether the outcome's figures are shares: a ``a / b`` measure, or yes/no records in
+    the audit ``row``, with a target (if any) in 0..1."""
     measure = outcome.measure or ""
-    return "/" in measure and (outcome.target is None or 0 <= outcome.target <= 1)
+    binary = row is not None and row.get("binary") is True
+    return ("/" in measure or binary) and (outcome.target is None or 0 <= outcome.target <= 1)
 
 
-def _threshold(outcome: Outcome, number: int) -> str:
+def _target(outcome: Outcome, ratio: bool) -> str:
+    assert outcome.target is not None
+    return share(outcome.target) if ratio else count(outcome.target, 4)
+
+
+def _threshold(outcome: Outcome, number: int, ratio: bool) -> str:
     if outcome.target is None:
         return to_be_agreed(f"KPI {number} target")
-    target = target_text(outcome.target, outcome.measure)
+    target = _target(outcome, ratio)
     if outcome.direction == "higher":
         return f"at least {target}"
     if outcome.direction == "lower":
@@ -68,7 +75,7 @@ def _baseline(row: dict[str, Any] | None, ratio: bool) -> dict[str, str]:
     achievement = float(row["achievement"])
     if math.isnan(achievement):
         said = "no records"
-    elif ratio or row.get("binary") is True:
+    elif ratio:
         said = format_percent(achievement, 1)
     else:
         said = count(achievement, 4)
@@ -105,7 +112,8 @@ def kpi_rows(
         for outcome in stage.outcomes:
             number = len(rows) + 1
             numerator, denominator = _parts(outcome.measure, number)
-            ratio = _ratio(outcome)
+            row = audited.get(outcome.id)
+            ratio = _ratio(outcome, row)
             rows.append(
                 {
                     "number": number,
@@ -121,11 +129,11 @@ def kpi_rows(
                     "numerator": said(numerator),
                     "denominator": said(denominator),
                     "target": (
-                        target_text(outcome.target, outcome.measure)
+                        _target(outcome, ratio)
                         if outcome.target is not None
                         else to_be_agreed(f"KPI {number} target")
                     ),
-                    "threshold": _threshold(outcome, number),
+                    "threshold": _threshold(outcome, number, ratio),
                     "direction": outcome.direction or "",
                     "source": (
                         text(outcome.source)
@@ -139,7 +147,7 @@ def kpi_rows(
                     ),
                     "frequency": to_be_agreed(f"KPI {number} reporting frequency"),
                     "consequence": to_be_agreed(f"KPI {number} consequence of breach"),
-                    **_baseline(audited.get(outcome.id), ratio),
+                    **_baseline(row, ratio),
                 }
             )
     return rows

@@ -152,7 +152,7 @@ def test_kpis_one_an_outcome_with_markers_where_the_profile_is_silent(
     assert contract["epaccs"] == ["Seen within 2 days"]
 
 
-def test_kpi_baseline_from_an_audit(tiny: Pathway, tariff: Tariff) -> None:
+def test_kpi_baseline_from_an_audit_is_worked_by_hand(tiny: Pathway, tariff: Tariff) -> None:
     from conftest import ACTIVITY_DATA
 
     from careprofiles.activity.audit import audit
@@ -160,14 +160,31 @@ def test_kpi_baseline_from_an_audit(tiny: Pathway, tariff: Tariff) -> None:
     audited = audit(
         tiny, tariff, ACTIVITY_DATA / "activity.csv", outcomes=ACTIVITY_DATA / "outcomes.csv"
     )
-    kpis = spec_context(tiny, cost(tiny, tariff), audit=audited)["kpis"]
+    kpis = {k["id"]: k for k in spec_context(tiny, cost(tiny, tariff), audit=audited)["kpis"]}
+    # plan-recorded: A 1, B 0, C 1: 2 of 3 = 66.7%, under the 80% it needs (yes/no records,
+    # so the threshold is a share too)
+    plan = kpis["plan-recorded"]
+    assert (plan["baseline"], plan["threshold"], plan["meets_target"], plan["records"]) == (
+        "66.7%",
+        "at least 80%",
+        "No",
+        "3",
+    )
+    # symptom-score: 3, 5 and 4, mean 4, at most 4.5 needed
+    score = kpis["symptom-score"]
+    assert (score["baseline"], score["threshold"], score["meets_target"]) == (
+        "4",
+        "at most 4.5",
+        "Yes",
+    )
+    assert kpis["died-in-preferred-place"]["baseline"] == "100.0%"  # A: 1
     rows = {str(r["id"]): r for r in audited.outcomes.to_dict(orient="records")}
-    assert kpis
-    assert all(k["baseline"] for k in kpis)
-    for kpi in kpis:
-        row = rows[kpi["id"]]
-        assert kpi["records"] == f"{int(row['records']):,}"
-        assert kpi["meets_target"] == {True: "Yes", False: "No"}.get(row["meets_target"], "-")
+    for kpi in kpis.values():
+        assert kpi["completeness"] == f"{rows[kpi['id']]['completeness']:.1%}"
+    # without an audit: no baseline, and the threshold as the measure says
+    plain = spec_context(tiny, cost(tiny, tariff))["kpis"]
+    assert plain[0]["baseline"] == ""
+    assert plain[0]["threshold"] == "at least 0.8"
 
 
 # ---------------------------------------------------------------- the bundled document
@@ -340,3 +357,60 @@ def test_spec_draws_adds_the_interval(capsys: pytest.CaptureFixture[str]) -> Non
     plain = _run(["spec"], capsys)[1]
     assert "Budget range" not in plain
     assert "The budget with its uncertainty" not in plain
+
+
+def test_spec_baseline_needs_activity_and_outcomes(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import ACTIVITY_DATA
+
+    status, _, err = _run(["spec", "--outcomes", str(ACTIVITY_DATA / "outcomes.csv")], capsys)
+    assert status == 1
+    assert "--outcomes needs --activity FILE too" in err
+    status, out, _ = _run(
+        [
+            "spec",
+            str(ACTIVITY_DATA / "pathway"),
+            "--tariff",
+            str(ACTIVITY_DATA / "tariff.csv"),
+            "--activity",
+            str(ACTIVITY_DATA / "activity.csv"),
+            "--outcomes",
+            str(ACTIVITY_DATA / "outcomes.csv"),
+        ],
+        capsys,
+    )
+    assert status == 0
+    assert "| **1** | Advance care plan recorded | at least 80% | 66.7% |" in out
+
+
+def test_a_child_template_reports_its_own_lines(
+    tmp_path: Path, default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    child = tmp_path / "local.md.j2"
+    child.write_text(
+        '{% extends "nhs-service-specification.md.j2" %}\n'
+        "{% block cquin %}\n"
+        "None apply in the first year; from the second: [to be agreed: CQUIN year 2].\n"
+        "{% endblock %}\n"
+        "{% block activity_plan %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    markers = check_spec(default_pathway, default_cost, child)
+    mine = [(m.line, m.what) for m in markers if Path(m.file).name == "local.md.j2"]
+    assert mine == [(3, "CQUIN year 2")]
+    whats = {m.what for m in markers}
+    assert 'CQUIN goals, or "none apply"' not in whats  # the shipped block was replaced
+    assert "payment terms" not in whats  # so was Annex B
+    assert "premises" in whats  # the rest is the shipped template's, at its lines
+
+
+def test_an_html_template_is_checked_too(
+    tmp_path: Path, default_pathway: Pathway, default_cost: CostResult
+) -> None:
+    template = tmp_path / "page.html.j2"
+    template.write_text(
+        "<h1>{{ document.title }}</h1>\n<p>{{ spec.provider }}</p>\n"
+        "<p>[to be agreed: sign-off]</p>\n",
+        encoding="utf-8",
+    )
+    markers = check_spec(default_pathway, default_cost, template, "html")
+    assert [(m.line, m.what) for m in markers] == [(2, "provider"), (3, "sign-off")]
