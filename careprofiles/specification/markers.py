@@ -18,6 +18,7 @@ Imports: specification.wording; Jinja's nodes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,8 @@ MARK_VALUE = "_careprofiles_mark_value"
 """The filter that records the markers of an output value."""
 MARK_TEXT = "_careprofiles_mark_text"
 """The filter that records a marker of plain template text."""
+_UNESCAPE = re.compile(r"\\(.)")
+"""A Markdown escape (``\\[``), undone before markers are looked for."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,10 @@ class MarkerLog:
 
     def value(self, value: Any, file: str, line: int) -> Any:
         """``value`` as it is, its markers recorded at ``file:line`` (a Jinja filter)."""
-        if isinstance(value, str) and "[to be agreed: " in value:
-            for found in MARKER.finditer(value):
+        if isinstance(value, str) and "to be agreed: " in value:
+            # text from the profiles is escaped for Markdown (\[to be agreed: ...\]); a marker
+            # written there is still one
+            for found in MARKER.finditer(_UNESCAPE.sub(r"\1", value)):
                 self._add(file, line, found.group(1))
         return value
 

@@ -414,3 +414,19 @@ def test_an_html_template_is_checked_too(
     )
     markers = check_spec(default_pathway, default_cost, template, "html")
     assert [(m.line, m.what) for m in markers] == [(2, "provider"), (3, "sign-off")]
+
+
+def test_a_marker_written_in_a_profile_is_listed(
+    tmp_path: Path, write_pathway: Callable[..., Path], write_tariff: Callable[..., Path]
+) -> None:
+    stage = make_stage(
+        outcomes=[{"id": "seen", "measure": "a / b", "source": "[to be agreed: lab_system]"}]
+    )
+    pathway = load_pathway(write_pathway(tmp_path / "p", stages=[stage]))
+    result = cost(pathway, load_tariff(write_tariff(tmp_path)))
+    md = render_spec(pathway, result)
+    assert "\\[to be agreed: lab_system\\]" in md  # escaped for Markdown, shown as written
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    found = [m for m in check_spec(pathway, result) if m.what == "lab_system"]
+    assert found
+    assert all("source" in lines[m.line - 1] for m in found)
