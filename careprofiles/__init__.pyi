@@ -130,6 +130,9 @@ from .profiles.models import (
 from .profiles.schema import (
     json_schema as json_schema,
 )
+from .specification.check import (
+    check_spec as check_spec,
+)
 from .specification.context import (
     spec_context as spec_context,
 )

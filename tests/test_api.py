@@ -247,6 +247,7 @@ PUBLIC = [
     "benchmark_areas",
     "check_activity",
     "check_outcomes",
+    "check_spec",
     "compare",
     "compare_plot",
     "compile_model",

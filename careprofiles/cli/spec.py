@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from pathlib import Path
 
 from careprofiles.cli._analysis import add_scenario
 from careprofiles.cli._common import (
@@ -13,10 +14,12 @@ from careprofiles.cli._common import (
     add_pathway,
     add_tariff,
     emit,
+    inputs_from_args,
     output_format,
 )
 from careprofiles.cli.cost import cost_from_args
-from careprofiles.errors import MissingDependencyError, Problem, ValidationError
+from careprofiles.cli.simulate import _whole
+from careprofiles.errors import CareProfilesError, MissingDependencyError, Problem, ValidationError
 from careprofiles.profiles.validation import validate_model
 from careprofiles.specification.header import HEADER_KEYS, SpecHeader, load_header
 from careprofiles.specification.render import (
@@ -66,6 +69,37 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--list-templates", action="store_true", help="list the shipped templates and stop"
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=(
+            "render the specification (in the --format or -o file's format, writing nothing) "
+            "and list every field still [to be agreed: ...] with its template file:line; "
+            "exit 1 while any remain, 0 when none do"
+        ),
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole(1, "--draws"),
+        metavar="N",
+        help="add the budget's Monte Carlo mean and 95%% interval from N draws",
+    )
+    p.add_argument(
+        "--seed",
+        type=_whole(0, "--seed"),
+        default=1,
+        metavar="S",
+        help="random seed for --draws (default 1); the same seed gives the same figures",
+    )
+    baseline = p.add_argument_group(
+        "KPI baseline", "an audit of delivered care gives each KPI its baseline (both needed)"
+    )
+    baseline.add_argument(
+        "--activity", metavar="FILE", help="activity records (CSV or Parquet), as for audit"
+    )
+    baseline.add_argument(
+        "--outcomes", metavar="FILE", help="outcome records (CSV or Parquet), as for audit"
+    )
     header = p.add_argument_group(
         "header", "the specification's header block; options override --header FILE"
     )
@@ -105,14 +139,66 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.template and not args.format and not args.output and _html_template(args.template):
         args.default_format = "html"  # on the screen, an HTML template's own format
-    fmt = output_format(args)  # refuses to overwrite before any work is done
+    if bool(args.activity) != bool(args.outcomes):
+        given, missing = (
+            ("--activity", "--outcomes") if args.activity else ("--outcomes", "--activity")
+        )
+        raise CareProfilesError(
+            f"{given} needs {missing} FILE too: the KPI baseline is the audit of the outcome "
+            "records against the patients in the activity records; give both, or neither"
+        )
+    # --check writes nothing; otherwise refuse to overwrite before any work is done
+    fmt = _check_format(args) if args.check else output_format(args)
     if fmt == "docx" and importlib.util.find_spec("docx") is None:
         raise MissingDependencyError("python-docx", "docx", "Word (.docx) output")
     header = header_from_args(args)
     result = cost_from_args(args)
-    content = render_spec(result.pathway, result, args.template, fmt, header)
+    simulation = audited = None
+    if args.draws is not None or args.activity:
+        pathway, tariff, index = inputs_from_args(args)
+        if args.draws is not None:
+            from careprofiles.costing.simulate import simulate
+
+            simulation = simulate(pathway, tariff, args.draws, args.seed, index=index)
+        if args.activity:
+            from careprofiles.activity.audit import audit
+
+            audited = audit(pathway, tariff, args.activity, args.outcomes, index=index)
+    if args.check:
+        from careprofiles.specification.check import check_spec, markers_report
+
+        markers = check_spec(
+            result.pathway,
+            result,
+            args.template,
+            fmt,
+            header,
+            simulation=simulation,
+            audit=audited,
+        )
+        sys.stdout.write(markers_report(markers))
+        return 1 if markers else 0
+    content = render_spec(
+        result.pathway, result, args.template, fmt, header, simulation=simulation, audit=audited
+    )
     emit(args, content)
     return 0
+
+
+def _check_format(args: argparse.Namespace) -> str:
+    """The format ``--check`` renders: --format, else the -o file's extension, else md."""
+    if args.format:
+        return str(args.format)
+    if args.output:
+        ext = Path(args.output).suffix.lower().lstrip(".")
+        ext = {"htm": "html", "markdown": "md"}.get(ext, ext)
+        if ext not in FORMATS:
+            raise CareProfilesError(
+                f"{args.output}: cannot tell the format from the extension {ext!r}; "
+                f"use --format with one of {', '.join(FORMATS)}"
+            )
+        return ext
+    return str(args.default_format)
 
 
 def _html_template(template: str) -> bool:

@@ -7,8 +7,15 @@ taken from the :class:`~careprofiles.costing.result.CostResult`, already formatt
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
 
-Imports: resources, outputs.text, specification.header and specification.wording; profiles
-and costing for types only.
+The contract's parts come from their own modules: the KPIs
+(:mod:`~careprofiles.specification.kpis`), the activity plan and price
+(:mod:`~careprofiles.specification.activity_plan`), the budget's interval and the
+contract sections (:mod:`~careprofiles.specification.contract`). A field the model cannot
+fill is the marker ``[to be agreed: WHAT]``, never escaped, so ``spec --check`` finds it.
+
+Imports: resources, outputs.text, standards.framework (the bundled framework), the
+specification's header, wording, kpis, activity_plan and contract; profiles, costing and
+activity for types only.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
 from careprofiles.resources import document_name, source_location
+from careprofiles.specification.activity_plan import activity_plan
+from careprofiles.specification.contract import budget_interval, contract_sections
 from careprofiles.specification.header import SpecHeader, as_header
+from careprofiles.specification.kpis import kpi_rows
 from careprofiles.specification.wording import (
     SETTING_NAMES,
     TO_BE_AGREED,
@@ -33,20 +43,27 @@ from careprofiles.specification.wording import (
     share,
     short_name,
     target_text,
+    to_be_agreed,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from careprofiles.activity.audit import AuditResult
     from careprofiles.costing.result import CostResult
     from careprofiles.costing.scenarios import AppliedScenario
+    from careprofiles.costing.simulate import SimulationResult
     from careprofiles.profiles.models import Outcome, Pathway, Service, Stage
+    from careprofiles.standards.models import Framework
 
 __all__ = ["CONTEXT_NAMES", "spec_context"]
 
 CONTEXT_NAMES = (
+    "activity_plan",
     "costing",
+    "contract",
     "document",
+    "kpis",
     "outcomes",
     "pathway",
     "cohort",
@@ -55,6 +72,7 @@ CONTEXT_NAMES = (
     "spec",
     "stages",
     "standards",
+    "uncertainty",
 )
 """The names a specification template can use (see ``docs/templates.md``)."""
 
@@ -74,6 +92,9 @@ def spec_context(
     *,
     markdown: bool = True,
     template: str = "",
+    simulation: SimulationResult | None = None,
+    audit: AuditResult | None = None,
+    framework: Framework | str | Path | None = None,
 ) -> dict[str, Any]:
     """The context a specification template sees (documented in ``docs/templates.md``).
 
@@ -82,7 +103,13 @@ def spec_context(
     header is escaped for Markdown when ``markdown`` is true (for ``.md.j2``
     templates) and left as written otherwise (HTML templates autoescape it).
 
-    Raises ``ValueError`` when ``result`` was not costed from ``pathway``.
+    ``simulation`` (Monte Carlo draws of the same pathway and tariff) gives the budget's
+    interval (``uncertainty``); ``audit`` (an audit of the pathway with outcome records)
+    gives each KPI its baseline; ``framework`` (a standards framework or its file;
+    default: the bundled one) gives the practice-accreditation requirement.
+
+    Raises ``ValueError`` when ``result`` was not costed from ``pathway``, or
+    ``simulation`` not drawn from it.
     """
     if result.pathway.model_dump() != pathway.model_dump():
         raise ValueError(
@@ -108,6 +135,12 @@ def spec_context(
     outcomes = [outcome for stage in stages for outcome in stage["outcomes"]]
     text = build.text
     folder = pathway.folder
+    kpis = kpi_rows(pathway, text, audit)
+    if framework is None or isinstance(framework, str | Path):
+        from careprofiles.standards.framework import load_framework
+
+        framework = load_framework(framework)
+    spec_fields = {**head.model_dump(), "service": head.service or pathway.name}
     return {
         "document": {
             "title": text(f"Service specification: {head.service or pathway.name}"),
@@ -116,8 +149,8 @@ def spec_context(
             "template": text(template),
         },
         "spec": {
-            key: text(value)
-            for key, value in {**head.model_dump(), "service": head.service or pathway.name}.items()
+            key: to_be_agreed(key.replace("_", " ")) if value == TO_BE_AGREED else text(value)
+            for key, value in spec_fields.items()
         },
         "pathway": {
             "id": text(pathway.id),
@@ -134,6 +167,10 @@ def spec_context(
         "standards": build.standards(pathway),
         "settings": build.settings(),
         "costing": build.costing(stages),
+        "kpis": kpis,
+        "activity_plan": activity_plan(result, text),
+        "uncertainty": budget_interval(result, simulation),
+        "contract": contract_sections(pathway, kpis, framework, text),
     }
 
 
@@ -283,14 +320,27 @@ class _Builder:
     def outcome(self, stage: Stage, outcome: Outcome) -> dict[str, Any]:
         text = self.text
         direction = {"higher": "Higher", "lower": "Lower"}.get(outcome.direction or "", "-")
+        label = outcome.id
         return {
             "id": text(outcome.id),
             "name": text(outcome.label),
-            "measure": text(outcome.measure or TO_BE_AGREED),
-            "target": target_text(outcome.target, outcome.measure),
+            "measure": (
+                text(outcome.measure) if outcome.measure else to_be_agreed(f"measure of {label}")
+            ),
+            "target": (
+                target_text(outcome.target, outcome.measure)
+                if outcome.target is not None
+                else to_be_agreed(f"target of {label}")
+            ),
             "direction": direction,
-            "source": text(outcome.source or TO_BE_AGREED),
-            "recorded_at": text(outcome.recorded_at or TO_BE_AGREED),
+            "source": (
+                text(outcome.source) if outcome.source else to_be_agreed(f"source of {label}")
+            ),
+            "recorded_at": (
+                text(outcome.recorded_at)
+                if outcome.recorded_at
+                else to_be_agreed(f"when {label} is recorded")
+            ),
             "stage": text(stage.label),
             "stage_id": text(stage.id),
         }

@@ -42,8 +42,12 @@ from careprofiles.specification.sandbox import (
 )
 
 if TYPE_CHECKING:
+    from careprofiles.activity.audit import AuditResult
     from careprofiles.costing.result import CostResult
+    from careprofiles.costing.simulate import SimulationResult
     from careprofiles.profiles.models import Pathway
+    from careprofiles.specification.markers import MarkerLog
+    from careprofiles.standards.models import Framework
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -152,6 +156,7 @@ def render_template(
     *,
     timeout: float | None = TEMPLATE_TIMEOUT,
     max_chars: int | None = TEMPLATE_MAX_CHARS,
+    markers: MarkerLog | None = None,
 ) -> tuple[str, bool]:
     """Render a template with ``context`` in the sandbox; returns the text and whether it is HTML.
 
@@ -162,13 +167,16 @@ def render_template(
     the template makes, and when the template runs for more than ``timeout`` seconds or
     writes more than ``max_chars`` characters (``None``: no limit). Raises ``ValueError``
     for a limit that is not above 0. Markdown is tidied: no trailing spaces, no more
-    than one blank line in a row, one line break at the end.
+    than one blank line in a row, one line break at the end. With ``markers``, each
+    ``[to be agreed: ...]`` written is recorded there with its template file and line.
     """
     found = find_template(template)
     search = [found.path.parent]
     if found.path.parent != TEMPLATE_DIR:
         search.append(TEMPLATE_DIR)
-    text = run_template(found.path, search, context, timeout=timeout, max_chars=max_chars)
+    text = run_template(
+        found.path, search, context, timeout=timeout, max_chars=max_chars, markers=markers
+    )
     if not found.html:
         text = re.sub(r"[ \t]+\n", "\n", text)
         text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
@@ -185,6 +193,10 @@ def render_spec(
     *,
     timeout: float | None = ...,
     max_chars: int | None = ...,
+    simulation: SimulationResult | None = ...,
+    audit: AuditResult | None = ...,
+    framework: Framework | str | Path | None = ...,
+    markers: MarkerLog | None = ...,
 ) -> str: ...
 
 
@@ -198,6 +210,10 @@ def render_spec(
     *,
     timeout: float | None = ...,
     max_chars: int | None = ...,
+    simulation: SimulationResult | None = ...,
+    audit: AuditResult | None = ...,
+    framework: Framework | str | Path | None = ...,
+    markers: MarkerLog | None = ...,
 ) -> bytes: ...
 
 
@@ -211,6 +227,10 @@ def render_spec(
     header: SpecHeader | Mapping[str, Any] | str | Path | None = ...,
     timeout: float | None = ...,
     max_chars: int | None = ...,
+    simulation: SimulationResult | None = ...,
+    audit: AuditResult | None = ...,
+    framework: Framework | str | Path | None = ...,
+    markers: MarkerLog | None = ...,
 ) -> bytes: ...
 
 
@@ -224,6 +244,10 @@ def render_spec(
     *,
     timeout: float | None = ...,
     max_chars: int | None = ...,
+    simulation: SimulationResult | None = ...,
+    audit: AuditResult | None = ...,
+    framework: Framework | str | Path | None = ...,
+    markers: MarkerLog | None = ...,
 ) -> str | bytes: ...
 
 
@@ -236,6 +260,10 @@ def render_spec(
     *,
     timeout: float | None = TEMPLATE_TIMEOUT,
     max_chars: int | None = TEMPLATE_MAX_CHARS,
+    simulation: SimulationResult | None = None,
+    audit: AuditResult | None = None,
+    framework: Framework | str | Path | None = None,
+    markers: MarkerLog | None = None,
 ) -> str | bytes:
     """The service specification for ``pathway``, costed in ``result``.
 
@@ -247,6 +275,12 @@ def render_spec(
     A template that runs for more than ``timeout`` seconds (default 30) or writes more
     than ``max_chars`` characters (default 10,000,000) is stopped with a
     :class:`TemplateError` at its line; ``None`` lifts a limit.
+
+    ``simulation``, ``audit`` and ``framework`` are as for
+    :func:`~careprofiles.specification.context.spec_context` (the budget's interval, the
+    KPIs' baselines, the accreditation requirement). With ``markers``, every
+    ``[to be agreed: ...]`` written is recorded there with its template file and line
+    (what :func:`~careprofiles.specification.check.check_spec` lists).
     """
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
@@ -259,8 +293,19 @@ def render_spec(
             "Markdown template (.md.j2), which gives md, html and docx",
         )
     head = as_header(header)
-    context = spec_context(pathway, result, head, markdown=not found.html, template=found.path.name)
-    text, is_html = render_template(found.path, context, timeout=timeout, max_chars=max_chars)
+    context = spec_context(
+        pathway,
+        result,
+        head,
+        markdown=not found.html,
+        template=found.path.name,
+        simulation=simulation,
+        audit=audit,
+        framework=framework,
+    )
+    text, is_html = render_template(
+        found.path, context, timeout=timeout, max_chars=max_chars, markers=markers
+    )
     title = f"Service specification: {head.service or pathway.name}"
     if is_html or format == "md":
         return text

@@ -14,7 +14,8 @@ a limit has the code :data:`LIMIT_CODE`.
 
 Imports: errors, specification.context (the names a template can use),
 specification.guards and specification.limits (the limits), specification.loader
-(template files, read through the bounded input reader).
+(template files, read through the bounded input reader), specification.markers (fields
+still to complete, recorded only when asked).
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ from careprofiles.specification.limits import (
     Watchdog,
 )
 from careprofiles.specification.loader import TemplateLoader
+from careprofiles.specification.markers import (
+    MARK_TEXT,
+    MARK_VALUE,
+    MarkerLog,
+    mark_output,
+    mark_text,
+    mark_value,
+)
 
 __all__ = [
     "LIMIT_CODE",
@@ -117,7 +126,12 @@ def _filter(node: nodes.Expr, name: str, *args: nodes.Expr, lineno: int) -> node
 
 
 class _Guards(NodeTransformer):
-    """Passes every loop's sequence, ``~`` and ``{{ }}`` value through the guards."""
+    """Passes every loop's sequence, ``~`` and ``{{ }}`` value through the guards (and,
+    when ``file`` is given, every output through the marker log: see
+    :mod:`~careprofiles.specification.markers`)."""
+
+    def __init__(self, file: str | None = None) -> None:
+        self.file = file
 
     def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 (Jinja's names)
         self.generic_visit(node)
@@ -133,7 +147,8 @@ class _Guards(NodeTransformer):
         self.generic_visit(node)
         children: list[nodes.Expr] = []
         static = 0
-        for child in node.nodes:
+        pieces = node.nodes if self.file is None else mark_output(node.nodes, self.file)
+        for child in pieces:
             if isinstance(child, nodes.TemplateData):
                 static += len(child.data)
                 children.append(child)
@@ -157,14 +172,18 @@ class _Sandbox(SandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-    def __init__(self, limits: Limits, **options: Any) -> None:
+    def __init__(self, limits: Limits, markers: MarkerLog | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.limits = limits
+        self.markers = markers
         self.guard = guard = ValueGuard(limits)
         self.filters = {name: guard.guard_filter(name, f) for name, f in self.filters.items()}
         self.filters[_LOOP_GUARD] = _guard_loop
         self.filters[_CONCAT] = guard.concat
         self.filters[_OUTPUT] = guard.output
+        if markers is not None:
+            self.filters[MARK_VALUE] = mark_value
+            self.filters[MARK_TEXT] = mark_text
 
     def compile(
         self,
@@ -176,7 +195,10 @@ class _Sandbox(SandboxedEnvironment):
     ) -> Any:
         """Compile with every loop's sequence, ``~`` and output passed through the guards."""
         tree = self.parse(source, name, filename) if isinstance(source, str) else source
-        tree = _Guards().visit(tree)
+        file = None
+        if self.markers is not None:
+            file = display_path(filename) if filename else (name or "<template>")
+        tree = _Guards(file).visit(tree)
         tree.set_environment(self)
         if raw:
             return super().compile(tree, name, filename, True, defer_init)
@@ -193,9 +215,12 @@ class _Sandbox(SandboxedEnvironment):
         return self.guard.result(result, operator)
 
 
-def _environment(search: Sequence[Path], limits: Limits) -> _Sandbox:
+def _environment(
+    search: Sequence[Path], limits: Limits, markers: MarkerLog | None = None
+) -> _Sandbox:
     return _Sandbox(
         limits,
+        markers,
         loader=TemplateLoader([str(folder) for folder in search]),
         undefined=_Undefined,
         autoescape=jinja2.select_autoescape(
@@ -255,6 +280,7 @@ def run_template(
     *,
     timeout: float | None = TEMPLATE_TIMEOUT,
     max_chars: int | None = TEMPLATE_MAX_CHARS,
+    markers: MarkerLog | None = None,
 ) -> str:
     """The template file ``path`` rendered with ``context`` in the sandbox.
 
@@ -264,10 +290,11 @@ def run_template(
     undefined name, a missing included template, an unsafe attribute (Python internals)
     or any other error the template makes, and when the template runs for more than
     ``timeout`` seconds or writes more than ``max_chars`` characters (``None``: no
-    limit). Raises ``ValueError`` for a limit that is not above 0.
+    limit). Raises ``ValueError`` for a limit that is not above 0. With ``markers``, each
+    ``[to be agreed: ...]`` marker written is recorded there with its template file and line.
     """
     limits = Limits.start(timeout, max_chars)
-    env = _environment(search, limits)
+    env = _environment(search, limits, markers)
     try:
         with Watchdog(limits):
             compiled = env.get_template(path.name)

@@ -15,6 +15,7 @@ import re
 from careprofiles.outputs.text import format_number, format_percent
 
 __all__ = [
+    "MARKER",
     "SETTING_NAMES",
     "TO_BE_AGREED",
     "count",
@@ -24,10 +25,15 @@ __all__ = [
     "share",
     "short_name",
     "target_text",
+    "to_be_agreed",
 ]
 
 TO_BE_AGREED = "To be agreed"
-"""What the specification shows for a field that was not given."""
+"""What a header field holds when it was not given (shown as :func:`to_be_agreed`)."""
+
+MARKER = re.compile(r"\[to be agreed: ([^\]\n]+)\]")
+"""A field still to complete, as the specification writes it: ``[to be agreed: WHAT]``
+(``careprofiles spec --check`` lists them)."""
 
 SETTING_NAMES = {
     "home": "Patient's home",
@@ -87,6 +93,12 @@ def short_name(description: str, code: str) -> str:
     text = re.split(r":|,\s*per\s", text, maxsplit=1)[0].strip()
     text = re.sub(r"\s*\([^()]*\)$", "", text).strip()
     return text or code
+
+
+def to_be_agreed(what: str) -> str:
+    """The one marker of a field to complete: ``[to be agreed: WHAT]``."""
+    said = " ".join(what.replace("[", "(").replace("]", ")").split())
+    return f"[to be agreed: {said or 'this field'}]"
 
 
 def target_text(target: float | None, measure: str | None) -> str:

@@ -155,7 +155,7 @@ def test_header_table_comes_from_the_header_file(
     assert "| **Date of review** | 31 March 2026 |" in md  # a YAML date, written out
     assert md.startswith("# Service specification: Palliative and end of life care, Exampleshire")
     plain = render_spec(default_pathway, default_cost)
-    assert "| **Commissioner lead** | To be agreed |" in plain
+    assert "| **Commissioner lead** | [to be agreed: commissioner lead] |" in plain
 
 
 def test_docx_has_real_headings_and_tables(spec_docx: bytes, default_pathway: Pathway) -> None:
@@ -213,7 +213,7 @@ def test_html_is_a_standalone_accessible_page(spec_html: str) -> None:
     column_heads = [a for t, a in page.tags if t == "th" and a.get("scope") == "col"]
     assert len(column_heads) >= 4 * len(page.tables)
     assert page.tables[0][0] == ["Item", "Details"]
-    assert page.tables[0][1] == ["Service specification no.", "To be agreed"]
+    assert page.tables[0][1] == ["Service specification no.", "[to be agreed: number]"]
     assert ("th", {"style": "text-align:left", "scope": "row"}) in page.tags
 
 
@@ -294,13 +294,14 @@ def test_our_own_wording_is_marked_as_a_starting_point_in_every_format(
         "3.1 Aims and objectives of service",
         "3.4 Any acceptance and exclusion criteria and thresholds",
         "3.5 Interdependence with other services or providers",
+        "3.8 Safeguarding and the Mental Capacity Act",
     ):
         assert "\n> **Starting point:** " in _section(spec_md, heading), heading
-    assert spec_md.count("> **Starting point:**") == 4
-    assert spec_html.count("<blockquote>") == 4
+    assert spec_md.count("> **Starting point:**") == 5
+    assert spec_html.count("<blockquote>") == 5
     document, _ = docx_text(spec_docx)
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
-    assert len(quotes) == 4
+    assert len(quotes) == 5
     assert all(q.startswith("Starting point: ") for q in quotes)
 
 
