@@ -217,16 +217,43 @@ def check_writable(path: str | Path, force: bool) -> Path:
 
 @contextlib.contextmanager
 def _interruptions_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a temporary file is made and noted, so that an
-    interruption cannot come between the two (it comes as soon as they are done)."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+    """Hold Ctrl-C and SIGTERM while a temporary file is made and noted (or made and
+    removed), so that an interruption cannot come between the two: it comes as soon as
+    they are done.
+
+    The signals' Python handlers are swapped for one that only notes them, and the noted
+    signals are handed to the real handlers at the end. (Blocking the signals with
+    ``pthread_sigmask`` is not enough: it blocks them in this thread only, and a process
+    with other threads, as numpy's, Arrow's or Dask's make, has the signal delivered to
+    one of those, after which Python runs the handler here all the same.) Only the main
+    thread can have signal handlers; elsewhere signals do not interrupt, so nothing is
+    needed.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    noted: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        noted.append(signum)
+
+    held = {signum: signal.signal(signum, note) for signum in _HELD_SIGNALS}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for held_signal, previous in held.items():
+            signal.signal(held_signal, previous)
+        for signum in dict.fromkeys(noted):
+            handler = held[signal.Signals(signum)]
+            if callable(handler):
+                handler(signum, None)  # raises KeyboardInterrupt, or the CLI's own exception
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
+
+
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _fill(fd: int, tmp: Path, content: Content) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -359,3 +361,40 @@ def test_stale_temporaries_of_killed_runs_are_swept_and_nothing_else(here: Path)
     assert left.isdisjoint([*stale, old])
     assert left >= {*kept, "new.csv", "probe.csv"}
     assert len(left) == len(kept) + 4  # and the link and the folder
+
+
+class _Stop(BaseException):
+    pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+def test_a_signal_waits_for_the_end_of_a_held_section_with_other_threads_running() -> None:
+    """A temporary file is made and noted (or made and removed) with interruptions held.
+    With another thread in the process, a signal this thread blocks is delivered to that
+    one, and Python runs the handler here all the same: blocking is not holding. (This let
+    a SIGTERM leave the probe of check_writable behind.)"""
+    from careprofiles.outputs.files import _interruptions_held
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop
+
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)
+    other.start()
+    previous = signal.signal(signal.SIGTERM, stop)
+    reached = []
+
+    def held_section() -> None:
+        with _interruptions_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # without the hold, the handler raises here
+            reached.append(True)
+
+    try:
+        with pytest.raises(_Stop):
+            held_section()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        idle.set()
+        other.join()
+    assert reached == [True]
