@@ -111,8 +111,11 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
         files.append(("framework", Path(args.framework) if args.framework else bundled_framework()))
         for given in args.assessments:
             path = Path(given)
-            found = sorted(path.iterdir()) if path.is_dir() else [path]
-            files += [("assessment", f) for f in found if f.is_file()]
+            if path.is_dir():  # the files load_assessments reads in a folder
+                kinds = (".yaml", ".yml", ".csv")
+                files += [("assessment", f) for f in sorted(path.iterdir()) if f.suffix in kinds]
+            else:
+                files.append(("assessment", path))
     for option in ("activity", "outcomes", "populations"):
         if value := getattr(args, option, None):
             files += [(option, f) for f in _files_in(Path(value))]

@@ -3,7 +3,8 @@
 It reads the manifest (inside FILE, or ``FILE.manifest.json`` beside it), hashes every
 input again and names those that changed or are missing, then runs the recorded command
 again, writing to a temporary folder, and says whether the figures are the same (the
-content without the manifest, whose time may differ). Exit status 0 when every input is
+content without the manifest; the run again is given the recorded time as
+``SOURCE_DATE_EPOCH``, so that a document's date is the same). Exit status 0 when every input is
 unchanged and the figures are identical; 1 otherwise.
 """
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import contextvars
+import datetime as dt
 import io
+import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +113,25 @@ def _redirected(argv: list[str], folder: Path) -> tuple[list[str], dict[str, Pat
     return out, written
 
 
+@contextlib.contextmanager
+def _recorded_time(recorded: object) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to the manifest's time while inside."""
+    try:
+        when = dt.datetime.strptime(str(recorded), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        yield
+        return
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def _check_figures(name: str, file: Path, manifest: dict[str, Any], argv: list[str]) -> bool:
     """Run the command again in a temporary folder; compare its file with ``file``."""
     from careprofiles.cli import main
@@ -117,7 +140,11 @@ def _check_figures(name: str, file: Path, manifest: dict[str, Any], argv: list[s
     with tempfile.TemporaryDirectory(prefix="careprofiles-verify-") as tmp:
         rerun, written = _redirected(argv, Path(tmp))
         errors = io.StringIO()
-        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            _recorded_time(manifest.get("time")),  # a document's date is the one recorded
+            contextlib.redirect_stderr(errors),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             # a fresh context: the run's files are its own, put in place when it ends
             status = contextvars.Context().run(main, rerun)
         if status != 0:
