@@ -164,4 +164,3 @@ def _check_figures(name: str, file: Path, manifest: dict[str, Any], argv: list[s
             return True
         print(f"{name}: figures differ from a fresh run")
         return False
-

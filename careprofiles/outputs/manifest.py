@@ -202,7 +202,10 @@ def manifest_markdown(manifest: dict[str, Any], level: int = 2) -> str:
     """The closing "About this document" section, in Markdown: what made the document,
     every input by name and SHA-256, and ``careprofiles verify`` to check it."""
     facts = "\n".join(
-        f"- **{what}**: `{value}`" if "`" not in value else f"- **{what}**: {markdown_escape(value)}" for what, value in manifest_lines(manifest)
+        f"- **{what}**: `{value}`"
+        if "`" not in value
+        else f"- **{what}**: {markdown_escape(value)}"
+        for what, value in manifest_lines(manifest)
     )
     table = markdown_table(
         [[f["role"], f["name"], f["sha256"]] for f in manifest["inputs"]],
@@ -216,4 +219,3 @@ def manifest_markdown(manifest: dict[str, Any], level: int = 2) -> str:
         "`careprofiles verify` on this file in the folder the command was run in.\n\n"
         f"{facts}\n\n{table}\n"
     )
-

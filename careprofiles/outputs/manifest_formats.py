@@ -192,7 +192,7 @@ def _attach_manifest(document: Any, manifest: dict[str, Any]) -> None:
     blob = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<manifest xmlns="{_XML_NS}">{text}</manifest>\n'
-    ).encode("utf-8")
+    ).encode()
     part = Part(PackURI(_PART_NAME), "application/xml", blob, document.part.package)
     document.part.relate_to(part, _CUSTOM_XML)
 
@@ -204,9 +204,12 @@ def _document_manifest(path: Path) -> Any:
     with open(path, "rb") as fh:
         document = docx.Document(fh)
     for rel in document.part.rels.values():
-        if rel.reltype == _CUSTOM_XML and not rel.is_external:
-            if str(rel.target_part.partname) == _PART_NAME:
-                return json.loads(parse_xml(rel.target_part.blob).text or "")
+        if (
+            rel.reltype == _CUSTOM_XML
+            and not rel.is_external
+            and str(rel.target_part.partname) == _PART_NAME
+        ):
+            return json.loads(parse_xml(rel.target_part.blob).text or "")
     return None
 
 

@@ -113,9 +113,7 @@ def test_no_output_names_an_input_by_a_machine_path(
     outputs = [p for p in written if not p.name.endswith(".manifest.json")]
     assert len(outputs) == len(commands)
     sidecars = {p.name for p in written} - {p.name for p in outputs}
-    assert sidecars == {
-        f"{p.name}.manifest.json" for p in outputs if p.suffix in (".csv", ".txt")
-    }
+    assert sidecars == {f"{p.name}.manifest.json" for p in outputs if p.suffix in (".csv", ".txt")}
     for output in written:  # the manifests too: paths relative to the working folder
         text = _text(output)
         assert not _machine_paths(text, tmp_path, REPO), (output.name, _machine_paths(text))
