@@ -326,3 +326,68 @@ def test_figures_leave_the_manifest_out(work: Path, capsys: pytest.CaptureFixtur
     data: Any = figures(work / "c.json")
     assert "manifest" not in data
     assert "lines" in data
+
+
+def _other_commands() -> list[tuple[str, list[str], str]]:
+    """(output, command, the input file then changed) for the commands beyond cost."""
+    ex = "ex"
+    activity = ["--activity", f"{ex}/audit/activity.csv", "--outcomes", f"{ex}/audit/outcomes.csv"]
+    out = [
+        ("sens.json", ["sensitivity", "path", "--tariff", "local.csv"], "local.csv"),
+        ("std.json", ["standards", f"{ex}/standards"], f"{ex}/standards/practices.csv"),
+        (
+            "std.md",
+            ["standards", f"{ex}/standards/riverside-surgery.yaml"],
+            f"{ex}/standards/riverside-surgery.yaml",
+        ),
+        ("aud.json", ["audit", "path", *activity], f"{ex}/audit/outcomes.csv"),
+        (
+            "ben.html",
+            ["benchmark", "path", *activity, "--populations", f"{ex}/audit/populations.csv"],
+            f"{ex}/audit/populations.csv",
+        ),
+    ]
+    if importlib.util.find_spec("openpyxl") is not None:
+        out.append(("aud.xlsx", ["audit", "path", *activity], f"{ex}/audit/activity.csv"))
+        out.append(("cmp.xlsx", ["compare", "path", "--scenarios", "s.yaml"], "s.yaml"))
+    if importlib.util.find_spec("docx") is not None:
+        out.append(("std.docx", ["standards", f"{ex}/standards"], f"{ex}/standards/practices.csv"))
+    return out
+
+
+def _edit_last_figure(path: Path) -> None:
+    """Change the last number of the file's last line that has one (5 -> 6, ...)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        digits = [j for j, c in enumerate(lines[i]) if c.isdigit()]
+        if digits and not lines[i].startswith("#"):
+            j = digits[-1]
+            lines[i] = lines[i][:j] + str((int(lines[i][j]) + 1) % 10) + lines[i][j + 1 :]
+            path.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"no figure in {path}")
+
+
+def test_verify_every_other_command_and_a_changed_input(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(REPO / "examples", work / "ex")
+    kinds = _other_commands()
+    for name, argv, _ in kinds:
+        status, _, err = _run([*argv, "-o", name], capsys)
+        assert status == 0, (name, err)
+        manifest = read_manifest(work / name)
+        assert manifest is not None, name
+        assert manifest["command"] == ["careprofiles", *argv, "-o", name]
+    for name, _, _ in kinds:
+        status, out = _verify(name, capsys)
+        assert status == 0, out
+        assert f"{name}: figures identical to a fresh run" in out
+    for name, _, changed in kinds:
+        before = (work / changed).read_bytes()
+        _edit_last_figure(work / changed)
+        status, out = _verify(name, capsys)
+        assert status == 1, out
+        assert f"({changed}): SHA-256 was" in out, out
+        (work / changed).write_bytes(before)
+        assert _verify(name, capsys)[0] == 0
