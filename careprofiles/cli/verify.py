@@ -132,6 +132,30 @@ def _recorded_time(recorded: object) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+def _refuse_unsafe(name: str, argv: list[str], folder: Path) -> None:
+    """Refuse to run a recorded command that is not one of those with a manifest, or
+    that would write anywhere but ``folder`` (a manifest is a file anyone may edit)."""
+    from careprofiles.cli import build_parser
+    from careprofiles.cli._manifest import MANIFEST_COMMANDS
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            parsed = build_parser(argv).parse_args(argv)
+    except SystemExit:
+        parsed = None
+    inside = parsed is not None and all(
+        Path(value).resolve().is_relative_to(folder.resolve())
+        for value in (getattr(parsed, "output", None), getattr(parsed, "plot", None))
+        if value
+    )
+    if parsed is None or parsed.command not in MANIFEST_COMMANDS or not inside:
+        raise CareProfilesError(
+            f"{name}: the manifest's command is not one careprofiles verify runs again "
+            "(cost, compare, simulate, sensitivity, spec, standards, audit or benchmark, "
+            "writing only with -o and --plot); give a file careprofiles wrote"
+        )
+
+
 def _check_figures(name: str, file: Path, manifest: dict[str, Any], argv: list[str]) -> bool:
     """Run the command again in a temporary folder; compare its file with ``file``."""
     from careprofiles.cli import main
@@ -139,6 +163,7 @@ def _check_figures(name: str, file: Path, manifest: dict[str, Any], argv: list[s
 
     with tempfile.TemporaryDirectory(prefix="careprofiles-verify-") as tmp:
         rerun, written = _redirected(argv, Path(tmp))
+        _refuse_unsafe(name, rerun, Path(tmp))
         errors = io.StringIO()
         with (
             _recorded_time(manifest.get("time")),  # a document's date is the one recorded

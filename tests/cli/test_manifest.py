@@ -391,3 +391,21 @@ def test_verify_every_other_command_and_a_changed_input(
         assert f"({changed}): SHA-256 was" in out, out
         (work / changed).write_bytes(before)
         assert _verify(name, capsys)[0] == 0
+
+
+def test_verify_runs_no_command_that_writes_elsewhere(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["cost", "path", "-o", "c.json"], capsys)[0] == 0
+    data = json.loads((work / "c.json").read_text(encoding="utf-8"))
+    for command in (
+        ["careprofiles", "cost", "path", "--outp", "elsewhere.json"],  # an abbreviation
+        ["careprofiles", "schema", "-o", "c.json"],
+        ["careprofiles", "cost", "--no-such-option"],
+    ):
+        data["manifest"]["command"] = command
+        (work / "c.json").write_text(json.dumps(data), encoding="utf-8")
+        status, out = _verify("c.json", capsys)
+        assert status == 1
+        assert "c.json: the manifest's command is not one careprofiles verify runs again" in out
+    assert not (work / "elsewhere.json").exists()
