@@ -49,6 +49,7 @@ _JSON_ROW = "manifest (JSON)"
 _BEGIN = "<!-- careprofiles-about -->"
 _END = "<!-- /careprofiles-about -->"
 _COMMENT = re.compile(r"<!-- careprofiles-manifest (?P<json>.*?) -->", re.DOTALL)
+_PDF_DATE = re.compile(rb"/CreationDate \(D:[^)]*\)")
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
@@ -278,7 +279,8 @@ def _sheet_manifest(path: Path) -> Any:
 def figures(path: str | Path) -> Any:
     """What an output holds, without its manifest: for JSON the data, for Markdown and
     HTML the text, for a workbook every sheet's cells, for a Word document its text and
-    tables' text in order, for any other file its bytes."""
+    tables' text in order, for a PDF its bytes but its creation date, for any other file
+    its bytes."""
     p = Path(path)
     kind = p.suffix.lower().lstrip(".")
     if kind == "json":
@@ -293,6 +295,8 @@ def figures(path: str | Path) -> Any:
         return _sheet_cells(p)
     if kind == "docx":
         return _document_text(p)
+    if kind == "pdf":  # a chart's creation time (now, unless SOURCE_DATE_EPOCH is set)
+        return _PDF_DATE.sub(b"", p.read_bytes())
     return p.read_bytes()
 
 

@@ -128,3 +128,12 @@ def test_a_file_without_a_manifest_has_none(tmp_path: Path) -> None:
     assert read_manifest(path) is None
     (tmp_path / "x.json.manifest.json").write_text(json.dumps(MANIFEST), encoding="utf-8")
     assert read_manifest(path) == MANIFEST  # the one beside it
+
+
+def test_a_pdf_is_compared_without_its_creation_date(tmp_path: Path) -> None:
+    one, two = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    one.write_bytes(b"%PDF-1.4 /CreationDate (D:20231114221320Z) /Producer (x)")
+    two.write_bytes(b"%PDF-1.4 /CreationDate (D:20231114221321Z) /Producer (x)")
+    assert figures(one) == figures(two)
+    two.write_bytes(b"%PDF-1.4 /CreationDate (D:20231114221321Z) /Producer (y)")
+    assert figures(one) != figures(two)
