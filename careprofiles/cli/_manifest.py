@@ -100,9 +100,13 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
         if value := getattr(args, option, None):
             files.append((role, Path(value)))
     if command == "spec":
-        from careprofiles.specification.render import find_template
+        from careprofiles.specification.render import TEMPLATE_DIR, find_template
 
-        files.append(("template", find_template(args.template).path))
+        template = find_template(args.template).path
+        files.append(("template", template))
+        # what it may include or extend: the templates beside it (and the shipped ones)
+        for folder in dict.fromkeys([template.parent, TEMPLATE_DIR]):
+            files += [("template", f) for f in sorted(folder.glob("*.j2")) if f != template]
         if args.header:
             files.append(("header", Path(args.header)))
     if command == "standards":
@@ -113,7 +117,9 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
             path = Path(given)
             if path.is_dir():  # the files load_assessments reads in a folder
                 kinds = (".yaml", ".yml", ".csv")
-                files += [("assessment", f) for f in sorted(path.iterdir()) if f.suffix in kinds]
+                files += [
+                    ("assessment", f) for f in sorted(path.iterdir()) if f.suffix.lower() in kinds
+                ]
             else:
                 files.append(("assessment", path))
     for option in ("activity", "outcomes", "populations"):

@@ -409,3 +409,24 @@ def test_verify_runs_no_command_that_writes_elsewhere(
         assert status == 1
         assert "c.json: the manifest's command is not one careprofiles verify runs again" in out
     assert not (work / "elsewhere.json").exists()
+
+
+def test_a_template_s_includes_are_inputs_too(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (work / "t").mkdir()
+    (work / "t" / "main.md.j2").write_text('# Spec\n\n{% include "part.md.j2" %}\n', "utf-8")
+    (work / "t" / "part.md.j2").write_text("Pathway {{ pathway.name }}.\n", "utf-8")
+    status, _, err = _run(["spec", "path", "--template", "t/main.md.j2", "-o", "s.md"], capsys)
+    assert status == 0, err
+    assert "Pathway Adult end of life care." in (work / "s.md").read_text(encoding="utf-8")
+    manifest = read_manifest(work / "s.md")
+    assert manifest is not None
+    templates = [f["path"] for f in manifest["inputs"] if f["role"] == "template"]
+    assert templates[:2] == ["t/main.md.j2", "t/part.md.j2"]
+    assert _verify("s.md", capsys)[0] == 0
+    (work / "t" / "part.md.j2").write_text("Pathway {{ pathway.id }}.\n", "utf-8")
+    status, out = _verify("s.md", capsys)
+    assert status == 1
+    assert "s.md: input changed: template part.md.j2 (t/part.md.j2)" in out
+    assert "s.md: figures differ from a fresh run" in out
