@@ -46,6 +46,7 @@ EMBEDDED = frozenset({"json", "md", "html", "xlsx", "docx"})
 
 ABOUT_SHEET = "About"
 _JSON_ROW = "manifest (JSON)"
+_CELL_CHARS = 32_000
 _BEGIN = "<!-- careprofiles-about -->"
 _END = "<!-- /careprofiles-about -->"
 _COMMENT = re.compile(r"<!-- careprofiles-manifest (?P<json>.*?) -->", re.DOTALL)
@@ -142,7 +143,9 @@ def _add_about_sheet(path: Path, manifest: dict[str, Any]) -> None:
         for f in manifest["inputs"]:
             sheet.append([f["role"], f["name"], f["sha256"], f["path"]])
         sheet.append([])
-        sheet.append([_JSON_ROW, json.dumps(manifest, separators=(",", ":"))])
+        text = json.dumps(manifest, separators=(",", ":"))
+        cells = [text[i : i + _CELL_CHARS] for i in range(0, len(text), _CELL_CHARS)]
+        sheet.append([_JSON_ROW, *cells])  # a cell holds at most 32,767 characters
         for cells in sheet.iter_rows():
             for cell in cells:
                 cell.data_type = "s"  # text, never a formula
@@ -270,7 +273,7 @@ def _sheet_manifest(path: Path) -> Any:
             return None
         for row in book[ABOUT_SHEET].iter_rows(values_only=True):
             if row and row[0] == _JSON_ROW:
-                return json.loads(str(row[1]))
+                return json.loads("".join(str(c) for c in row[1:] if c is not None))
         return None
     finally:
         book.close()

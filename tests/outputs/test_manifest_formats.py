@@ -137,3 +137,40 @@ def test_a_pdf_is_compared_without_its_creation_date(tmp_path: Path) -> None:
     assert figures(one) == figures(two)
     two.write_bytes(b"%PDF-1.4 /CreationDate (D:20231114221321Z) /Producer (y)")
     assert figures(one) != figures(two)
+
+
+def test_a_long_manifest_fills_more_than_one_workbook_cell(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    from openpyxl import Workbook, load_workbook
+
+    many = [
+        {
+            "role": "activity",
+            "name": f"part-{i}.parquet",
+            "path": f"d/part-{i}.parquet",
+            "sha256": f"{i:064x}",
+        }
+        for i in range(600)
+    ]  # about 70,000 characters
+    manifest = {**MANIFEST, "inputs": many}
+
+    def sheet(path: Path) -> None:
+        book = Workbook()
+        book.active.append(["total", 1.5])
+        book.save(path)
+
+    writer = with_manifest(sheet, "xlsx", manifest)
+    assert callable(writer)
+    path = tmp_path / "w.xlsx"
+    writer(path)
+    assert read_manifest(path) == manifest
+    book = load_workbook(path, read_only=True)
+    try:
+        row = next(
+            r for r in book["About"].iter_rows(values_only=True) if r[0] == "manifest (JSON)"
+        )
+    finally:
+        book.close()
+    assert len([c for c in row[1:] if c]) == 3
+    assert max(len(c) for c in row[1:] if c) <= 32_767
+    assert figures(path) == {"Sheet": [("total", 1.5)]}
