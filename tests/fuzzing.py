@@ -1114,6 +1114,14 @@ def check_message_lines(err: str, known: dict[str, int], *, success: bool) -> No
             assert 1 <= number <= known[path], f"line {number} of {known[path]}: {line!r}"
 
 
+MANIFEST_COMMANDS = frozenset(
+    {"cost", "compare", "simulate", "sensitivity", "spec", "standards", "audit", "benchmark"}
+)
+"""The commands whose outputs carry a reproducibility manifest."""
+EMBEDDED = frozenset({".json", ".md", ".html", ".xlsx", ".docx"})
+"""The outputs that carry their manifest inside; the others have FILE.manifest.json."""
+
+
 def check_run(
     run: Run,
     inputs: Sequence[Path],
@@ -1142,6 +1150,10 @@ def check_run(
         left = sorted(p.name for p in output.parent.iterdir())
         if run.status == 0:
             expected = sorted({output.name, *(p.name for p in others)})
+            # a file with no place for its manifest inside has FILE.manifest.json beside it
+            if run.argv and run.argv[0] in MANIFEST_COMMANDS:
+                beside = [p.name for p in (output, *others) if p.suffix not in EMBEDDED]
+                expected = sorted([*expected, *(f"{name}.manifest.json" for name in beside)])
             assert left == expected, f"{context}\nthe output folder holds {left}"
             body = output.read_bytes()
         else:

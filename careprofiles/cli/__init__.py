@@ -45,6 +45,7 @@ COMMANDS = (
     "standards",
     "audit",
     "benchmark",
+    "verify",
     "schema",
 )
 """Sub-commands, in the order ``--help`` lists them."""
@@ -70,6 +71,7 @@ COMMAND_HELP = {
     "benchmark": (
         "compare areas: cost per patient and per 1,000 population, outcomes, funnel plot"
     ),
+    "verify": "check an output file: have its inputs changed, does a fresh run give the same?",
     "schema": "print the JSON Schema of the file formats (for editors)",
 }
 """Each sub-command's one-line help, as its module registers it (a test keeps them equal)."""
@@ -208,11 +210,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    args.argv = list(argv)  # what the manifest of an output records
     try:
         # the collector's passes over the objects a load builds, none of them garbage:
         # 5,000-service pathway 0.90-1.07 s CPU unpaused, 0.63-0.75 s paused (performance.md)
         with paused_gc(), _sigterm_as_interrupt() as sigterm, all_or_none() as outputs:
             status = _run(args)
+            if outputs.targets():
+                from careprofiles.cli._manifest import add_sidecars
+
+                add_sidecars(args, outputs)  # each written after its file, put in place with it
             sigterm.check()  # before the files are put in place
         for path in outputs.written:
             print(f"wrote {display_path(path)}", file=sys.stderr)

@@ -193,12 +193,17 @@ def output_format(args: argparse.Namespace) -> str:
         raise CareProfilesError(f"--format {fmt} writes a binary file; give one with -o FILE")
     if args.output:
         check_writable(args.output, args.force)
+    args.output_fmt = fmt
     return fmt
 
 
 def emit(args: argparse.Namespace, content: str | bytes | Callable[[Path], None]) -> None:
-    """Write ``content`` to -o FILE atomically, or print text to standard output."""
+    """Write ``content`` to -o FILE atomically (with the run's manifest inside, where
+    the format has a place for it), or print text to standard output."""
     if args.output:
+        from careprofiles.cli._manifest import with_run_manifest
+
+        content = with_run_manifest(args, getattr(args, "output_fmt", ""), content)
         write_atomic(args.output, content, force=args.force)
     elif isinstance(content, str):
         sys.stdout.write(content if content.endswith("\n") else content + "\n")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 __all__ = [
+    "append_markdown",
     "markdown_to_docx",
     "markdown_to_html",
     "markdown_to_html_fragment",
@@ -250,6 +251,13 @@ def markdown_to_docx(
     if path is not None:
         Path(path).write_bytes(data)
     return data
+
+
+def append_markdown(document: Any, markdown: str) -> None:
+    """Add ``markdown`` at the end of an open python-docx ``document`` (made with
+    :func:`setup_document`), as :func:`markdown_to_docx` would write it."""
+    md = _parser()
+    _Walker(document).walk(_tokens(md, markdown))
 
 
 def setup_document(document: Any) -> None:

@@ -300,6 +300,10 @@ class OutputBatch:
                         entry[1].unlink()
                 raise
 
+    def targets(self) -> list[Path]:
+        """The files waiting to be put in place, in the order they were written."""
+        return [target for target, _, _ in self._pending]
+
     def commit(self) -> None:
         """Rename every file into place; if one cannot be, remove those already renamed
         and the temporary files left, and raise."""

@@ -20,13 +20,13 @@ activity for types only.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from careprofiles.outputs.manifest import manifest_time
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
 from careprofiles.resources import document_name, source_location
 from careprofiles.specification.activity_plan import activity_plan
@@ -144,7 +144,7 @@ def spec_context(
     return {
         "document": {
             "title": text(f"Service specification: {head.service or pathway.name}"),
-            "generated": dt.date.today().isoformat(),
+            "generated": manifest_time().date().isoformat(),  # SOURCE_DATE_EPOCH, if set
             "generator": f"careprofiles {__version__}",
             "template": text(template),
         },

@@ -440,7 +440,8 @@ def test_cli_audit_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     xlsx = tmp_path / "a.xlsx"
     pytest.importorskip("openpyxl")
     assert main(["audit", *_args("-o", str(xlsx))]) == 0
-    assert pd.read_excel(xlsx, sheet_name=None).keys() == {"stages", "services", "outcomes"}
+    sheets = pd.read_excel(xlsx, sheet_name=None).keys()
+    assert sheets == {"stages", "services", "outcomes", "About"}  # About: the manifest
 
 
 def test_cli_refuses_overwrite_before_work(

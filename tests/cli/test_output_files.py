@@ -91,8 +91,9 @@ def test_a_failure_in_the_chart_leaves_neither_file(
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
     status, err = _run(["cost", "-o", "c.json", "--plot", "c.png"], capsys)
-    assert (status, err) == (0, "wrote c.json\nwrote c.png\n")  # said once both are there
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "c.png"]
+    # said once all are there: the chart's manifest beside it (the JSON holds its own)
+    assert (status, err) == (0, "wrote c.json\nwrote c.png\nwrote c.png.manifest.json\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "c.png", "c.png.manifest.json"]
 
 
 # ---------------------------------------------------------------- killed runs
@@ -149,6 +150,7 @@ SMALL = ["simulate", "--draws", "100", "--seed", "1", "-o"]
 def test_a_run_killed_mid_write_leaves_no_output(tmp_path: Path, sig: signal.Signals) -> None:
     done = _kill_while_writing(tmp_path, sig, SIMULATE, writing="out.csv")
     assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "out.csv.manifest.json").exists()  # written after the file
     if sig == signal.SIGTERM:  # cleaned up on the way out, as for Ctrl-C
         assert done.returncode == 128 + signal.SIGTERM
         assert done.stderr == "terminated\n"
@@ -158,7 +160,7 @@ def test_a_run_killed_mid_write_leaves_no_output(tmp_path: Path, sig: signal.Sig
         assert len(_temporaries(tmp_path, "out.csv")) == 1
     again = run_python("-m", "careprofiles", *SMALL, "out.csv", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.csv.manifest.json"]
 
 
 @POSIX
@@ -182,11 +184,13 @@ def test_a_run_killed_during_its_chart_leaves_neither_file(
             process.wait()
     assert not (tmp_path / "c.csv").exists()
     assert not (tmp_path / "c.png").exists()
+    assert not list(tmp_path.glob("*.manifest.json"))
     if sig == signal.SIGTERM:
         assert list(tmp_path.iterdir()) == [], (process.returncode, err, sorted(tmp_path.iterdir()))
     again = run_python("-m", "careprofiles", *SMALL, "x.csv", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]  # the sweep took both
+    # the sweep took both temporary files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.csv.manifest.json"]
 
 
 # ---------------------------------------------------------------- two runs at once
@@ -216,8 +220,10 @@ def test_two_runs_writing_the_same_file_at_once_leave_one_whole_file(tmp_path: P
     for status, err in results:
         assert status == 0 or (status == 1 and "exists already" in err), err
     assert (tmp_path / "new.csv").read_bytes() in whole
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".manifest.json"))
     assert names == ["new.csv", "one.csv", "same.csv", "two.csv"]
+    manifests = sorted(p.name for p in tmp_path.glob("*.manifest.json"))
+    assert manifests == [f"{name}.manifest.json" for name in names]
 
 
 def test_simulate_writes_the_same_draws_to_a_file_as_to_the_screen(

@@ -78,6 +78,7 @@ def test_cli_compare_table_csv_xlsx_and_plot(
         "funders",
         "settings",
         "changes",
+        "About",  # the reproducibility manifest
     ]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -149,17 +150,21 @@ def test_apply_scenario_args_needs_a_file() -> None:
 
 
 def test_cli_simulate_json_and_reproducible_bytes(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the same command line, in two folders, at the same recorded time: the same bytes,
+    # the manifest in the JSON too (docs/reproducibility.md)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     files = []
     for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
         for fmt in ("json", "csv"):
-            out = tmp_path / f"{name}.{fmt}"
             status, _, err = _run(
-                capsys, "simulate", "--draws", "2000", "--seed", "9", "-o", str(out)
+                capsys, "simulate", "--draws", "2000", "--seed", "9", "-o", f"out.{fmt}"
             )
             assert status == 0, err
-            files.append(out)
+            files.append(tmp_path / name / f"out.{fmt}")
     assert files[0].read_bytes() == files[2].read_bytes()
     assert files[1].read_bytes() == files[3].read_bytes()
     data = json.loads(files[0].read_text(encoding="utf-8"))

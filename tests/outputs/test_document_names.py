@@ -109,9 +109,12 @@ def test_no_output_names_an_input_by_a_machine_path(
     err = capsys.readouterr().err
     # messages keep the paths: the standards warning names the assessment file as given
     assert display_path(root / "standards" / "practices.csv") in err
-    outputs = sorted(work.iterdir())
+    written = sorted(work.iterdir())
+    outputs = [p for p in written if not p.name.endswith(".manifest.json")]
     assert len(outputs) == len(commands)
-    for output in outputs:
+    sidecars = {p.name for p in written} - {p.name for p in outputs}
+    assert sidecars == {f"{p.name}.manifest.json" for p in outputs if p.suffix in (".csv", ".txt")}
+    for output in written:  # the manifests too: paths relative to the working folder
         text = _text(output)
         assert not _machine_paths(text, tmp_path, REPO), (output.name, _machine_paths(text))
 
