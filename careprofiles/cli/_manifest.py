@@ -85,13 +85,13 @@ def _price_year(args: argparse.Namespace) -> str | None:
 def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
     """Every file the command's options name, as (role, path), in the order the command
     reads them: pathway and stage files, tariffs in layer order, index, scenarios,
-    tariff uncertainty, template and header, framework and assessments, activity,
-    outcomes, populations."""
+    tariff uncertainty, template and header, framework, assessments and programme,
+    activity, outcomes, populations."""
     files: list[tuple[str, Path]] = []
     command = getattr(args, "command", None)
     if command != "standards":
         files += _pathway_files(getattr(args, "pathway", None))
-    if hasattr(args, "tariff"):
+    if hasattr(args, "tariff") and (command != "standards" or args.programme):
         for tariff in args.tariff or [BUNDLED]:
             files.append(("tariff", _bundled_or(tariff, bundled_tariff())))
         if args.index:
@@ -122,6 +122,10 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
                 ]
             else:
                 files.append(("assessment", path))
+        if getattr(args, "programme", None):
+            files.append(("programme", Path(args.programme)))
+        if getattr(args, "pathway", None):  # the pathway --outcomes are checked against
+            files += _pathway_files(args.pathway)
     for option in ("activity", "outcomes", "populations"):
         if value := getattr(args, option, None):
             files += [(option, f) for f in _files_in(Path(value))]
