@@ -195,7 +195,10 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
             "settings": comparison.by_setting(),
             "changes": changes,
         },
-        money_columns=("delta_per_patient", "delta_total", "delta_cost"),
+        title=(
+            f"{comparison.baseline.pathway.name}: scenarios compared, "
+            f"{comparison.baseline.price_year} prices"
+        ),
     )
 
 

@@ -33,6 +33,7 @@ from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["SensitivityResult", "sensitivity"]
 
+
 @dataclass(frozen=True)
 class SensitivityResult:
     """Each uncertain number alone at its low and high percentile; largest swing first."""

@@ -5,8 +5,8 @@ and ``careprofiles benchmark`` write; :func:`audit_table` and :func:`benchmark_t
 the plain-text ones the results' ``summary()`` shows (through
 :mod:`careprofiles.outputs.display`).
 
-Imports: outputs.text, outputs.tables, outputs.sheets, outputs.documents (for HTML, when used), and
-activity for types only.
+Imports: outputs.text, outputs.tables, outputs.sheets, outputs.workbook_layout,
+outputs.documents (for HTML, when used), and activity for types only.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from careprofiles.outputs.text import (
     markdown_table,
     text_table,
 )
+from careprofiles.outputs.workbook_layout import SheetLayout
 
 if TYPE_CHECKING:  # pragma: no cover
     from careprofiles.activity.audit import AuditResult
@@ -45,12 +46,13 @@ __all__ = [
     "benchmark_csv",
     "benchmark_markdown",
     "benchmark_table",
+    "benchmark_workbook",
     "render_audit",
     "render_benchmark",
 ]
 
 AUDIT_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
-BENCHMARK_FORMATS = ("table", "json", "csv", "md", "html")
+BENCHMARK_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
 
 
 def _signed(x: Any) -> str:
@@ -250,7 +252,8 @@ def _html(markdown: str, title: str) -> str:
 def audit_workbook(result: AuditResult) -> Callable[[Path], None]:
     """The ``--format xlsx`` workbook: stages, services, outcomes."""
     return write_xlsx(
-        {"stages": result.stages, "services": result.services, "outcomes": result.outcomes}
+        {"stages": result.stages, "services": result.services, "outcomes": result.outcomes},
+        title=f"{result.pathway.name}: audit of activity, {result.price_year} prices",
     )
 
 
@@ -410,14 +413,53 @@ def benchmark_csv(result: BenchmarkResult) -> str:
     return csv_text(frame)
 
 
-def render_benchmark(result: BenchmarkResult, fmt: str) -> str:
-    """The benchmark in ``fmt``: table, json, csv, md or html."""
+_BENCHMARK_MEASURES = {
+    "patients": "patients",
+    "population": "population",
+    "cost": "cost a year",
+    "cost_per_patient": "cost per patient",
+    "cost_per_1000": "cost per 1,000 population",
+    "cost_sd_per_patient": "standard deviation of the cost per patient",
+}
+
+
+def benchmark_workbook(result: BenchmarkResult) -> Callable[[Path], None]:
+    """The ``--format xlsx`` workbook: summary (the all-area figures and the inputs),
+    areas, outcomes."""
+    rows: list[tuple[str, Any]] = [
+        ("pathway", result.pathway.name),
+        ("price year", result.price_year),
+        ("activity", result.activity or ""),
+        ("populations", result.populations or ""),
+        ("outcomes", result.outcome_records or ""),
+    ]
+    rows += [
+        (_BENCHMARK_MEASURES.get(k, k.replace("_", " ")), v) for k, v in result.overall.items()
+    ]
+    limits = frozenset(
+        f"cost_{side}_{level}" for side in ("lower", "upper") for level in ("95", "998")
+    )
+    return write_xlsx(
+        {
+            "summary": pd.DataFrame(rows, columns=["measure", "value"]),
+            "areas": result.areas,
+            "outcomes": result.outcomes,
+        },
+        title=f"{result.pathway.name}: benchmark of areas, {result.price_year} prices",
+        layouts={"areas": SheetLayout(pence=limits)},
+    )
+
+
+def render_benchmark(result: BenchmarkResult, fmt: str) -> str | Callable[[Path], None]:
+    """The benchmark in ``fmt``: table, json, csv, xlsx (a writer), md or html."""
     if fmt == "table":
         return benchmark_table(result)
     if fmt == "json":
         return to_json(result.to_dict())
     if fmt == "csv":
         return benchmark_csv(result)
+    if fmt == "xlsx":
+        return benchmark_workbook(result)
     if fmt == "md":
         return benchmark_markdown(result)
     if fmt == "html":

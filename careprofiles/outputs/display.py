@@ -38,6 +38,7 @@ __all__ = [
     "scenario_title",
 ]
 
+
 def scenario_title(scenario: AppliedScenario | None) -> str:
     """``scenario quarterly-mdt (MDT review every three months ...)``, or ``""`` for a
     baseline: how a title names the scenario its figures are of."""

@@ -90,5 +90,5 @@ def test_audit_and_benchmark_summaries(tiny: Pathway, tariff: Tariff) -> None:
     assert "All areas: 4 patients, £1,460, £365.00 per patient, £86 per 1,000 population" in text
     assert text.endswith(
         "than chance would explain.\n\n"
-        "Every column of every table: careprofiles benchmark ... --format csv or --format json.\n"
+        "Every column of every table: careprofiles benchmark ... --format csv, or -o FILE.xlsx.\n"
     )
