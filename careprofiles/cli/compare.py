@@ -19,6 +19,7 @@ from careprofiles.cli._analysis import (
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.compare import Comparison, compare
 from careprofiles.costing.scenarios import load_scenarios
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, paged_table, text_table
@@ -90,19 +91,25 @@ def comparison_table(comparison: Comparison) -> str:
         wrap=(0, 1),
     )
     stages = comparison.by_stage()
+    names = names_for(b.pathway, b.tariff)
     ids = list(table["id"])
     wide = stages.pivot(index="stage", columns="scenario", values="per_patient")
     order = [s.id for s in b.pathway.stages]
     wide = wide.reindex(index=order, columns=ids)
     by_stage = text_table(
-        [[stage, *(format_money(float(v)) for v in wide.loc[stage].to_numpy())] for stage in order],
+        [
+            [names.stage(stage), *(format_money(float(v)) for v in wide.loc[stage].to_numpy())]
+            for stage in order
+        ],
         ["stage (per cohort patient)", *ids],
         align="l" + "r" * len(ids),
         width=TABLE_WIDTH,
         wrap=range(len(ids) + 1),
     )
     by_funder = _wide(comparison.by_funder(), "name", ids, "funder (per cohort patient)")
-    by_setting = _wide(comparison.by_setting(), "setting", ids, "setting (per cohort patient)")
+    by_setting = _wide(
+        comparison.by_setting(), "setting", ids, "setting (per cohort patient)", names.setting
+    )
     wrap = textwrap.TextWrapper(TABLE_WIDTH, break_on_hyphens=False)
     lines = [
         *wrap.wrap(
@@ -149,9 +156,15 @@ def _cohort_note(comparison: Comparison) -> str:
     )
 
 
-def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
-    """Cost per cohort patient by ``key`` (rows) and scenario (columns), with each
-    scenario's change from the baseline in brackets."""
+def _wide(
+    frame: pd.DataFrame,
+    key: str,
+    ids: list[str],
+    title: str,
+    label: Callable[[str], str] = str,
+) -> str:
+    """Cost per cohort patient by ``key`` (rows, each named by ``label``) and scenario
+    (columns), with each scenario's change from the baseline in brackets."""
     per = frame.pivot(index=key, columns="scenario", values="per_patient")
     delta = frame.pivot(index=key, columns="scenario", values="delta_per_patient")
     order = list(dict.fromkeys(frame[key]))
@@ -164,7 +177,7 @@ def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
             f"{format_money(float(p))} ({_signed(float(d))})"
             for p, d in zip(p_row[1:], d_row[1:], strict=True)
         )
-        rows.append([str(k), *cells])
+        rows.append([label(str(k)), *cells])
     return paged_table(rows, [title, *ids], align="l" + "r" * len(ids), width=TABLE_WIDTH)
 
 

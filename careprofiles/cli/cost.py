@@ -14,6 +14,7 @@ from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_
 from careprofiles.costing.evidence import estimate_lines, grade_counts
 from careprofiles.costing.result import CostResult, cost
 from careprofiles.outputs.display import cost_summary, estimates_table
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import cost_json, cost_workbook, to_json
 
@@ -58,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         text = cost_summary(result)
         if explain:
             text += "\n" + estimates_table(
-                estimate_lines(result), grade_counts(result.pathway, result.tariff)
+                estimate_lines(result),
+                grade_counts(result.pathway, result.tariff),
+                names=names_for(result.pathway, result.tariff),
             )
         emit(args, text)
     elif fmt == "json" and explain:

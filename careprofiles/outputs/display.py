@@ -6,8 +6,8 @@
 ``_repr_html_()`` methods here, by an import inside the method (the one sanctioned call
 from a lower layer up to outputs), so that all formatting stays in outputs.
 
-Imports: outputs.text, outputs.audit, profiles.distributions and, for types only, costing
-and activity.
+Imports: outputs.text, outputs.names, outputs.audit, profiles.distributions and, for types
+only, costing and activity.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from careprofiles.outputs.audit import audit_table, benchmark_table
+from careprofiles.outputs.names import SEPARATOR, Names, names_for
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
@@ -83,6 +84,7 @@ def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -
 def cost_summary(result: CostResult) -> str:
     """The readable summary ``careprofiles cost`` prints (``CostResult.summary()``)."""
     p = result.pathway
+    names = names_for(p, result.tariff)
     lines = [
         f"{p.name} ({p.id}), {result.price_year} prices",
         *scenario_lines(result.scenario),
@@ -94,7 +96,7 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    r.stage,
+                    names.stage(str(r.stage)),
                     f"{r.duration_weeks:g}",
                     f"{r.reach:.0%}",
                     f"{r.patients:,.0f}",
@@ -124,22 +126,32 @@ def cost_summary(result: CostResult) -> str:
                 "per cohort patient",
                 "a year",
             ],
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
         "Staff (hours a year and whole-time equivalents)",
         text_table(
             [
-                [r.role, r.unit, f"{r.hours:,.0f}", f"{r.wte:,.1f}", format_money(r.cost)]
+                [
+                    names.role(str(r.role)),
+                    r.unit,
+                    f"{r.hours:,.0f}",
+                    f"{r.wte:,.1f}",
+                    format_money(r.cost),
+                ]
                 for r in result.by_role().itertuples()
             ],
             ["role", "priced per", "hours", "WTE", "cost a year"],
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
         "Settings",
         text_table(
             [
                 [
-                    r.setting,
+                    names.setting(str(r.setting)),
                     format_money(r.per_patient),
                     format_money(r.total),
                     f"{r.share_of_total:.1%}",
@@ -174,10 +186,14 @@ def _of(result: CostResult) -> str:
     return "" if result.scenario is None else f" (scenario {result.scenario.id})"
 
 
-def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+def estimates_table(
+    frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20, names: Names | None = None
+) -> str:
     """``cost --explain``: how many numbers and tariff rows carry each grade, then the
     cost lines resting on estimates, most costly first (``frame`` from
-    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    :func:`careprofiles.costing.evidence.estimate_lines`), by name when ``names`` are
+    given (the codes are in the workbook's estimates sheet)."""
+    names = names or Names()
     lines = [
         "Evidence (numbers in the profiles and tariff rows, by grade)",
         text_table(
@@ -190,11 +206,20 @@ def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) ->
         text_table(
             [
                 [
-                    f"{r.stage}/{r.service}/{r.code}",
+                    SEPARATOR.join(
+                        [
+                            names.stage(str(r.stage)),
+                            names.service(str(r.stage), str(r.service)),
+                            names.code(str(r.code)),
+                        ]
+                    ),
                     format_money(r.per_patient),
                     f"{r.share_of_total:.1%}",
                     r.source,
-                    r.estimated_inputs,
+                    "; ".join(
+                        names.address(a, within=(str(r.stage), str(r.service), str(r.code)))
+                        for a in str(r.estimated_inputs).split("; ")
+                    ),
                 ]
                 for r in frame.head(top).itertuples()
             ],
