@@ -5,7 +5,7 @@ and ``careprofiles benchmark`` write; :func:`audit_table` and :func:`benchmark_t
 the plain-text ones the results' ``summary()`` shows (through
 :mod:`careprofiles.outputs.display`).
 
-Imports: outputs.text, outputs.tables, outputs.sheets, outputs.workbook_layout,
+Imports: outputs.text, outputs.names, outputs.tables, outputs.sheets, outputs.workbook_layout,
 outputs.documents (for HTML, when used), and activity for types only.
 """
 
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import (
@@ -78,6 +79,7 @@ def _flag(x: Any, yes: str = "yes", no: str = "no") -> str:
 
 
 def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    names = names_for(result.pathway)
     stages = (
         [
             "stage",
@@ -91,7 +93,7 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ],
         [
             [
-                r.id,
+                names.stage(str(r.id)),
                 f"{r.patients:,}",
                 format_money(r.expected_cost_per_patient, pence=True),
                 format_money(r.actual_cost_per_patient, pence=True),
@@ -119,8 +121,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ],
         [
             [
-                r.stage,
-                r.service,
+                names.stage(str(r.stage)),
+                names.service(str(r.stage), str(r.service)),
                 format_percent(r.expected_uptake),
                 format_percent(r.actual_uptake),
                 format_number(r.expected_contacts_per_patient, 2),
@@ -138,8 +140,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ["outcome", "stage", "target", "achievement", "records", "completeness", "meets target"],
         [
             [
-                r.id,
-                r.stage,
+                names.outcome(str(r.id)),
+                names.stage(str(r.stage)),
                 _value(r.target),
                 _value(r.achievement),
                 f"{r.records:,}",
@@ -303,6 +305,7 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
             for r in result.areas.itertuples()
         ],
     )
+    names = names_for(result.pathway)
     outcomes = (
         [
             "outcome",
@@ -316,7 +319,7 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
         ],
         [
             [
-                str(r.outcome),
+                names.outcome(str(r.outcome)),
                 str(r.area),
                 f"{r.records:,}",
                 _value(r.achievement),

@@ -10,11 +10,13 @@ and gives the code back when it knows no better, so a name is never blank.
 Where the names come from:
 
 - a stage, service or outcome: its ``name`` in the profile (its id when it has none);
-- a tariff code (a staff role, an item): its tariff ``description`` up to ``, per ...``
-  (``District nurse, Agenda for Change Band 6, per working hour`` is ``District nurse,
-  Agenda for Change Band 6``); when two codes would get one name, both keep their whole
-  description;
-- a funder: :func:`careprofiles.profiles.evidence.funder_name`; a setting: its id as words;
+- a tariff code (a staff role, an item): its tariff ``description`` up to ``:`` or
+  ``, per ...``, less a closing bracket (:func:`short_description`, the specification's
+  rule: ``District nurse, Agenda for Change Band 6, per working hour`` is ``District
+  nurse, Agenda for Change Band 6``); when two codes would get one name, both keep their
+  whole description;
+- a funder: :func:`careprofiles.profiles.evidence.funder_name`; a setting:
+  :data:`SETTING_NAMES` (the specification's);
 - an address (:data:`careprofiles.profiles.parameters.ADDRESS_FORMS`): the names of its
   parts and its field in words, joined by `` · ``.
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from careprofiles.profiles.models import Pathway
     from careprofiles.tariffs.tables import Tariff
 
-__all__ = ["SEPARATOR", "Names", "names_for", "short_description"]
+__all__ = ["SEPARATOR", "SETTING_NAMES", "Names", "names_for", "short_description"]
 
 SEPARATOR = " · "
 """Between the parts of an address's name."""
@@ -60,13 +62,25 @@ _FIELDS = {
 
 _ITEM_FIELDS = {"quantity": "quantity", "per_week": "per week"}
 
-_PER = re.compile(r",\s+per\s", re.IGNORECASE)
+SETTING_NAMES = {
+    "home": "Patient's home",
+    "care-home": "Care home",
+    "hospice": "Hospice",
+    "hospital": "Hospital",
+    "clinic": "Clinic or GP surgery",
+    "telephone": "Telephone",
+    "video": "Video consultation",
+    "other": "Other (meetings, records, non-patient-facing)",
+}
+"""How each setting is named (in a specification, a table, a chart)."""
 
 
 def short_description(description: str) -> str:
-    """A tariff description up to ``, per ...`` (what is priced, not what it is per)."""
-    match = _PER.search(description)
-    return description[: match.start()].strip() if match else description.strip()
+    """A tariff description up to ``:`` or ``, per ...``, less a closing bracket
+    (``Social worker (adults), per working hour`` is ``Social worker``): what is priced,
+    not what it is per; ``""`` for no description."""
+    text = re.split(r":|,\s*per\s", description.strip(), maxsplit=1)[0].strip()
+    return re.sub(r"\s*\([^()]*\)$", "", text).strip()
 
 
 def _words(code: str) -> str:
@@ -114,8 +128,8 @@ class Names:
 
     @staticmethod
     def setting(setting: str) -> str:
-        """A setting's name (``care-home``: ``Care home``)."""
-        return _words(setting)
+        """A setting's name (``clinic``: ``Clinic or GP surgery``; :data:`SETTING_NAMES`)."""
+        return SETTING_NAMES.get(setting) or _words(setting)
 
     def address(self, address: str, within: tuple[str, str, str] | None = None) -> str:
         """An address's name: ``increasing-decline/district-nursing/contacts/per_week`` is
@@ -130,6 +144,8 @@ class Names:
         """:meth:`address`, ``""`` for an address of no known form."""
         parts = address.split("/")
         if len(parts) == 2 and parts[0] == "tariff":
+            if within is not None and parts[1] == within[2]:
+                return "tariff unit cost"
             return SEPARATOR.join(["Tariff", self.code(parts[1]), "unit cost"])
         if len(parts) == 2 and parts[0] == "cohort" and parts[1] in _FIELDS:
             return SEPARATOR.join(["Cohort", _FIELDS[parts[1]]])

@@ -7,8 +7,8 @@ taken from the :class:`~careprofiles.costing.result.CostResult`, already formatt
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
 
-Imports: resources, outputs.text, specification.header and specification.wording; profiles
-and costing for types only.
+Imports: resources, outputs.text, outputs.names (inside ``estimates``), specification.header
+and specification.wording; profiles and costing for types only.
 """
 
 from __future__ import annotations
@@ -344,14 +344,27 @@ class _Builder:
         ``top`` costliest), so the commissioner sees which figures to replace with local
         data first (``cost --explain`` lists them all)."""
         from careprofiles.costing.evidence import estimate_lines
+        from careprofiles.outputs.names import names_for
 
         text = self.text
+        names = names_for(self.result.pathway, self.result.tariff)
         return [
             {
                 "stage": text(str(r["stage"])),
                 "service": text(str(r["service"])),
                 "code": text(str(r["code"])),
                 "inputs": text(str(r["estimated_inputs"])),
+                "stage_name": text(names.stage(str(r["stage"]))),
+                "service_name": text(names.service(str(r["stage"]), str(r["service"]))),
+                "name": text(names.code(str(r["code"]))),
+                "inputs_named": text(
+                    "; ".join(
+                        names.address(
+                            a, within=(str(r["stage"]), str(r["service"]), str(r["code"]))
+                        )
+                        for a in str(r["estimated_inputs"]).split("; ")
+                    )
+                ),
                 "per_patient": format_money(float(r["per_patient"])),
                 "share_of_total": format_percent(float(r["share_of_total"]), 1),
             }
