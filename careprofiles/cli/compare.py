@@ -24,7 +24,7 @@ from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, paged_table, text_table
 
-FORMATS = ("table", "csv", "json", "xlsx")
+FORMATS = ("table", "csv", "json", "xlsx", "docx")
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -229,6 +229,10 @@ def run(args: argparse.Namespace) -> int:
         emit(args, csv_text(comparison.table()))
     elif fmt == "xlsx":
         emit(args, comparison_workbook(comparison))
+    elif fmt == "docx":
+        from careprofiles.outputs.appraisal import comparison_docx_writer
+
+        emit(args, comparison_docx_writer(comparison))
     else:
         emit(args, comparison_table(comparison))
     if args.plot:

@@ -18,11 +18,12 @@ from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import TOO_MANY_DRAWS, SimulationResult, simulate
 from careprofiles.errors import CareProfilesError, ValidationError
 from careprofiles.outputs.display import scenario_lines
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text, csv_writer
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "docx")
 
 
 def _whole(minimum: int, what: str) -> type[int]:
@@ -105,8 +106,11 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
         row("Population cost a year", "total"),
         row("Cohort (patients a year)", "cohort", money=False),
     ]
-    rows.extend(row(f"{s}, per cohort patient", f"{s}/per_patient") for s in result.stages)
-    rows.extend(row(f"{s}, a year", f"{s}/total") for s in result.stages)
+    names = names_for(p)
+    rows.extend(
+        row(f"{names.stage(s)}, per cohort patient", f"{s}/per_patient") for s in result.stages
+    )
+    rows.extend(row(f"{names.stage(s)}, a year", f"{s}/total") for s in result.stages)
     seed = "a generator" if result.seed is None else f"seed {result.seed}"
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
@@ -163,6 +167,12 @@ def run(args: argparse.Namespace) -> int:
         emit(args, csv_writer(result.draws))
     elif fmt == "csv":
         emit(args, csv_text(result.draws))
+    elif fmt == "docx":
+        from careprofiles.costing.result import cost
+        from careprofiles.outputs.appraisal import simulation_docx_writer
+
+        at_base = cost(pathway, tariff, index=index)
+        emit(args, simulation_docx_writer(result, at_base=at_base, tariffs=", ".join(tariff.names)))
     else:
         emit(args, simulation_table(result, ", ".join(tariff.names)))
     if args.plot:
