@@ -26,12 +26,14 @@ if TYPE_CHECKING:
 
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
+    from careprofiles.costing.budget import ContractBudget
     from careprofiles.costing.result import CostResult
     from careprofiles.costing.scenarios import AppliedScenario
 
 __all__ = [
     "audit_summary",
     "benchmark_summary",
+    "budget_table",
     "cost_html",
     "cost_summary",
     "estimates_table",
@@ -178,6 +180,41 @@ def cost_summary(result: CostResult) -> str:
         f"Cost per patient{_of(result)}: {format_money(result.per_patient, pence=True)}",
         f"Population cost a year{_of(result)}: {format_money(result.total, pence=True)}",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def budget_table(budget: ContractBudget) -> str:
+    """``cost --period``: the cost a year in each financial year of the contract period,
+    at that year's prices, and the period's total."""
+    body = [
+        [
+            str(r.year),
+            f"{r.factor:.4f}",
+            format_money(r.per_patient, pence=True),
+            format_money(r.total),
+            "index" if r.basis == "price index" else "projected",
+        ]
+        for r in budget.rows.itertuples()
+    ]
+    body.append(["Total", "", "", format_money(budget.total), ""])
+    lines = [
+        f"Budget over the contract period ({budget.period}), from {budget.price_year} prices",
+        text_table(
+            body,
+            ["year", "price factor", "per patient", "a year", "prices"],
+            align="lrrrl",
+            width=TABLE_WIDTH,
+        ),
+    ]
+    projected = [str(b) for b in budget.rows["basis"] if b != "price index"]
+    if projected:
+        lines += textwrap.wrap(
+            f"{', '.join(budget.projected)}: past the price index, {projected[0]}. The same "
+            "cohort and care every year.",
+            TABLE_WIDTH,
+        )
+    else:
+        lines.append("The same cohort and care every year; prices from the price index.")
     return "\n".join(lines) + "\n"
 
 

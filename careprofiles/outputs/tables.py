@@ -36,9 +36,10 @@ from careprofiles.profiles.distributions import Distribution, grade_of
 from careprofiles.resources import source_locations
 
 if TYPE_CHECKING:
+    from careprofiles.costing.budget import ContractBudget
     from careprofiles.costing.result import CostResult
 
-__all__ = ["cost_json", "cost_workbook", "to_json", "write_xlsx"]
+__all__ = ["budget_frame", "cost_json", "cost_workbook", "to_json", "write_xlsx"]
 
 
 def _default(o: Any) -> Any:
@@ -182,10 +183,13 @@ def write_xlsx(
     return write
 
 
-def cost_workbook(result: CostResult) -> Callable[[Path], None]:
+def cost_workbook(
+    result: CostResult, budget: ContractBudget | None = None
+) -> Callable[[Path], None]:
     """The ``cost --format xlsx`` workbook: summary, stages, roles, settings, funders,
     estimates (the lines resting on estimates, most costly first), lines, inputs (and,
-    for a scenario, a ``scenario`` sheet of its changes)."""
+    for a scenario, a ``scenario`` sheet of its changes; with a ``budget``, a ``budget``
+    sheet of the contract period's years after the summary)."""
     from careprofiles.costing.evidence import estimate_lines
 
     rows: list[tuple[str, Any]] = [
@@ -237,6 +241,7 @@ def cost_workbook(result: CostResult) -> Callable[[Path], None]:
     return write_xlsx(
         {
             "summary": summary,
+            **({"budget": budget_frame(budget)} if budget is not None else {}),
             **changes,
             "stages": result.by_stage(),
             "services": result.by_service(),
@@ -263,6 +268,15 @@ COST_LAYOUTS = {
 costly lines; the sheets kept for reference their header row (the lines are 36 columns
 wide, the inputs hundreds of rows long, the tariff's sources paragraphs); a tariff's costs
 are unit costs, in pounds and pence."""
+
+
+def budget_frame(budget: ContractBudget) -> pd.DataFrame:
+    """A contract budget's years and a total row, as the workbook's ``budget`` sheet."""
+    rows = budget.rows[["year", "factor", "basis", "cohort", "per_patient", "total"]]
+    total = pd.DataFrame(
+        [{"year": "Total", "basis": f"the contract period: {budget.period}", "total": budget.total}]
+    )
+    return pd.concat([rows, total], ignore_index=True)
 
 
 def _workbook_title(result: CostResult) -> str:

@@ -7,8 +7,8 @@ taken from the :class:`~careprofiles.costing.result.CostResult`, already formatt
 free text from the profiles, tariffs and header is escaped for Markdown (for ``.md.j2``
 templates) or left as written (HTML templates autoescape it).
 
-Imports: resources, outputs.text, outputs.names (inside ``estimates``), specification.header
-and specification.wording; profiles and costing for types only.
+Imports: resources, outputs.text, outputs.names (inside ``estimates``), specification.header,
+specification.wording and specification.budget; profiles and costing for types only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
 from careprofiles.resources import document_name, source_location
+from careprofiles.specification.budget import budget_context
 from careprofiles.specification.header import SpecHeader, as_header
 from careprofiles.specification.wording import (
     SETTING_NAMES,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["CONTEXT_NAMES", "spec_context"]
 
 CONTEXT_NAMES = (
+    "budget",
     "costing",
     "document",
     "outcomes",
@@ -134,6 +136,7 @@ def spec_context(
         "standards": build.standards(pathway),
         "settings": build.settings(),
         "costing": build.costing(stages),
+        "budget": budget_context(result, head.period, text),
     }
 
 
