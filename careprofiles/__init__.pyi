@@ -31,14 +31,14 @@ from .activity.records import (
     read_activity as read_activity,
     read_outcomes as read_outcomes,
 )
-from .costing.compare import (
-    Comparison as Comparison,
-    compare as compare,
-)
 from .costing.budget import (
     ContractBudget as ContractBudget,
     contract_budget as contract_budget,
     contract_years as contract_years,
+)
+from .costing.compare import (
+    Comparison as Comparison,
+    compare as compare,
 )
 from .costing.compiler import (
     compile_model as compile_model,

@@ -73,13 +73,13 @@ def run(args: argparse.Namespace) -> int:
                 f"--period {args.period}: names no year; give it as "
                 "'1 April 2025 to 31 March 2028' or '2025/26 to 2027/28'"
             )
-    pathway, tariff, index = inputs_from_args(args)
-    result = cost(pathway, tariff, index=index)
+    result = cost_from_args(args)
     budget = None
-    if args.period:
+    if args.period:  # the --index given (the bundled index without one)
         from careprofiles.tariffs.tables import load_price_index
 
-        budget = contract_budget(result, args.period, index or load_price_index())
+        index = load_price_index(args.index) if args.index else load_price_index()
+        budget = contract_budget(result, args.period, index)
     explain = getattr(args, "explain", False)
     if fmt == "table":
         text = cost_summary(result)
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "csv":
         emit(args, csv_text(result.lines))
     else:
-        emit(args, cost_workbook(result, budget))
+        emit(args, cost_workbook(result) if budget is None else cost_workbook(result, budget))
     if args.plot:
         from careprofiles.outputs.charts import cost_plot
 
