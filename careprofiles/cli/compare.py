@@ -14,11 +14,13 @@ from careprofiles.cli._analysis import (
     add_output_and_plot,
     analysis_command,
     check_plot,
+    whole_number,
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.compare import Comparison, compare
 from careprofiles.costing.scenarios import load_scenarios
+from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
@@ -45,6 +47,19 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="ID",
         help="compare only this scenario; repeat for several (default: all, in file order)",
+    )
+    p.add_argument(
+        "--draws",
+        type=whole_number(1, "--draws"),
+        metavar="N",
+        help="with -o FILE.docx: also draw each option's uncertain numbers N times for its "
+        "95%% interval (with --seed)",
+    )
+    p.add_argument(
+        "--seed",
+        type=whole_number(0, "--seed"),
+        metavar="S",
+        help="with --draws: the random seed, the same for every option",
     )
     add_output_and_plot(p, FORMATS, "cost by stage and by role for each scenario")
     p.set_defaults(run=run)
@@ -218,6 +233,14 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
 def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     check_plot(args)
+    draws, seed = getattr(args, "draws", None), getattr(args, "seed", None)
+    if (draws is None) != (seed is None):
+        raise CareProfilesError("--draws and --seed go together; give both, or neither")
+    if draws is not None and fmt != "docx":
+        raise CareProfilesError(
+            f"--draws adds the options' intervals to -o FILE.docx, not to --format {fmt}; "
+            "for draws as data: careprofiles simulate --scenarios FILE --scenario ID"
+        )
     scenarios = load_scenarios(args.scenarios)
     pathway, tariff, index = inputs_from_args(
         argparse.Namespace(**{**vars(args), "scenarios": None, "scenario": None})
@@ -232,7 +255,14 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "docx":
         from careprofiles.outputs.appraisal import comparison_docx_writer
 
-        emit(args, comparison_docx_writer(comparison))
+        intervals = {}
+        if draws is not None:
+            from careprofiles.costing.simulate import simulate
+
+            intervals["baseline"] = simulate(pathway, tariff, draws, seed, index=index)
+            for s, r in comparison.scenarios:
+                intervals[s.id] = simulate(r.pathway, r.tariff, draws, seed, index=index)
+        emit(args, comparison_docx_writer(comparison, intervals=intervals))
     else:
         emit(args, comparison_table(comparison))
     if args.plot:

@@ -11,6 +11,7 @@ from careprofiles.cli._analysis import (
     analysis_command,
     check_plot,
     uncertainty_from_args,
+    whole_number,
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
@@ -24,19 +25,6 @@ from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
 FORMATS = ("table", "json", "csv", "docx")
-
-
-def _whole(minimum: int, what: str) -> type[int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{what} must be {minimum} or more (got {value})")
-        return value
-
-    return parse  # type: ignore[return-value]
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -54,18 +42,22 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         uncertainty=True,
     )
     p.add_argument(
-        "--draws", type=_whole(1, "--draws"), required=True, metavar="N", help="number of draws"
+        "--draws",
+        type=whole_number(1, "--draws"),
+        required=True,
+        metavar="N",
+        help="number of draws",
     )
     p.add_argument(
         "--seed",
-        type=_whole(0, "--seed"),
+        type=whole_number(0, "--seed"),
         required=True,
         metavar="S",
         help="random seed (a whole number); the same seed gives the same draws",
     )
     p.add_argument(
         "--chunk-size",
-        type=_whole(1, "--chunk-size"),
+        type=whole_number(1, "--chunk-size"),
         metavar="N",
         help="draws made at once (default: up to 4,096, fewer if over about 256 MB)",
     )

@@ -7,9 +7,10 @@ shaded header row repeated on each page, no header word broken):
 
 - :func:`comparison_docx_writer`: the options side by side (a row each, the baseline
   first): what each changes, the cost per patient and a year and the change from the
-  baseline, by funder and by stage, and the comparison chart when matplotlib is
-  installed. When the options cost other cohorts, the change a year is like for like
-  (the change per patient times the option's patients) and the document says so.
+  baseline, by funder and by stage, each option's 95% interval when Monte Carlo results
+  are given, and the comparison chart when matplotlib is installed. When the options
+  cost other cohorts, the change a year is like for like (the change per patient times
+  the option's patients) and the document says so.
 - :func:`simulation_docx_writer`: one option's cost with its uncertainty interval (the
   Monte Carlo's 2.5th to 97.5th percentile), by stage, the split by funder at base values,
   and the distribution chart.
@@ -25,7 +26,7 @@ outputs.charts (inside, when a chart is drawn), costing for types; python-docx (
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,19 +134,43 @@ def _side_by_side(
     return ["Option", *(label(k) for k in keys)], rows
 
 
-def comparison_docx_writer(comparison: Comparison, *, chart: bool = True) -> Callable[[Path], None]:
+def comparison_docx_writer(
+    comparison: Comparison,
+    *,
+    intervals: Mapping[str, SimulationResult] | None = None,
+    chart: bool = True,
+) -> Callable[[Path], None]:
     """A function writing the options appraisal of ``comparison`` as Word to the path it
-    is given (python-docx is checked now). ``chart`` adds the comparison chart when
-    matplotlib is installed."""
+    is given (python-docx is checked now). ``intervals``, a Monte Carlo result for each
+    option (``baseline`` and the scenario ids), adds each option's 95% interval; ``chart``
+    adds the comparison chart when matplotlib is installed."""
     _docx()
 
     def write(path: Path) -> None:
-        _comparison_document(comparison, chart).save(str(path))
+        _comparison_document(comparison, chart, intervals or {}).save(str(path))
 
     return write
 
 
-def _comparison_document(comparison: Comparison, chart: bool) -> Any:
+def _interval_rows(
+    comparison: Comparison, intervals: Mapping[str, SimulationResult], measure: str
+) -> list[list[str]]:
+    rows = []
+    for sid, name, _r in _options(comparison):
+        result = intervals.get(sid)
+        if result is None:
+            rows.append([name, "-", "-", "-", "-"])
+            continue
+        r = next(x for x in result.summary().to_dict(orient="records") if x["measure"] == measure)
+        rows.append(
+            [name, *(format_money(float(r[k])) for k in ("deterministic", "mean", "p2.5", "p97.5"))]
+        )
+    return rows
+
+
+def _comparison_document(
+    comparison: Comparison, chart: bool, intervals: Mapping[str, SimulationResult]
+) -> Any:
     b = comparison.baseline
     names = names_for(b.pathway, b.tariff)
     doc = _new_document(f"Options appraisal: {b.pathway.name}")
@@ -218,12 +243,33 @@ def _comparison_document(comparison: Comparison, chart: bool) -> Any:
     _table(doc, "Cost per cohort patient by stage (change from the baseline)", headers, rows)
 
     doc.add_heading("Uncertainty", level=1)
-    doc.add_paragraph(
-        "These are base-value figures. The uncertainty interval of an option (the range "
-        "within which its cost falls in 95 of 100 draws of the uncertain numbers) is in its "
-        "own appraisal: careprofiles simulate --scenarios FILE --scenario ID --draws N "
-        "--seed S -o FILE.docx."
-    )
+    if intervals:
+        first = next(iter(intervals.values()))
+        seed = "a generator" if first.seed is None else f"seed {first.seed}"
+        doc.add_paragraph(
+            f"Each option's uncertain numbers drawn {first.n:,} times ({seed}, the same for "
+            "every option): the 95% interval is the range within which its cost falls in 95 "
+            "of 100 draws (the 2.5th to the 97.5th percentile)."
+        )
+        headers = ["Option", "Base values", "Mean", "2.5%", "97.5%"]
+        _table(
+            doc,
+            "Cost per patient with its 95% interval",
+            headers,
+            _interval_rows(comparison, intervals, "per_patient"),
+        )
+        _table(
+            doc,
+            "Cost a year with its 95% interval",
+            headers,
+            _interval_rows(comparison, intervals, "total"),
+        )
+    else:
+        doc.add_paragraph(
+            "These are base-value figures. Each option's uncertainty interval (the range "
+            "within which its cost falls in 95 of 100 draws of the uncertain numbers): "
+            "careprofiles compare ... --draws N --seed S -o FILE.docx."
+        )
     if chart:
         from careprofiles.outputs.charts import compare_plot
 

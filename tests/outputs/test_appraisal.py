@@ -160,3 +160,41 @@ def test_simulate_docx_gives_the_interval_and_funders(
     ]
     assert "/work" not in text
     assert "/tmp" not in text
+
+
+def test_compare_docx_with_each_options_interval(
+    tmp_path: Path, default_pathway: Pathway, default_tariff: Tariff
+) -> None:
+    from careprofiles.costing.simulate import simulate
+
+    out = tmp_path / "intervals.docx"
+    file = SCENARIOS / "service-models.yaml"
+    args = ["compare", "--scenarios", str(file), "--scenario", "quarterly-mdt"]
+    assert main([*args, "--draws", "300", "--seed", "5", "-o", str(out)]) == 0
+    doc = docx.Document(str(out))
+    rows = _table(doc, "Cost per patient with its 95% interval")
+    assert rows[0] == ["Option", "Base values", "Mean", "2.5%", "97.5%"]
+    # the baseline's interval is simulate's, with the same draws and seed
+    base = simulate(default_pathway, default_tariff, 300, 5).summary().set_index("measure")
+    assert rows[1] == [
+        "Baseline",
+        *(
+            format_money(base.loc["per_patient", k])
+            for k in ("deterministic", "mean", "p2.5", "p97.5")
+        ),
+    ]
+    assert rows[2][0] == load_scenarios(file).get("quarterly-mdt").name
+    assert rows[2][1] == "£17,781"
+    assert "(seed 5, the same for every option)" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_compare_draws_only_for_the_word_appraisal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["compare", "--scenarios", str(SCENARIOS / "service-models.yaml")]
+    assert main([*args, "--draws", "10", "--seed", "1"]) == 1
+    assert "--draws adds the options' intervals to -o FILE.docx" in capsys.readouterr().err
+    out = tmp_path / "x.docx"
+    assert main([*args, "--draws", "10", "-o", str(out)]) == 1
+    assert "--draws and --seed go together" in capsys.readouterr().err
+    assert not out.exists()
