@@ -64,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
     if args.period:  # before any work: a period that names its years
         from careprofiles.costing.budget import contract_budget, contract_years
 
+        if fmt == "csv":
+            raise CareProfilesError(
+                "--period: the budget is in the table, json and xlsx formats, not in csv "
+                "(the cost lines); use --format json, or -o FILE.xlsx"
+            )
+
         try:
             years = contract_years(args.period)
         except ValueError as exc:

@@ -100,6 +100,8 @@ def test_cost_period_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert "--period 2025: gives one date; give the start and the end" in err
     assert "Traceback" not in err
     assert not out.exists()
+    assert main(["cost", "--period", "2025-2028", "--format", "csv"]) == 1
+    assert "not in csv" in capsys.readouterr().err  # never silently left out
 
 
 def test_cost_workbook_budget_sheet(tmp_path: Path, default_cost: CostResult) -> None:
