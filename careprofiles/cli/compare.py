@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         from careprofiles.outputs.appraisal import comparison_docx_writer
 
         intervals = {}
-        if draws is not None:
+        if draws is not None and seed is not None:
             from careprofiles.costing.simulate import simulate
 
             intervals["baseline"] = simulate(pathway, tariff, draws, seed, index=index)
