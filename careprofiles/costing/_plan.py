@@ -158,6 +158,7 @@ class _Workspace:
     """Buffers for :meth:`LinePlan.costs` with ``sets`` columns, reused call after call
     (fresh large arrays cost a page fault every 4 KiB, every time)."""
 
+
     def __init__(self, plan: LinePlan, sets: int) -> None:
         self.sets = sets
         groups = plan.n_groups if plan.groups_vary else 0
@@ -459,3 +460,4 @@ class BlockCosts:
         for s in self.ids:
             cols.extend([f"{s}/per_patient", f"{s}/total"])
         return cols
+

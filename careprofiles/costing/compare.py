@@ -29,7 +29,6 @@ from careprofiles.tariffs.tables import PriceIndex, Tariff
 
 __all__ = ["Comparison", "compare"]
 
-
 @dataclass(frozen=True)
 class Comparison:
     """The baseline and each scenario costed, with the differences."""

@@ -67,7 +67,6 @@ option instead)."""
 _THREE = COHORT_FIELDS[1:]
 """The cohort's three-number form."""
 
-
 class _Node:
     """A model being changed: its field values, and the change line of each edit."""
 

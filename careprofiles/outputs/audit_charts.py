@@ -102,7 +102,9 @@ def _panel(
     elif money:
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_money(x)))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: format_money(x))
+        )
         ax.set_ylim(bottom=0.0)
     from matplotlib.ticker import MaxNLocator
 
@@ -119,7 +121,9 @@ pixels at 150 dpi)."""
 
 def _outcome_names(result: BenchmarkResult) -> dict[str, str]:
     """Each outcome's name as its profile gives it (its id where it has none)."""
-    return {o.id: o.name or o.id for stage in result.pathway.stages for o in stage.outcomes}
+    return {
+        o.id: o.name or o.id for stage in result.pathway.stages for o in stage.outcomes
+    }
 
 
 def funnel_plots(result: BenchmarkResult, *, per_page: int = FUNNEL_PER_PAGE) -> list[Figure]:
@@ -200,9 +204,8 @@ def funnel_plot_paths(path: str | Path, pages: int) -> list[Path]:
     """Where :func:`write_funnel_plot` writes each page: ``FILE.png``, then
     ``FILE-2.png``, ``FILE-3.png`` ..."""
     first = Path(path)
-    return [first] + [
-        first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, pages + 1)
-    ]
+    return [first] + [first.with_name(f"{first.stem}-{n}{first.suffix}") for n in
+                      range(2, pages + 1)]
 
 
 def write_funnel_plot(

@@ -210,11 +210,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
     right.set_yticks(y, _wrap([names.role(str(r)) for r in every], 34), fontsize=8)
     what = "Staff cost per cohort patient" if differ else "Staff cost a year"
     right.set_xlabel(what)
-    shown = (
-        f"the {len(every)} largest of {len(all_roles)} roles; all in the table"
-        if len(every) < len(all_roles)
-        else "by role"
-    )
+    shown = (f"the {len(every)} largest of {len(all_roles)} roles; all in the table"
+             if len(every) < len(all_roles) else "by role")
     right.set_title(f"{what} ({shown})", fontsize=11, loc="left")
     _pounds(right.xaxis, largest)
     right.grid(axis="x", alpha=0.3)

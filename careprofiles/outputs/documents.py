@@ -49,7 +49,9 @@ def _parser() -> MarkdownIt:
     try:
         from markdown_it import MarkdownIt
     except ImportError:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError("markdown-it-py", "docx", "HTML and Word output") from None
+        raise MissingDependencyError(
+            "markdown-it-py", "docx", "HTML and Word output"
+        ) from None
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         "table"
     )
@@ -469,11 +471,8 @@ class _Walker:
         widths = _column_widths(table, columns, self._text_width())
         for c, width in enumerate(widths):
             out.columns[c].width = width
-        aligns = {
-            "left": WD_ALIGN_PARAGRAPH.LEFT,
-            "right": WD_ALIGN_PARAGRAPH.RIGHT,
-            "center": WD_ALIGN_PARAGRAPH.CENTER,
-        }
+        aligns = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                  "center": WD_ALIGN_PARAGRAPH.CENTER}
         for r, cells in enumerate(table.rows):
             docx_row = out.rows[r]
             row_cells = docx_row.cells  # slow in python-docx: fetch once a row

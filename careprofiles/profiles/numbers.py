@@ -167,7 +167,7 @@ def parse_uncertain(raw: Any) -> Uncertain:
     source = raw.get("source")
     if source is not None:
         if not isinstance(source, str) or not source.strip():
-            problems.append('source must be text, such as "PSSRU Unit Costs 2024"')
+            problems.append("source must be text, such as \"PSSRU Unit Costs 2024\"")
         else:
             evidence["source"] = source
     if problems:

@@ -43,7 +43,9 @@ _NOT_PLAIN = frozenset(".[]'\"")
 
 
 def _plain_key(key: str) -> bool:
-    return bool(key) and key.isprintable() and not any(c.isspace() or c in _NOT_PLAIN for c in key)
+    return bool(key) and key.isprintable() and not any(
+        c.isspace() or c in _NOT_PLAIN for c in key
+    )
 
 
 def _model_at(cls: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:

@@ -45,19 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CONTEXT_NAMES", "spec_context"]
 
-CONTEXT_NAMES = (
-    "budget",
-    "costing",
-    "document",
-    "outcomes",
-    "pathway",
-    "cohort",
-    "scenario",
-    "settings",
-    "spec",
-    "stages",
-    "standards",
-)
+CONTEXT_NAMES = ("budget", "costing", "document", "outcomes", "pathway", "cohort", "scenario",
+                 "settings", "spec", "stages", "standards")
 """The names a specification template can use (see ``docs/templates.md``)."""
 
 
@@ -445,20 +434,8 @@ class _Builder:
                     "location": text(source_location(row.location)),
                 }
             )
-        stage_keys = (
-            "number",
-            "id",
-            "name",
-            "duration",
-            "duration_weeks",
-            "reach",
-            "patients",
-            "per_patient_reached",
-            "per_patient",
-            "total",
-            "hours",
-            "share_of_total",
-        )
+        stage_keys = ("number", "id", "name", "duration", "duration_weeks", "reach", "patients",
+                      "per_patient_reached", "per_patient", "total", "hours", "share_of_total")
         return {
             "per_patient": format_money(result.per_patient, pence=True),
             "per_patient_rounded": format_money(result.per_patient),

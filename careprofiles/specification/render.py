@@ -113,32 +113,17 @@ def find_template(template: str | Path | None) -> TemplateFile:
         )
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise TemplateError(
-            [
-                Problem(
-                    None,
-                    None,
-                    "--template",
-                    f"no shipped template {as_text!r}; {hint}"
-                    f"shipped templates: {', '.join(list_templates())}; or give a "
-                    "template file's path",
-                )
-            ]
+            [Problem(None, None, "--template", f"no shipped template {as_text!r}; {hint}"
+                     f"shipped templates: {', '.join(list_templates())}; or give a "
+                     "template file's path")]
         )
     path = Path(template)
     refused = refusal(path)
     if refused is not None:
         what = "no such file" if refused.kind == "missing" else refused.text
         raise TemplateError(
-            [
-                Problem(
-                    input_name(path),
-                    None,
-                    "",
-                    f"{what}; give the path of a template file "
-                    "(.md.j2 for Markdown, Word and HTML, or .html.j2 for HTML)",
-                    refused.code,
-                )
-            ]
+            [Problem(input_name(path), None, "", f"{what}; give the path of a template file "
+                     "(.md.j2 for Markdown, Word and HTML, or .html.j2 for HTML)", refused.code)]
         )
     return TemplateFile(path.resolve(), _is_html(path.name))
 
@@ -253,14 +238,17 @@ def render_spec(
     found = find_template(template)
     if found.html and format != "html":
         raise template_problem(
-            str(found.path),
-            None,
+            str(found.path), None,
             f"an HTML template gives HTML only, not {format}; use --format html, or a "
             "Markdown template (.md.j2), which gives md, html and docx",
         )
     head = as_header(header)
-    context = spec_context(pathway, result, head, markdown=not found.html, template=found.path.name)
-    text, is_html = render_template(found.path, context, timeout=timeout, max_chars=max_chars)
+    context = spec_context(
+        pathway, result, head, markdown=not found.html, template=found.path.name
+    )
+    text, is_html = render_template(
+        found.path, context, timeout=timeout, max_chars=max_chars
+    )
     title = f"Service specification: {head.service or pathway.name}"
     if is_html or format == "md":
         return text

@@ -461,7 +461,9 @@ def _staff_basis(row: TariffRow) -> tuple[str, str] | None:
     return row.basis, row.qualifications
 
 
-def basis_problems(below: Mapping[str, TariffRow], layer: Mapping[str, TariffRow]) -> list[Problem]:
+def basis_problems(
+    below: Mapping[str, TariffRow], layer: Mapping[str, TariffRow]
+) -> list[Problem]:
     """The rows of ``layer`` whose staff basis differs from the one of the layers
     ``below`` it (the basis the lower layers' staff rows state, if they state one).
 
