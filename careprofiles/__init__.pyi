@@ -31,6 +31,11 @@ from .activity.records import (
     read_activity as read_activity,
     read_outcomes as read_outcomes,
 )
+from .costing.budget import (
+    ContractBudget as ContractBudget,
+    contract_budget as contract_budget,
+    contract_years as contract_years,
+)
 from .costing.compare import (
     Comparison as Comparison,
     compare as compare,
@@ -99,6 +104,10 @@ from .outputs.charts import (
 from .outputs.documents import (
     markdown_to_docx as markdown_to_docx,
     markdown_to_html as markdown_to_html,
+)
+from .outputs.names import (
+    Names as Names,
+    names_for as names_for,
 )
 from .outputs.standards import (
     render_standards as render_standards,

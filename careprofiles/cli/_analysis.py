@@ -50,6 +50,22 @@ def analysis_command(
     return p
 
 
+def whole_number(minimum: int, what: str) -> type[int]:
+    """An argparse type: a whole number of at least ``minimum`` (``1,000`` and ``1_000``
+    read as 1000); ``what`` names the option in the message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be {minimum} or more (got {value})")
+        return value
+
+    return parse  # type: ignore[return-value]
+
+
 def add_output_and_plot(p: argparse.ArgumentParser, formats: tuple[str, ...], what: str) -> None:
     """--format (one of ``formats``), -o/--output, --force, then --plot drawing ``what``."""
     add_output(p, formats)

@@ -14,16 +14,19 @@ from careprofiles.cli._analysis import (
     add_output_and_plot,
     analysis_command,
     check_plot,
+    whole_number,
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
 from careprofiles.costing.compare import Comparison, compare
 from careprofiles.costing.scenarios import load_scenarios
+from careprofiles.errors import CareProfilesError
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, paged_table, text_table
 
-FORMATS = ("table", "csv", "json", "xlsx")
+FORMATS = ("table", "csv", "json", "xlsx", "docx")
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -44,6 +47,19 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="ID",
         help="compare only this scenario; repeat for several (default: all, in file order)",
+    )
+    p.add_argument(
+        "--draws",
+        type=whole_number(1, "--draws"),
+        metavar="N",
+        help="with -o FILE.docx: also draw each option's uncertain numbers N times for its "
+        "95%% interval (with --seed)",
+    )
+    p.add_argument(
+        "--seed",
+        type=whole_number(0, "--seed"),
+        metavar="S",
+        help="with --draws: the random seed, the same for every option",
     )
     add_output_and_plot(p, FORMATS, "cost by stage and by role for each scenario")
     p.set_defaults(run=run)
@@ -90,19 +106,25 @@ def comparison_table(comparison: Comparison) -> str:
         wrap=(0, 1),
     )
     stages = comparison.by_stage()
+    names = names_for(b.pathway, b.tariff)
     ids = list(table["id"])
     wide = stages.pivot(index="stage", columns="scenario", values="per_patient")
     order = [s.id for s in b.pathway.stages]
     wide = wide.reindex(index=order, columns=ids)
     by_stage = text_table(
-        [[stage, *(format_money(float(v)) for v in wide.loc[stage].to_numpy())] for stage in order],
+        [
+            [names.stage(stage), *(format_money(float(v)) for v in wide.loc[stage].to_numpy())]
+            for stage in order
+        ],
         ["stage (per cohort patient)", *ids],
         align="l" + "r" * len(ids),
         width=TABLE_WIDTH,
         wrap=range(len(ids) + 1),
     )
     by_funder = _wide(comparison.by_funder(), "name", ids, "funder (per cohort patient)")
-    by_setting = _wide(comparison.by_setting(), "setting", ids, "setting (per cohort patient)")
+    by_setting = _wide(
+        comparison.by_setting(), "setting", ids, "setting (per cohort patient)", names.setting
+    )
     wrap = textwrap.TextWrapper(TABLE_WIDTH, break_on_hyphens=False)
     lines = [
         *wrap.wrap(
@@ -149,9 +171,15 @@ def _cohort_note(comparison: Comparison) -> str:
     )
 
 
-def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
-    """Cost per cohort patient by ``key`` (rows) and scenario (columns), with each
-    scenario's change from the baseline in brackets."""
+def _wide(
+    frame: pd.DataFrame,
+    key: str,
+    ids: list[str],
+    title: str,
+    label: Callable[[str], str] = str,
+) -> str:
+    """Cost per cohort patient by ``key`` (rows, each named by ``label``) and scenario
+    (columns), with each scenario's change from the baseline in brackets."""
     per = frame.pivot(index=key, columns="scenario", values="per_patient")
     delta = frame.pivot(index=key, columns="scenario", values="delta_per_patient")
     order = list(dict.fromkeys(frame[key]))
@@ -164,7 +192,7 @@ def _wide(frame: pd.DataFrame, key: str, ids: list[str], title: str) -> str:
             f"{format_money(float(p))} ({_signed(float(d))})"
             for p, d in zip(p_row[1:], d_row[1:], strict=True)
         )
-        rows.append([str(k), *cells])
+        rows.append([label(str(k)), *cells])
     return paged_table(rows, [title, *ids], align="l" + "r" * len(ids), width=TABLE_WIDTH)
 
 
@@ -195,13 +223,24 @@ def comparison_workbook(comparison: Comparison) -> Callable[[Path], None]:
             "settings": comparison.by_setting(),
             "changes": changes,
         },
-        money_columns=("delta_per_patient", "delta_total", "delta_cost"),
+        title=(
+            f"{comparison.baseline.pathway.name}: scenarios compared, "
+            f"{comparison.baseline.price_year} prices"
+        ),
     )
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     check_plot(args)
+    draws, seed = getattr(args, "draws", None), getattr(args, "seed", None)
+    if (draws is None) != (seed is None):
+        raise CareProfilesError("--draws and --seed go together; give both, or neither")
+    if draws is not None and fmt != "docx":
+        raise CareProfilesError(
+            f"--draws adds the options' intervals to -o FILE.docx, not to --format {fmt}; "
+            "for draws as data: careprofiles simulate --scenarios FILE --scenario ID"
+        )
     scenarios = load_scenarios(args.scenarios)
     pathway, tariff, index = inputs_from_args(
         argparse.Namespace(**{**vars(args), "scenarios": None, "scenario": None})
@@ -213,6 +252,17 @@ def run(args: argparse.Namespace) -> int:
         emit(args, csv_text(comparison.table()))
     elif fmt == "xlsx":
         emit(args, comparison_workbook(comparison))
+    elif fmt == "docx":
+        from careprofiles.outputs.appraisal import comparison_docx_writer
+
+        intervals = {}
+        if draws is not None and seed is not None:
+            from careprofiles.costing.simulate import simulate
+
+            intervals["baseline"] = simulate(pathway, tariff, draws, seed, index=index)
+            for s, r in comparison.scenarios:
+                intervals[s.id] = simulate(r.pathway, r.tariff, draws, seed, index=index)
+        emit(args, comparison_docx_writer(comparison, intervals=intervals))
     else:
         emit(args, comparison_table(comparison))
     if args.plot:

@@ -17,6 +17,7 @@ from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_
 from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.sensitivity import SensitivityResult, sensitivity
 from careprofiles.outputs.display import scenario_lines
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
@@ -62,12 +63,13 @@ def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
     p = result.pathway
     rows = result.rows if top is None else result.rows.head(top)
     records: list[dict[str, Any]] = rows.to_dict(orient="records")  # type: ignore[assignment]
+    names = names_for(p, result.tariff)
     lo = f"{result.low_quantile * 100:g}th"
     hi = f"{result.high_quantile * 100:g}th"
     body = text_table(
         [
             [
-                r["parameter"],
+                names.address(str(r["parameter"])),
                 r["distribution"],
                 f"{r['low_value']:,.4g}",
                 f"{r['high_value']:,.4g}",

@@ -11,6 +11,7 @@ from careprofiles.cli._analysis import (
     analysis_command,
     check_plot,
     uncertainty_from_args,
+    whole_number,
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
@@ -18,24 +19,12 @@ from careprofiles.costing.scenarios import scenario_of
 from careprofiles.costing.simulate import TOO_MANY_DRAWS, SimulationResult, simulate
 from careprofiles.errors import CareProfilesError, ValidationError
 from careprofiles.outputs.display import scenario_lines
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text, csv_writer
 from careprofiles.outputs.tables import to_json
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 
-FORMATS = ("table", "json", "csv")
-
-
-def _whole(minimum: int, what: str) -> type[int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{what} must be {minimum} or more (got {value})")
-        return value
-
-    return parse  # type: ignore[return-value]
+FORMATS = ("table", "json", "csv", "docx")
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -53,18 +42,22 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         uncertainty=True,
     )
     p.add_argument(
-        "--draws", type=_whole(1, "--draws"), required=True, metavar="N", help="number of draws"
+        "--draws",
+        type=whole_number(1, "--draws"),
+        required=True,
+        metavar="N",
+        help="number of draws",
     )
     p.add_argument(
         "--seed",
-        type=_whole(0, "--seed"),
+        type=whole_number(0, "--seed"),
         required=True,
         metavar="S",
         help="random seed (a whole number); the same seed gives the same draws",
     )
     p.add_argument(
         "--chunk-size",
-        type=_whole(1, "--chunk-size"),
+        type=whole_number(1, "--chunk-size"),
         metavar="N",
         help="draws made at once (default: up to 4,096, fewer if over about 256 MB)",
     )
@@ -105,8 +98,11 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
         row("Population cost a year", "total"),
         row("Cohort (patients a year)", "cohort", money=False),
     ]
-    rows.extend(row(f"{s}, per cohort patient", f"{s}/per_patient") for s in result.stages)
-    rows.extend(row(f"{s}, a year", f"{s}/total") for s in result.stages)
+    names = names_for(p)
+    rows.extend(
+        row(f"{names.stage(s)}, per cohort patient", f"{s}/per_patient") for s in result.stages
+    )
+    rows.extend(row(f"{names.stage(s)}, a year", f"{s}/total") for s in result.stages)
     seed = "a generator" if result.seed is None else f"seed {result.seed}"
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
@@ -163,6 +159,12 @@ def run(args: argparse.Namespace) -> int:
         emit(args, csv_writer(result.draws))
     elif fmt == "csv":
         emit(args, csv_text(result.draws))
+    elif fmt == "docx":
+        from careprofiles.costing.result import cost
+        from careprofiles.outputs.appraisal import simulation_docx_writer
+
+        at_base = cost(pathway, tariff, index=index)
+        emit(args, simulation_docx_writer(result, at_base=at_base, tariffs=", ".join(tariff.names)))
     else:
         emit(args, simulation_table(result, ", ".join(tariff.names)))
     if args.plot:

@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from careprofiles.cli._analysis import add_scenario
+from careprofiles.cli._analysis import add_scenario, whole_number
 from careprofiles.cli._common import (
     Subparsers,
     add_output,
@@ -18,7 +18,6 @@ from careprofiles.cli._common import (
     output_format,
 )
 from careprofiles.cli.cost import cost_from_args
-from careprofiles.cli.simulate import _whole
 from careprofiles.errors import CareProfilesError, MissingDependencyError, Problem, ValidationError
 from careprofiles.profiles.validation import validate_model
 from careprofiles.specification.header import HEADER_KEYS, SpecHeader, load_header
@@ -80,13 +79,13 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--draws",
-        type=_whole(1, "--draws"),
+        type=whole_number(1, "--draws"),
         metavar="N",
         help="add the budget's Monte Carlo mean and 95%% interval from N draws",
     )
     p.add_argument(
         "--seed",
-        type=_whole(0, "--seed"),
+        type=whole_number(0, "--seed"),
         default=1,
         metavar="S",
         help="random seed for --draws (default 1); the same seed gives the same figures",

@@ -12,7 +12,7 @@ costing.tariff_uncertainty; nothing above costing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,8 @@ class SensitivityResult:
     (the number's evidence grade, ``""`` when it has none)."""
     low_quantile: float = QUANTILES[0]
     high_quantile: float = QUANTILES[-1]
+    tariff: Tariff | None = field(default=None, repr=False, compare=False)
+    """The tariff costed with (its descriptions name the roles and items)."""
 
     def __repr__(self) -> str:
         from careprofiles.outputs.display import sensitivity_repr
@@ -163,7 +165,9 @@ def sensitivity(
     )
     rows.insert(8, "swing", (rows["high"] - rows["low"]).abs())
     rows = rows.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
-    return SensitivityResult(pathway, float(per_patient[0]), float(totals[0]), rows, low, high)
+    return SensitivityResult(
+        pathway, float(per_patient[0]), float(totals[0]), rows, low, high, tariff=tariff
+    )
 
 
 def _describe(p: Parameter) -> str:

@@ -5,8 +5,8 @@ and ``careprofiles benchmark`` write; :func:`audit_table` and :func:`benchmark_t
 the plain-text ones the results' ``summary()`` shows (through
 :mod:`careprofiles.outputs.display`).
 
-Imports: outputs.text, outputs.tables, outputs.sheets, outputs.documents (for HTML, when used), and
-activity for types only.
+Imports: outputs.text, outputs.names, outputs.tables, outputs.sheets, outputs.workbook_layout,
+outputs.documents (for HTML, when used), and activity for types only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.sheets import csv_text
 from careprofiles.outputs.tables import to_json, write_xlsx
 from careprofiles.outputs.text import (
@@ -31,6 +32,7 @@ from careprofiles.outputs.text import (
     markdown_table,
     text_table,
 )
+from careprofiles.outputs.workbook_layout import SheetLayout
 
 if TYPE_CHECKING:  # pragma: no cover
     from careprofiles.activity.audit import AuditResult
@@ -45,12 +47,13 @@ __all__ = [
     "benchmark_csv",
     "benchmark_markdown",
     "benchmark_table",
+    "benchmark_workbook",
     "render_audit",
     "render_benchmark",
 ]
 
 AUDIT_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
-BENCHMARK_FORMATS = ("table", "json", "csv", "md", "html")
+BENCHMARK_FORMATS = ("table", "json", "csv", "xlsx", "md", "html")
 
 
 def _signed(x: Any) -> str:
@@ -76,6 +79,7 @@ def _flag(x: Any, yes: str = "yes", no: str = "no") -> str:
 
 
 def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    names = names_for(result.pathway)
     stages = (
         [
             "stage",
@@ -89,7 +93,7 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ],
         [
             [
-                r.id,
+                names.stage(str(r.id)),
                 f"{r.patients:,}",
                 format_money(r.expected_cost_per_patient, pence=True),
                 format_money(r.actual_cost_per_patient, pence=True),
@@ -117,8 +121,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ],
         [
             [
-                r.stage,
-                r.service,
+                names.stage(str(r.stage)),
+                names.service(str(r.stage), str(r.service)),
                 format_percent(r.expected_uptake),
                 format_percent(r.actual_uptake),
                 format_number(r.expected_contacts_per_patient, 2),
@@ -136,8 +140,8 @@ def _audit_rows(result: AuditResult) -> dict[str, tuple[list[str], list[list[Any
         ["outcome", "stage", "target", "achievement", "records", "completeness", "meets target"],
         [
             [
-                r.id,
-                r.stage,
+                names.outcome(str(r.id)),
+                names.stage(str(r.stage)),
                 _value(r.target),
                 _value(r.achievement),
                 f"{r.records:,}",
@@ -250,7 +254,8 @@ def _html(markdown: str, title: str) -> str:
 def audit_workbook(result: AuditResult) -> Callable[[Path], None]:
     """The ``--format xlsx`` workbook: stages, services, outcomes."""
     return write_xlsx(
-        {"stages": result.stages, "services": result.services, "outcomes": result.outcomes}
+        {"stages": result.stages, "services": result.services, "outcomes": result.outcomes},
+        title=f"{result.pathway.name}: audit of activity, {result.price_year} prices",
     )
 
 
@@ -300,6 +305,7 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
             for r in result.areas.itertuples()
         ],
     )
+    names = names_for(result.pathway)
     outcomes = (
         [
             "outcome",
@@ -313,7 +319,7 @@ def _benchmark_rows(result: BenchmarkResult) -> dict[str, tuple[list[str], list[
         ],
         [
             [
-                str(r.outcome),
+                names.outcome(str(r.outcome)),
                 str(r.area),
                 f"{r.records:,}",
                 _value(r.achievement),
@@ -410,14 +416,53 @@ def benchmark_csv(result: BenchmarkResult) -> str:
     return csv_text(frame)
 
 
-def render_benchmark(result: BenchmarkResult, fmt: str) -> str:
-    """The benchmark in ``fmt``: table, json, csv, md or html."""
+_BENCHMARK_MEASURES = {
+    "patients": "patients",
+    "population": "population",
+    "cost": "cost a year",
+    "cost_per_patient": "cost per patient",
+    "cost_per_1000": "cost per 1,000 population",
+    "cost_sd_per_patient": "standard deviation of the cost per patient",
+}
+
+
+def benchmark_workbook(result: BenchmarkResult) -> Callable[[Path], None]:
+    """The ``--format xlsx`` workbook: summary (the all-area figures and the inputs),
+    areas, outcomes."""
+    rows: list[tuple[str, Any]] = [
+        ("pathway", result.pathway.name),
+        ("price year", result.price_year),
+        ("activity", result.activity or ""),
+        ("populations", result.populations or ""),
+        ("outcomes", result.outcome_records or ""),
+    ]
+    rows += [
+        (_BENCHMARK_MEASURES.get(k, k.replace("_", " ")), v) for k, v in result.overall.items()
+    ]
+    limits = frozenset(
+        f"cost_{side}_{level}" for side in ("lower", "upper") for level in ("95", "998")
+    )
+    return write_xlsx(
+        {
+            "summary": pd.DataFrame(rows, columns=["measure", "value"]),
+            "areas": result.areas,
+            "outcomes": result.outcomes,
+        },
+        title=f"{result.pathway.name}: benchmark of areas, {result.price_year} prices",
+        layouts={"areas": SheetLayout(pence=limits)},
+    )
+
+
+def render_benchmark(result: BenchmarkResult, fmt: str) -> str | Callable[[Path], None]:
+    """The benchmark in ``fmt``: table, json, csv, xlsx (a writer), md or html."""
     if fmt == "table":
         return benchmark_table(result)
     if fmt == "json":
         return to_json(result.to_dict())
     if fmt == "csv":
         return benchmark_csv(result)
+    if fmt == "xlsx":
+        return benchmark_workbook(result)
     if fmt == "md":
         return benchmark_markdown(result)
     if fmt == "html":

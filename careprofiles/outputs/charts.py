@@ -6,8 +6,8 @@ atomically. matplotlib is the optional ``plot`` extra, imported only when a char
 drawn: without it these functions raise :class:`MissingDependencyError`. Pounds on labels
 and axes are written by :mod:`careprofiles.outputs.text`.
 
-Imports: outputs.files, outputs.text, outputs.display (a scenario's title), costing.scenarios,
-and costing and profiles for types only.
+Imports: outputs.files, outputs.text, outputs.names, outputs.display (a scenario's title),
+costing.scenarios, and costing and profiles for types only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from careprofiles.costing.scenarios import scenario_of
 from careprofiles.errors import MissingDependencyError
 from careprofiles.outputs.display import scenario_title
 from careprofiles.outputs.files import write_atomic
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.text import money_label, money_ticks
 
 if TYPE_CHECKING:
@@ -127,7 +128,8 @@ def cost_plot(result: CostResult) -> Figure:
         fontsize=7,
         padding=2,
     )
-    right.set_yticks(y, [str(r) for r in roles["role"]], fontsize=8)
+    names = names_for(result.pathway, result.tariff)
+    right.set_yticks(y, _wrap([names.role(str(r)) for r in roles["role"]], 34), fontsize=8)
     right.set_xlabel("Staff cost a year")
     right.set_title("Staff cost a year by role", fontsize=11, loc="left")
     _pounds(right.xaxis, float(roles["cost"].max()) if len(roles) else 0.0)
@@ -204,7 +206,8 @@ def compare_plot(comparison: Comparison, *, roles: int = 10) -> Figure:
             height=height,
             color=PALETTE[j % len(PALETTE)],
         )
-    right.set_yticks(y, every, fontsize=8)
+    names = names_for(comparison.baseline.pathway, comparison.baseline.tariff)
+    right.set_yticks(y, _wrap([names.role(str(r)) for r in every], 34), fontsize=8)
     what = "Staff cost per cohort patient" if differ else "Staff cost a year"
     right.set_xlabel(what)
     shown = (
@@ -259,7 +262,8 @@ def tornado_plot(result: SensitivityResult, *, top: int = 15) -> Figure:
     ax.barh(y, low, left=base, color=PALETTE[4], height=0.6, label=f"at its {lo_pct} percentile")
     ax.barh(y, high, left=base, color=PALETTE[5], height=0.6, label=f"at its {hi_pct} percentile")
     ax.axvline(base, color="black", linewidth=1)
-    ax.set_yticks(y, [str(p) for p in rows["parameter"]], fontsize=8)
+    names = names_for(result.pathway, result.tariff)
+    ax.set_yticks(y, _wrap(names.addresses(map(str, rows["parameter"])), 64), fontsize=8)
     ax.set_xlabel("Pathway cost per patient")
     _pounds(ax.xaxis, float(max(rows["high"].max(), rows["low"].max(), base)) if n else base)
     ax.grid(axis="x", alpha=0.3)

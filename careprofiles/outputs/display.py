@@ -9,8 +9,8 @@ an import inside the method (the one sanctioned call from a lower layer up to ou
 so that all formatting stays in outputs. The reprs and HTML of all but the cost result
 are in :mod:`careprofiles.outputs.reprs`, re-exported here.
 
-Imports: outputs.text, outputs.audit, outputs.reprs, profiles.distributions and, for types
-only, costing and activity.
+Imports: outputs.text, outputs.names, outputs.audit, outputs.reprs, profiles.distributions
+and, for types only, costing and activity.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from careprofiles.outputs.audit import audit_table, benchmark_table
+from careprofiles.outputs.names import SEPARATOR, Names, names_for
 from careprofiles.outputs.reprs import (
     audit_html,
     audit_repr,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
+    from careprofiles.costing.budget import ContractBudget
     from careprofiles.costing.result import CostResult
     from careprofiles.costing.scenarios import AppliedScenario
 
@@ -55,6 +57,7 @@ __all__ = [
     "benchmark_html",
     "benchmark_repr",
     "benchmark_summary",
+    "budget_table",
     "comparison_html",
     "comparison_repr",
     "cost_html",
@@ -118,6 +121,7 @@ def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -
 def cost_summary(result: CostResult) -> str:
     """The readable summary ``careprofiles cost`` prints (``CostResult.summary()``)."""
     p = result.pathway
+    names = names_for(p, result.tariff)
     lines = [
         f"{p.name} ({p.id}), {result.price_year} prices",
         *scenario_lines(result.scenario),
@@ -129,7 +133,7 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    r.stage,
+                    names.stage(str(r.stage)),
                     f"{r.duration_weeks:g}",
                     f"{r.reach:.0%}",
                     f"{r.patients:,.0f}",
@@ -159,22 +163,32 @@ def cost_summary(result: CostResult) -> str:
                 "per cohort patient",
                 "a year",
             ],
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
         "Staff (hours a year and whole-time equivalents)",
         text_table(
             [
-                [r.role, r.unit, f"{r.hours:,.0f}", f"{r.wte:,.1f}", format_money(r.cost)]
+                [
+                    names.role(str(r.role)),
+                    r.unit,
+                    f"{r.hours:,.0f}",
+                    f"{r.wte:,.1f}",
+                    format_money(r.cost),
+                ]
                 for r in result.by_role().itertuples()
             ],
             ["role", "priced per", "hours", "WTE", "cost a year"],
+            width=TABLE_WIDTH,
+            wrap=(0,),
         ),
         "",
         "Settings",
         text_table(
             [
                 [
-                    r.setting,
+                    names.setting(str(r.setting)),
                     format_money(r.per_patient),
                     format_money(r.total),
                     f"{r.share_of_total:.1%}",
@@ -204,15 +218,54 @@ def cost_summary(result: CostResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def budget_table(budget: ContractBudget) -> str:
+    """``cost --period``: the cost a year in each financial year of the contract period,
+    at that year's prices, and the period's total."""
+    body = [
+        [
+            str(r.year),
+            f"{r.factor:.4f}",
+            format_money(r.per_patient, pence=True),
+            format_money(r.total),
+            "index" if r.basis == "price index" else "projected",
+        ]
+        for r in budget.rows.itertuples()
+    ]
+    body.append(["Total", "", "", format_money(budget.total), ""])
+    lines = [
+        f"Budget over the contract period ({budget.period}), from {budget.price_year} prices",
+        text_table(
+            body,
+            ["year", "price factor", "per patient", "a year", "prices"],
+            align="lrrrl",
+            width=TABLE_WIDTH,
+        ),
+    ]
+    projected = [str(b) for b in budget.rows["basis"] if b != "price index"]
+    if projected:
+        lines += textwrap.wrap(
+            f"{', '.join(budget.projected)}: past the price index, {projected[0]}. The same "
+            "cohort and care every year.",
+            TABLE_WIDTH,
+        )
+    else:
+        lines.append("The same cohort and care every year; prices from the price index.")
+    return "\n".join(lines) + "\n"
+
+
 def _of(result: CostResult) -> str:
     """`` (scenario ID)`` after a headline figure of a scenario."""
     return "" if result.scenario is None else f" (scenario {result.scenario.id})"
 
 
-def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) -> str:
+def estimates_table(
+    frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20, names: Names | None = None
+) -> str:
     """``cost --explain``: how many numbers and tariff rows carry each grade, then the
     cost lines resting on estimates, most costly first (``frame`` from
-    :func:`careprofiles.costing.evidence.estimate_lines`)."""
+    :func:`careprofiles.costing.evidence.estimate_lines`), by name when ``names`` are
+    given (the codes are in the workbook's estimates sheet)."""
+    names = names or Names()
     lines = [
         "Evidence (numbers in the profiles and tariff rows, by grade)",
         text_table(
@@ -225,11 +278,20 @@ def estimates_table(frame: pd.DataFrame, counts: pd.DataFrame, top: int = 20) ->
         text_table(
             [
                 [
-                    f"{r.stage}/{r.service}/{r.code}",
+                    SEPARATOR.join(
+                        [
+                            names.stage(str(r.stage)),
+                            names.service(str(r.stage), str(r.service)),
+                            names.code(str(r.code)),
+                        ]
+                    ),
                     format_money(r.per_patient),
                     f"{r.share_of_total:.1%}",
                     r.source,
-                    r.estimated_inputs,
+                    "; ".join(
+                        names.address(a, within=(str(r.stage), str(r.service), str(r.code)))
+                        for a in str(r.estimated_inputs).split("; ")
+                    ),
                 ]
                 for r in frame.head(top).itertuples()
             ],

@@ -181,11 +181,27 @@ def manifest_json(manifest: dict[str, Any]) -> str:
     return to_json(manifest)
 
 
+def document_command(command: Sequence[str]) -> str:
+    """The command line as documents show it: every path by its file name (``-o
+    ../reports/c.docx`` as ``-o c.docx``), so that no machine path is printed; the
+    manifest itself keeps the paths, for ``careprofiles verify``."""
+
+    def shown(arg: str) -> str:
+        option, equals, value = arg.partition("=")
+        if equals and option.startswith("--"):
+            return f"{option}={shown(value)}"
+        if "/" in arg or os.sep in arg:
+            return Path(arg).name or arg
+        return arg
+
+    return " ".join(shown(a) for a in command)
+
+
 def manifest_lines(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     """The manifest's facts other than its inputs, as (what, value) for documents."""
     rows = [
         ("careprofiles", str(manifest["careprofiles"])),
-        ("command", " ".join(manifest["command"])),
+        ("command", document_command(manifest["command"])),
     ]
     for key in ("price_year", "seed", "draws"):
         if manifest.get(key) is not None:

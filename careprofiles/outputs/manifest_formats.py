@@ -38,6 +38,7 @@ from careprofiles.outputs.manifest import (
     sidecar_path,
 )
 from careprofiles.outputs.tables import to_json
+from careprofiles.outputs.workbook_layout import SheetLayout, print_setup
 
 __all__ = ["EMBEDDED", "figures", "read_manifest", "with_manifest"]
 
@@ -142,6 +143,7 @@ def _add_about_sheet(path: Path, manifest: dict[str, Any]) -> None:
             row.font = Font(bold=True)
         for f in manifest["inputs"]:
             sheet.append([f["role"], f["name"], f["sha256"], f["path"]])
+        printed = sheet.max_row - 1  # the facts and the inputs; not the JSON row below
         sheet.append([])
         text = json.dumps(manifest, separators=(",", ":"))
         cells = [text[i : i + _CELL_CHARS] for i in range(0, len(text), _CELL_CHARS)]
@@ -151,6 +153,9 @@ def _add_about_sheet(path: Path, manifest: dict[str, Any]) -> None:
                 cell.data_type = "s"  # text, never a formula
         for letter, width in zip("ABCD", (16, 40, 66, 40), strict=True):
             sheet.column_dimensions[letter].width = width
+        first = book.worksheets[0].oddHeader.left.text  # the page header the others have
+        title = first.replace("&&", "&") if first else ABOUT_HEADING
+        print_setup(sheet, sheet.max_row - 1, 4, title, SheetLayout(print_rows=printed))
         buffer = io.BytesIO()
         book.save(buffer)
         path.write_bytes(buffer.getvalue())

@@ -13,9 +13,9 @@ The contract's parts come from their own modules: the KPIs
 contract sections (:mod:`~careprofiles.specification.contract`). A field the model cannot
 fill is the marker ``[to be agreed: WHAT]``, never escaped, so ``spec --check`` finds it.
 
-Imports: resources, outputs.text, standards.framework (the bundled framework), the
-specification's header, wording, kpis, activity_plan and contract; profiles, costing and
-activity for types only.
+Imports: resources, outputs.text, outputs.manifest, outputs.names (inside ``estimates``),
+standards.framework (the bundled framework), the specification's header, wording, budget,
+kpis, activity_plan and contract; profiles, costing and activity for types only.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from careprofiles.outputs.manifest import manifest_time
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
 from careprofiles.resources import document_name, source_location
 from careprofiles.specification.activity_plan import activity_plan
+from careprofiles.specification.budget import budget_context
 from careprofiles.specification.contract import budget_interval, contract_sections
 from careprofiles.specification.header import SpecHeader, as_header
 from careprofiles.specification.kpis import kpi_rows
@@ -60,6 +61,7 @@ __all__ = ["CONTEXT_NAMES", "spec_context"]
 
 CONTEXT_NAMES = (
     "activity_plan",
+    "budget",
     "costing",
     "contract",
     "document",
@@ -171,6 +173,7 @@ def spec_context(
         "activity_plan": activity_plan(result, text),
         "uncertainty": budget_interval(result, simulation),
         "contract": contract_sections(pathway, kpis, framework, text),
+        "budget": budget_context(result, head.period, text),
     }
 
 
@@ -394,14 +397,27 @@ class _Builder:
         ``top`` costliest), so the commissioner sees which figures to replace with local
         data first (``cost --explain`` lists them all)."""
         from careprofiles.costing.evidence import estimate_lines
+        from careprofiles.outputs.names import names_for
 
         text = self.text
+        names = names_for(self.result.pathway, self.result.tariff)
         return [
             {
                 "stage": text(str(r["stage"])),
                 "service": text(str(r["service"])),
                 "code": text(str(r["code"])),
                 "inputs": text(str(r["estimated_inputs"])),
+                "stage_name": text(names.stage(str(r["stage"]))),
+                "service_name": text(names.service(str(r["stage"]), str(r["service"]))),
+                "name": text(names.code(str(r["code"]))),
+                "inputs_named": text(
+                    "; ".join(
+                        names.address(
+                            a, within=(str(r["stage"]), str(r["service"]), str(r["code"]))
+                        )
+                        for a in str(r["estimated_inputs"]).split("; ")
+                    )
+                ),
                 "per_patient": format_money(float(r["per_patient"])),
                 "share_of_total": format_percent(float(r["share_of_total"]), 1),
             }

@@ -5,13 +5,14 @@ The specification's conventions for writing its figures (a count as ``1,781`` or
 month``), a role's short name from its tariff description, and the names of the care
 settings. Figures are formatted by :mod:`careprofiles.outputs.text`.
 
-Imports: outputs.text only.
+Imports: outputs.text and outputs.names (the names, one rule for every output).
 """
 
 from __future__ import annotations
 
 import re
 
+from careprofiles.outputs.names import SETTING_NAMES, short_description
 from careprofiles.outputs.text import format_number, format_percent
 
 __all__ = [
@@ -34,18 +35,6 @@ TO_BE_AGREED = "To be agreed"
 MARKER = re.compile(r"\[to be agreed: ([^\]\n]+)\]")
 """A field still to complete, as the specification writes it: ``[to be agreed: WHAT]``
 (``careprofiles spec --check`` lists them)."""
-
-SETTING_NAMES = {
-    "home": "Patient's home",
-    "care-home": "Care home",
-    "hospice": "Hospice",
-    "hospital": "Hospital",
-    "clinic": "Clinic or GP surgery",
-    "telephone": "Telephone",
-    "video": "Video consultation",
-    "other": "Other (meetings, records, non-patient-facing)",
-}
-"""How each setting is named in a specification."""
 
 
 def count(x: float, places: int = 2) -> str:
@@ -88,11 +77,9 @@ def frequency_words(kind: str, value: float, what: str = "contact") -> str:
 
 
 def short_name(description: str, code: str) -> str:
-    """A role's or item's short name from its tariff description (up to ``, per …``)."""
-    text = description.strip() or code
-    text = re.split(r":|,\s*per\s", text, maxsplit=1)[0].strip()
-    text = re.sub(r"\s*\([^()]*\)$", "", text).strip()
-    return text or code
+    """A role's or item's short name from its tariff description (up to ``, per …``):
+    :func:`careprofiles.outputs.names.short_description`, the code when it has none."""
+    return short_description(description) or code
 
 
 def to_be_agreed(what: str) -> str:

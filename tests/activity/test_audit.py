@@ -174,7 +174,8 @@ def test_report_tables_pinned(tiny: Pathway, tariff: Tariff, result: AuditResult
         "                     per patient       patient                 a service      expected",
         "---------  --------  -----------  ------------  ----------  ------------  ------------"
         "  ------------",
-        "decline           4      £210.00       £170.00  -£40.00           £30.00           3.2"
+        # the stage by its name (issue 15)
+        "Decline           4      £210.00       £170.00  -£40.00           £30.00           3.2"
         "           1.8",
     ]
     md = audit_markdown(result).splitlines()
@@ -184,7 +185,7 @@ def test_report_tables_pinned(tiny: Pathway, tariff: Tariff, result: AuditResult
         "| stage | patients | expected per patient | actual per patient | difference "
         "| not tied to a service | hours expected | hours actual |",
         "| --- | --: | --: | --: | --: | --: | --: | --: |",
-        "| decline | 4 | £210.00 | £170.00 | \\-£40.00 | £30.00 | 3\\.2 | 1\\.8 |",
+        "| Decline | 4 | £210.00 | £170.00 | \\-£40.00 | £30.00 | 3\\.2 | 1\\.8 |",
     ]
     bench = benchmark_areas(
         tiny, tariff, DATA / "activity.csv", DATA / "populations.csv", DATA / "outcomes.csv"

@@ -230,7 +230,8 @@ def test_cli_sensitivity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     status, out, err = _run(capsys, "sensitivity", "--top", "5", "--plot", str(plot))
     assert status == 0, err
     assert "the 5 largest of" in out
-    # the largest swing first; a long address wraps in its column (100 columns, issue 15)
+    # the largest swing first, by its name; a long name wraps in its column (100 columns,
+    # issue 15)
     lines = out.splitlines()
     rule = next(k for k, line in enumerate(lines) if line.startswith("---"))
     width = len(lines[rule].split()[0])
@@ -239,7 +240,8 @@ def test_cli_sensitivity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         if "£" in line or not line.strip():
             break
         first.append(line[:width].strip())
-    assert "".join(first) == data["rows"][0]["parameter"]
+    assert data["rows"][0]["parameter"] == "increasing-decline/duration_weeks"  # the code
+    assert " ".join(first) == "Increasing decline · duration in weeks"  # the name
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 

@@ -20,6 +20,7 @@ from careprofiles.outputs.charts import (
     tornado_plot,
     write_png,
 )
+from careprofiles.outputs.names import names_for
 from careprofiles.outputs.text import money_label
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
@@ -138,8 +139,11 @@ def test_tornado_plot(default_pathway: Pathway, default_tariff: Tariff) -> None:
     (ax,) = figure.axes
     assert ax.get_xlabel() == "Pathway cost per patient"
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    # largest swing at the top (the last tick)
-    assert labels[::-1] == list(result.rows["parameter"].head(8))
+    # largest swing at the top (the last tick), each number by its name (issue 15)
+    names = names_for(default_pathway, default_tariff)
+    wanted = [names.address(a) for a in result.rows["parameter"].head(8)]
+    assert [t.replace("\n", " ") for t in labels[::-1]] == wanted
+    assert labels[-1] == "Increasing decline · duration in weeks"
     assert "the 8 largest of" in ax.get_title(loc="left")
     assert all(t.startswith("£") for t in _tick_labels(ax.xaxis))
     assert len(ax.patches) == 16  # a low and a high bar each

@@ -33,7 +33,8 @@ def test_cost_summary_has_the_stages_roles_settings_and_totals(
         "Cohort: 100 patients a year",
         "Tariffs: tariff.csv",  # by its name, never a machine path (issue 15)
     ]
-    assert lines[7].split() == ["decline", "4", "80%", "80", "£210", "£168", "£16,800"]
+    # stages by their names (issue 15); a role with no tariff description by its code
+    assert lines[7].split() == ["Decline", "4", "80%", "80", "£210", "£168", "£16,800"]
     assert lines[9].split() == ["Total", "£433", "£43,300"]
     assert "nurse     hour          160  0.1       £9,600" in lines
     assert lines[-2:] == ["Cost per patient: £433.00", "Population cost a year: £43,300.00"]
@@ -90,5 +91,5 @@ def test_audit_and_benchmark_summaries(tiny: Pathway, tariff: Tariff) -> None:
     assert "All areas: 4 patients, £1,460, £365.00 per patient, £86 per 1,000 population" in text
     assert text.endswith(
         "than chance would explain.\n\n"
-        "Every column of every table: careprofiles benchmark ... --format csv or --format json.\n"
+        "Every column of every table: careprofiles benchmark ... --format csv, or -o FILE.xlsx.\n"
     )
