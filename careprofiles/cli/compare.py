@@ -151,7 +151,7 @@ def comparison_table(comparison: Comparison) -> str:
         head = f"  {s.id}" + (f" (on {s.base})" if s.base else "")
         lines.append(head + ":")
         for c in s.changes:
-            lines.extend(item.wrap(c.describe()))
+            lines.extend(item.wrap(names.change(c.describe())))
         if not s.changes:
             lines.append("    (no changes of its own)")
     lines += ["", "The full tables, every column: --format csv, or -o FILE.xlsx."]

@@ -91,7 +91,7 @@ def sensitivity_table(result: SensitivityResult, top: int | None = None) -> str:
     )
     lines = [
         f"One-way sensitivity: {p.name} ({p.id}), {p.price_year} prices",
-        *scenario_lines(scenario_of(p)),
+        *scenario_lines(scenario_of(p), names=names),
         *textwrap.wrap(
             f"Each uncertain number alone at its {lo} (low) and {hi} (high) percentile, the "
             "rest at base values; cost per patient at each end.",

@@ -106,7 +106,7 @@ def simulation_table(result: SimulationResult, tariffs: str = "") -> str:
     seed = "a generator" if result.seed is None else f"seed {result.seed}"
     lines = [
         f"Monte Carlo: {p.name} ({p.id}), {p.price_year} prices",
-        *scenario_lines(scenario_of(p)),
+        *scenario_lines(scenario_of(p), names=names),
         *textwrap.wrap(
             f"{result.n:,} draws, {seed}; {len(result.uncertain)} of {result.parameters} "
             "numbers uncertain" + (f"; tariffs: {tariffs}" if tariffs else ""),

@@ -185,7 +185,7 @@ def _comparison_document(
     doc.add_heading("The options", level=1)
     rows = [["Baseline", "the pathway as it is", ""]]
     for s, _r in comparison.scenarios:
-        changes = "; ".join(c.describe() for c in s.changes) or "none of its own"
+        changes = "; ".join(names.change(c.describe()) for c in s.changes) or "none of its own"
         rows.append([s.name, changes, s.base or ""])
     _table(doc, "The options and what each changes", ["Option", "Changes", "Applied after"], rows)
 
@@ -323,7 +323,7 @@ def _simulation_document(
         + (f"; tariffs: {tariffs}." if tariffs else ".")
     )
     if scenario is not None:
-        changes = "; ".join(scenario.changes) or "none"
+        changes = "; ".join(names.change(c) for c in scenario.changes) or "none"
         intro += f" Scenario {scenario.name} ({document_name(scenario.file)}): {changes}."
     doc.add_paragraph(intro)
     per = summary["per_patient"]

@@ -83,9 +83,12 @@ def scenario_title(scenario: AppliedScenario | None) -> str:
     return "" if scenario is None else f"scenario {scenario.id} ({scenario.name})"
 
 
-def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -> list[str]:
+def scenario_lines(
+    scenario: AppliedScenario | None, width: int = TABLE_WIDTH, names: Names | None = None
+) -> list[str]:
     """The lines that name a scenario and what it changed, under a report's title (none
-    for a baseline): its id and name, file, bases, description and every change."""
+    for a baseline): its id and name, file, bases, description and every change (its
+    address named by ``names``, when given)."""
     if scenario is None:
         return []
     on = f"; applied after {', '.join(scenario.bases)}" if scenario.bases else ""
@@ -114,7 +117,7 @@ def scenario_lines(scenario: AppliedScenario | None, width: int = TABLE_WIDTH) -
         break_long_words=False,
     )
     for change in scenario.changes:
-        lines.extend(item.wrap(change))
+        lines.extend(item.wrap(names.change(change) if names is not None else change))
     return lines
 
 
@@ -124,7 +127,7 @@ def cost_summary(result: CostResult) -> str:
     names = names_for(p, result.tariff)
     lines = [
         f"{p.name} ({p.id}), {result.price_year} prices",
-        *scenario_lines(result.scenario),
+        *scenario_lines(result.scenario, names=names),
         f"Cohort: {result.cohort:,.0f} patients a year"
         + (f" ({_cohort_text(result)})" if p.cohort.patients is None else ""),
         f"Tariffs: {', '.join(result.tariff.names)}",

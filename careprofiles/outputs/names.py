@@ -176,6 +176,32 @@ class Names:
         """:meth:`address` of each."""
         return [self.address(a) for a in addresses]
 
+    def change(self, description: str) -> str:
+        """A scenario's change (:meth:`~careprofiles.costing.scenarios.Change.describe`)
+        with its address named: ``set last-days/gp-home-visit/uptake to 0.3`` is ``set
+        Last days · GP home visit · uptake to 0.3``; ``add service x to last-days``
+        names the stage. A change of no known form is given back as it is."""
+        found = _CHANGE.fullmatch(description)
+        if found is None:
+            return description
+        target = found["target"]
+        parts = target.split("/")
+        if len(parts) == 1:
+            named = self.stage(target)
+        elif len(parts) == 2 and parts[0] != "tariff" and parts[0] != "cohort":
+            named = self._address(target, None) or SEPARATOR.join(
+                [self.stage(parts[0]), self.service(parts[0], parts[1])]
+            )
+        else:
+            named = self.address(target)
+        return f"{found['verb']} {named}{found['rest']}"
+
+
+_CHANGE = re.compile(
+    r"(?P<verb>set|scale|remove|add (?:service|staff|item) \S+ to) (?P<target>\S+)(?P<rest>.*)"
+)
+"""A described change: its verb (with what it adds), its address, the rest."""
+
 
 def _code_names(descriptions: Mapping[str, str]) -> dict[str, str]:
     """Each code's short description; codes whose short names would clash keep their

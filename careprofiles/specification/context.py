@@ -162,7 +162,7 @@ def spec_context(
             "stage_count": len(pathway.stages),
             "source": text(document_name(folder)) if folder is not None else "",
         },
-        "scenario": _scenario(result.scenario, text),
+        "scenario": _scenario(result.scenario, text, result),
         "cohort": build.cohort(),
         "stages": stages,
         "outcomes": outcomes,
@@ -177,18 +177,23 @@ def spec_context(
     }
 
 
-def _scenario(applied: AppliedScenario | None, text: Callable[[str], str]) -> dict[str, Any]:
-    """The scenario (or condition variant) costed, for the template; empty (false in
-    ``{% if scenario %}``) for a baseline."""
+def _scenario(
+    applied: AppliedScenario | None, text: Callable[[str], str], result: CostResult
+) -> dict[str, Any]:
+    """The scenario (or condition variant) costed, for the template, each change with
+    its address named; empty (false in ``{% if scenario %}``) for a baseline."""
     if applied is None:
         return {}
+    from careprofiles.outputs.names import names_for
+
+    names = names_for(result.pathway, result.tariff)
     return {
         "id": text(applied.id),
         "name": text(applied.name),
         "description": text(applied.description or ""),
         "file": text(applied.file),
         "bases": [text(b) for b in applied.bases],
-        "changes": [text(c) for c in applied.changes],
+        "changes": [text(names.change(c)) for c in applied.changes],
     }
 
 

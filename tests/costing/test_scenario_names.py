@@ -15,6 +15,7 @@ from careprofiles.cli import main
 from careprofiles.costing.result import cost
 from careprofiles.costing.scenario_apply import apply_scenario
 from careprofiles.costing.scenarios import AppliedScenario, load_scenarios, scenario_of
+from careprofiles.outputs.names import Names, names_for
 from careprofiles.profiles.load import load_pathway
 from careprofiles.tariffs.tables import load_tariff
 
@@ -29,6 +30,11 @@ CHAIN = (
     "add staff nurse to early/review",
     "remove late/medicines/items/pump",
 )
+
+
+def _names() -> Names:
+    """The names the screen gives the test pathway's stages, services and codes."""
+    return names_for(load_pathway(BASE_ARGS[0]), load_tariff(BASE_ARGS[2]))
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -80,8 +86,9 @@ def test_cost_table_json_and_workbook_name_the_scenario(
     assert status == 0
     assert "Scenario chain: Scale contacts, then more" in out
     assert "applied after scale-contacts" in " ".join(out.split())
-    for change in CHAIN:
-        assert f"  - {change}" in out
+    on_screen = " ".join(out.split())
+    for change in CHAIN:  # on screen by name, in JSON and the workbook as written
+        assert f"- {_names().change(change)}" in on_screen
     assert "Cost per patient (scenario chain):" in out
     status, out, _ = _run(capsys, "cost", *args, "--format", "json")
     data = json.loads(out)
@@ -120,7 +127,8 @@ def test_simulate_and_sensitivity_name_the_scenario(capsys: pytest.CaptureFixtur
     status, out, _ = _run(capsys, "sensitivity", *args)
     assert status == 0
     assert "Scenario set: Set numbers" in out
-    assert "  - set early/duration_weeks to 12" in out
+    assert f"- {_names().change('set early/duration_weeks to 12')}" in " ".join(out.split())
+    assert "early/duration_weeks" not in out
     status, out, _ = _run(capsys, "sensitivity", *args, "--format", "json")
     assert json.loads(out)["scenario"]["name"] == "Set numbers"
 
@@ -131,7 +139,8 @@ def test_the_specification_of_a_scenario_names_it(capsys: pytest.CaptureFixture[
     assert status == 0
     assert "| **Scenario costed** | quarterly-mdt: MDT review every three months" in out
     assert "costed for the scenario **quarterly-mdt**" in out
-    assert "- set advancing-disease/register-mdt-review/contacts/per_week to 0.077" in out
+    mdt = "Advancing disease · Palliative care register and primary care MDT review"
+    assert f"- set {mdt} · contacts per week to 0.077" in out  # the address by name
     status, out, _ = _run(capsys, "spec")
     assert "Scenario costed" not in out
     assert "costed for the scenario" not in out

@@ -194,3 +194,22 @@ def test_charts_name_roles_and_parameters(default_cost: CostResult) -> None:
     labels = [t.get_text() for ax in figure.axes for t in ax.get_yticklabels()]
     assert "Home care worker" in labels
     assert "homecare-worker" not in labels
+
+
+def test_changes_name_their_addresses(names: Names) -> None:
+    """A scenario's change reads with names, its figures and verb as they were."""
+    assert names.change("set last-days/gp-home-visit/uptake to 0.3") == (
+        f"set {names.address('last-days/gp-home-visit/uptake')} to 0.3"
+    )
+    assert names.change("scale tariff/gp by 1.1") == (
+        f"scale {names.address('tariff/gp')} by 1.1"
+    )
+    assert names.address("tariff/gp") != "tariff/gp"
+    assert names.change("add service day-care to last-days") == (
+        f"add service day-care to {names.stage('last-days')}"
+    )
+    stage, service = "increasing-decline", "carer-support"
+    assert names.change(f"remove {stage}/{service}") == (
+        f"remove {names.stage(stage)} · {names.service(stage, service)}"
+    )
+    assert names.change("something else") == "something else"
