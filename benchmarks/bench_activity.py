@@ -356,12 +356,14 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
             # as `careprofiles audit --engine dask` reads it: partitions sized to the workers
             lazy = read_activity(folder, engine="dask")
             limit = sum(w.memory_manager.memory_limit or 0 for w in cluster.workers.values())
+            started = set(client.run(os.getpid).values())
             start = time.perf_counter()
             # the national workflow: cost lazily, write the patient-stage table to Parquet
             # (cost_activity(lazy, tariff) would gather it into one pandas frame instead)
             cost_activity(lazy, tariff(), compute=False).to_parquet(str(costed))
             seconds = time.perf_counter() - start
             workers = client.run(_peak_rss)
+            restarted = len(started - set(client.run(os.getpid).values()))
             result = dd.read_parquet(str(costed))
             result_rows = int(result.shape[0].compute())
             total = float(result["cost"].sum().compute())
@@ -375,6 +377,7 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
             "result_rows": result_rows,
             "total_cost": total,
             "worker_peak_bytes": sorted(workers.values()),
+            "worker_restarts": restarted,
             "worker_limit_bytes": limit,
             "parent_peak_bytes": _status("VmHWM"),
         }
@@ -514,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\nDask: {d['rows']:,} rows from Parquet ({d['parquet_bytes'] / 2**20:,.0f} MiB "
             f"on disk, {d['partitions']} partitions), 2 worker processes: {d['seconds']:.1f} s "
             f"({d['rows'] / d['seconds']:,.0f} rows/s), {d['result_rows']:,} patient-stage "
-            f"rows written to Parquet; peak memory of each worker {peaks} MiB (limit "
+            f"rows written to Parquet; workers restarted: {d['worker_restarts']}; peak memory "
+            f"of each worker {peaks} MiB (limit "
             f"{d['worker_limit_bytes'] / 2**20:,.0f} MiB in all); the parent (which wrote the "
             f"data, {args.chunk:,} rows at a time) {d['parent_peak_bytes'] / 2**20:,.0f} MiB"
         )
