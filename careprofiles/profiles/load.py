@@ -16,7 +16,7 @@ from careprofiles.errors import Problem, ProfileError, display_path
 from careprofiles.profiles.inputs import LINK_LOOP, NOT_A_FILE, refusal
 from careprofiles.profiles.models import Pathway, PathwayFile, Stage
 from careprofiles.profiles.reader import LineDict, LineList, line_of, read_yaml
-from careprofiles.profiles.validation import sort_problems, validate_model
+from careprofiles.profiles.validation import duplicate_ids, sort_problems, validate_model
 from careprofiles.resources import bundled_pathway
 
 __all__ = ["load_pathway", "load_stage", "pathway_file"]
@@ -132,30 +132,7 @@ def _duplicates_across_stages(read: list[tuple[str, LineDict]]) -> list[Problem]
 
 def _duplicate_ids(raw: LineDict, name: str) -> list[Problem]:
     """Repeated service or outcome ids, each at the line of its second use."""
-    out = []
-    for key in ("services", "outcomes"):
-        entries = raw.get(key)
-        if not isinstance(entries, LineList):
-            continue
-        first: dict[str, int] = {}
-        for i, entry in enumerate(entries):
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            if not isinstance(ident, str):
-                continue
-            if ident in first:
-                out.append(
-                    Problem(
-                        name,
-                        line_of(entries, (i, "id")),
-                        f"{key}[{i}].id",
-                        f"duplicate id {ident!r} (also {key}[{first[ident]}]); "
-                        "give each an id of its own",
-                        code="duplicate-id",
-                    )
-                )
-            else:
-                first[ident] = i
-    return out
+    return [p for key in ("services", "outcomes") for p in duplicate_ids(raw.get(key), key, name)]
 
 
 def load_pathway(path: str | Path | None = None) -> Pathway:

@@ -14,12 +14,41 @@ from pydantic import BaseModel
 
 from careprofiles.errors import CODES, Problem
 from careprofiles.profiles.numbers import NUMBER_BRANCH, VALUE_BRANCH
-from careprofiles.profiles.reader import line_of
+from careprofiles.profiles.reader import LineList, line_of
 from careprofiles.profiles.sources import SourcedModel, remember_sources
 
-__all__ = ["format_loc", "problems_from", "sort_problems", "validate_model"]
+__all__ = ["duplicate_ids", "format_loc", "problems_from", "sort_problems", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def duplicate_ids(entries: object, key: str, file: str, noun: str = "") -> list[Problem]:
+    """Repeated ``id``s in the list ``entries`` (read under ``key``), each at the line of
+    its second use: ``duplicate [noun ]id 'x' (also key[0]); give each [noun ]an id of
+    its own``. Anything that is not a list of mappings is left to the model's checks."""
+    if not isinstance(entries, LineList):
+        return []
+    what = f"{noun} " if noun else ""
+    first: dict[str, int] = {}
+    out = []
+    for i, entry in enumerate(entries):
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str):
+            continue
+        if ident in first:
+            out.append(
+                Problem(
+                    file,
+                    line_of(entries, (i, "id")),
+                    f"{key}[{i}].id",
+                    f"duplicate {what}id {ident!r} (also {key}[{first[ident]}]); "
+                    f"give each {what}an id of its own",
+                    code="duplicate-id",
+                )
+            )
+        else:
+            first[ident] = i
+    return out
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:

@@ -40,9 +40,8 @@ from careprofiles.profiles.models import (
     StaffLine,
     Stage,
 )
-from careprofiles.profiles.reader import LineDict, LineList, line_of
 from careprofiles.profiles.sources import SourcedModel, set_source, source_of
-from careprofiles.profiles.validation import sort_problems, validate_model
+from careprofiles.profiles.validation import duplicate_ids, sort_problems, validate_model
 from careprofiles.standards.framework import read_standards_yaml
 from careprofiles.standards.models import StandardsFormat, Text
 from careprofiles.standards.renewal import ACCREDITATION_STATUSES, NO_GROUP
@@ -139,24 +138,7 @@ def load_programme(path: str | Path) -> Programme:
         )
     mine: list[Problem] = []
     programme = validate_model(Programme, raw, name, mine)
-    activities = raw.get("activities")
-    seen: dict[str, int] = {}
-    for i, activity in enumerate(activities if isinstance(activities, LineList) else []):
-        ident = activity.get("id") if isinstance(activity, LineDict) else None
-        if not isinstance(ident, str):
-            continue
-        if ident in seen:
-            mine.append(
-                Problem(
-                    name,
-                    line_of(activities, (i, "id")),
-                    f"activities[{i}].id",
-                    f"duplicate activity id {ident!r} (also activities[{seen[ident]}]); "
-                    "give each activity an id of its own",
-                    code="duplicate-id",
-                )
-            )
-        seen.setdefault(ident, i)
+    mine += duplicate_ids(raw.get("activities"), "activities", name, "activity")
     problems = sort_problems(problems + mine)
     if problems or programme is None:
         raise StandardsError(problems)
