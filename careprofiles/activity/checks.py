@@ -23,7 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from careprofiles.activity.encoding import Prices, Rows, decode, factor, map_rows, numbers
+from careprofiles.activity.encoding import (
+    Prices,
+    Rows,
+    decode,
+    factor,
+    in_slices,
+    map_rows,
+    numbers,
+)
 from careprofiles.activity.findings import (
     FINDINGS_META,
     Check,
@@ -228,24 +236,75 @@ def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
     dearest = float(np.fmax.reduce(rows.prices.cost, initial=0.0))
     if not dearest <= MAX_RECORD_COST:
         return False
+    stats = _number_stats(rows)
     if quantity is not None:
-        low, high = _range(quantity)
+        low, high = stats.quantity
         if low < 0 or high == np.inf or high > MAX_RECORD_QUANTITY:
             return False
         if high * dearest > MAX_RECORD_COST:
             return False
     if minutes is None:
-        return not rows.per_hour.any()
-    low, high = _range(minutes)
+        return not stats.any_per_hour
+    low, high = stats.minutes
     if low < 0 or high == np.inf or high / 60 > MAX_RECORD_HOURS:
         return False
     if high / 60 * dearest > MAX_RECORD_COST:
         return False
-    # a missing minutes on a per-hour row makes this sum NaN
-    if math.isnan(float(np.add.reduce(minutes, where=rows.per_hour, initial=0.0))):
-        return False
-    on_items = float(np.fmax.reduce(minutes, where=~rows.staff, initial=-np.inf))
-    return not on_items > 0
+    return not stats.hourly_missing and not stats.on_items > 0
+
+
+@dataclass(frozen=True)
+class _Stats:
+    """The reductions :func:`is_clean` decides on, over all rows."""
+
+    minutes: tuple[float, float]
+    quantity: tuple[float, float]
+    any_per_hour: bool
+    """A row is priced per hour."""
+    hourly_missing: bool
+    """A row priced per hour has no minutes."""
+    on_items: float
+    """The most minutes on a row that is not staff time (-inf: none)."""
+
+
+def _number_stats(rows: Rows) -> _Stats:
+    """:class:`_Stats` of the rows, slice by slice in threads, each slice's flags gathered
+    from its own codes (no row-sized mask of the whole frame is made)."""
+    minutes_all, quantity_all = rows.minutes[0], rows.quantity[0]
+    _cost, hourly, counted = rows.by_code
+
+    def each(at: slice) -> tuple[float, float, float, float, bool, bool, float]:
+        code = rows.code[at]
+        per_hour = hourly[code]
+        q_low = q_high = m_low = m_high = math.nan
+        if quantity_all is not None and len(code):
+            quantity = quantity_all[at]
+            q_low, q_high = float(np.fmin.reduce(quantity)), float(np.fmax.reduce(quantity))
+        if minutes_all is None or not len(code):
+            return m_low, m_high, q_low, q_high, bool(per_hour.any()), False, -math.inf
+        minutes = minutes_all[at]
+        m_low, m_high = float(np.fmin.reduce(minutes)), float(np.fmax.reduce(minutes))
+        # a missing minutes on a per-hour row makes this sum NaN
+        missing = math.isnan(float(np.add.reduce(minutes, where=per_hour, initial=0.0)))
+        not_staff = counted[code]
+        np.logical_not(not_staff, out=not_staff)
+        on_items = float(np.fmax.reduce(minutes, where=not_staff, initial=-np.inf))
+        return m_low, m_high, q_low, q_high, bool(per_hour.any()), missing, on_items
+
+    parts = list(in_slices(each, rows.n))
+
+    def span(low: int) -> tuple[float, float]:
+        lo = float(np.fmin.reduce([p[low] for p in parts]))
+        hi = float(np.fmax.reduce([p[low + 1] for p in parts]))
+        return (0.0, 0.0) if math.isnan(lo) else (lo, hi)
+
+    return _Stats(
+        minutes=span(0),
+        quantity=span(2),
+        any_per_hour=any(p[4] for p in parts),
+        hourly_missing=any(p[5] for p in parts),
+        on_items=max(p[6] for p in parts),
+    )
 
 
 def check_rows(

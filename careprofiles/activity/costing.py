@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.activity.checks import activity_checks, check_partitions, check_rows
-from careprofiles.activity.encoding import Prices, Rows, decode, small_int
+from careprofiles.activity.encoding import Prices, Rows, decode, in_slices, row_slices, small_int
 from careprofiles.activity.findings import raise_findings
 from careprofiles.activity.records import (
     FloatArray,
@@ -41,7 +41,7 @@ from careprofiles.activity.records import (
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
 
-__all__ = ["Groups", "compact", "cost_activity", "group_codes"]
+__all__ = ["Groups", "Totals", "compact", "cost_activity", "group_codes", "total_figures"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,47 @@ class Groups:
         return total if self.keep is None else total[self.keep]
 
 
+def _space(keys: Sequence[tuple[IntArray, int]]) -> tuple[int, int]:
+    """The size of the combined code space of ``keys``, and the constant of its codes."""
+    space, offset = 1, 0
+    for i, (_codes, size) in enumerate(keys):
+        if i:
+            offset *= size + 1
+        offset += 1
+        space *= size + 1
+    return space, offset
+
+
+def _combine(keys: Sequence[tuple[IntArray, int]], at: slice, offset: int) -> NDArray[np.intp]:
+    """The combined code of each row ``at``: the one row-sized integer array made."""
+    combined = np.empty(len(keys[0][0][at]), dtype=np.intp)
+    # sum((code_k + 1) * stride_k) is sum(code_k * stride_k) + sum(stride_k): the constant is
+    # added once at the end (one pass over the rows a key, not two)
+    for i, (codes, size) in enumerate(keys):
+        if i == 0:
+            np.copyto(combined, codes[at], casting="safe")
+        else:
+            combined *= size + 1
+            np.add(combined, codes[at], out=combined, casting="safe")
+    combined += offset
+    return combined
+
+
+def _decode_keys(keys: Sequence[tuple[IntArray, int]], group_key: Int64Array) -> list[Int64Array]:
+    decoded: list[Int64Array] = []
+    rest = group_key.copy()
+    for _codes, size in reversed(keys):
+        decoded.append(rest % (size + 1) - 1)
+        rest //= size + 1
+    decoded.reverse()
+    return decoded
+
+
+def _compact_space(space: int, n: int) -> bool:
+    """Whether a code space is small enough to count in directly (``bincount``)."""
+    return space <= max(4 * n, 1 << 16)
+
+
 def group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> Groups:
     """Group rows by several coded keys in one pass over the rows.
 
@@ -70,21 +111,9 @@ def group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> Groups:
     combined code space is compact it is used directly (one ``bincount`` per figure);
     otherwise it is factorized (once) and the groups sorted by key.
     """
-    combined = np.empty(n, dtype=np.intp)  # the one row-sized integer array made here
-    # sum((code_k + 1) * stride_k) is sum(code_k * stride_k) + sum(stride_k): the constant is
-    # added once at the end (one pass over the rows a key, not two)
-    space, offset = 1, 0
-    for i, (codes, size) in enumerate(keys):
-        if i == 0:
-            np.copyto(combined, codes, casting="safe")
-        else:
-            combined *= size + 1
-            offset *= size + 1
-            np.add(combined, codes, out=combined, casting="safe")
-        offset += 1
-        space *= size + 1
-    combined += offset
-    if space <= max(4 * n, 1 << 16):
+    space, offset = _space(keys)
+    combined = _combine(keys, slice(None), offset)
+    if _compact_space(space, n):
         keep = np.flatnonzero(np.bincount(combined, minlength=space)).astype(np.int64)
         inverse, group_key, size_, kept = combined, keep, space, keep
     else:
@@ -95,13 +124,55 @@ def group_codes(keys: Sequence[tuple[IntArray, int]], n: int) -> Groups:
         rank[order] = np.arange(len(order))
         inverse = rank[np.asarray(raw, dtype=np.int64)]
         group_key, size_, kept = uniq_arr[order], len(uniq_arr), None
-    decoded: list[Int64Array] = []
-    rest = group_key.copy()
-    for _codes, size in reversed(keys):
-        decoded.append(rest % (size + 1) - 1)
-        rest //= size + 1
-    decoded.reverse()
-    return Groups(inverse, size_, kept, decoded)
+    return Groups(inverse, size_, kept, _decode_keys(keys, group_key))
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Cost and hours summed by several coded keys: one entry a group that occurs."""
+
+    decoded: list[Int64Array]
+    """Each group's code of every key (-1: missing)."""
+    cost: FloatArray
+    hours: FloatArray
+
+
+def total_figures(rows: Rows, keys: Sequence[tuple[IntArray, int]]) -> Totals:
+    """The cost and hours of ``rows`` summed by ``keys`` (as :func:`group_codes`).
+
+    A long frame with a compact code space is done slice by slice in threads
+    (:func:`~careprofiles.activity.encoding.in_slices`): each slice's codes, figures and
+    three ``bincount``s, the slices' totals added in slice order, so no row-sized
+    temporary but the figures of one slice is made. Otherwise in one pass, as
+    :func:`group_codes`. The totals are the same to rounding either way: a slice's sums
+    are added to the sums before it.
+    """
+    n = rows.n
+    space, offset = _space(keys)
+    if len(row_slices(n)) == 1 or not _compact_space(space, n):
+        groups = group_codes(keys, n)
+        cost, hours = rows.figures()
+        cost_sum = groups.sums(cost)
+        del cost
+        return Totals(groups.decoded, cost_sum, groups.sums(hours))
+
+    def each(at: slice) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+        combined = _combine(keys, at, offset)
+        cost, hours = rows.figures(at)
+        return (
+            np.bincount(combined, minlength=space),
+            np.bincount(combined, weights=cost, minlength=space),
+            np.bincount(combined, weights=hours, minlength=space),
+        )
+
+    parts = in_slices(each, n)
+    count, cost_sum, hours_sum = next(parts)
+    for more_count, more_cost, more_hours in parts:
+        count += more_count
+        cost_sum += more_cost
+        hours_sum += more_hours
+    keep = np.flatnonzero(count).astype(np.int64)
+    return Totals(_decode_keys(keys, keep), cost_sum[keep], hours_sum[keep])
 
 
 def compact(codes: IntArray, uniques: pd.Index, n: int) -> tuple[IntArray, pd.Index]:
@@ -146,20 +217,15 @@ def _cost_frame(
     n = rows.n
     pid, pid_uniques = compact(*rows.factor("patient_id"), n)
     stage, stage_uniques = _pathway_order(*rows.factor("stage"), pathway)
-    groups = group_codes([(pid, len(pid_uniques)), (stage, len(stage_uniques))], n)
+    totals = total_figures(rows, [(pid, len(pid_uniques)), (stage, len(stage_uniques))])
     del pid, stage
-    cost, hours = rows.figures()
-    cost_sum = groups.sums(cost)
-    del cost
-    hours_sum = groups.sums(hours)
-    del hours
-    g_pid, g_stage = groups.decoded
+    g_pid, g_stage = totals.decoded
     return pd.DataFrame(
         {
             "patient_id": decode(pid_uniques, g_pid),
             "stage": decode(stage_uniques, g_stage),
-            "hours": hours_sum,
-            "cost": cost_sum,
+            "hours": totals.hours,
+            "cost": totals.cost,
         }
     )
 
