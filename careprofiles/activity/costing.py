@@ -149,7 +149,7 @@ def total_figures(rows: Rows, keys: Sequence[tuple[IntArray, int]]) -> Totals:
     """
     n = rows.n
     space, offset = _space(keys)
-    if len(row_slices(n)) == 1 or not _compact_space(space, n):
+    if len(row_slices(n, space)) == 1 or not _compact_space(space, n):
         groups = group_codes(keys, n)
         cost, hours = rows.figures()
         cost_sum = groups.sums(cost)
@@ -165,7 +165,9 @@ def total_figures(rows: Rows, keys: Sequence[tuple[IntArray, int]]) -> Totals:
             np.bincount(combined, weights=hours, minlength=space),
         )
 
-    parts = in_slices(each, n)
+    # a slice's three totals are as long as the code space: slices at least that long
+    # keep adding them up a small part of the work
+    parts = in_slices(each, n, space)
     count, cost_sum, hours_sum = next(parts)
     for more_count, more_cost, more_hours in parts:
         count += more_count

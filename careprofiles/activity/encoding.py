@@ -87,20 +87,22 @@ def threads() -> int:
         return os.cpu_count() or 1
 
 
-def row_slices(n: int) -> list[slice]:
+def row_slices(n: int, size: int = 0) -> list[slice]:
     """The slices of ``n`` rows that :func:`in_slices` works on: one below
-    :data:`PARALLEL_ROWS` rows, else :data:`SLICE_ROWS` rows each. They depend on ``n``
-    only, never on the machine, so that sums made slice by slice are the same anywhere."""
+    :data:`PARALLEL_ROWS` rows, else of ``size`` rows (at least :data:`SLICE_ROWS`) each.
+    They depend on the arguments only, never on the machine, so that sums made slice by
+    slice are the same anywhere."""
     if n < PARALLEL_ROWS:
         return [slice(0, n)]
-    return [slice(start, min(start + SLICE_ROWS, n)) for start in range(0, n, SLICE_ROWS)]
+    step = max(size, SLICE_ROWS)
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-def in_slices(each: Callable[[slice], _T], n: int) -> Iterator[_T]:
+def in_slices(each: Callable[[slice], _T], n: int, size: int = 0) -> Iterator[_T]:
     """``each(slice)`` over :func:`row_slices` of ``n`` rows, in threads (numpy's ufuncs,
     gathers and ``bincount`` release the GIL), the results in slice order, at most one a
     thread waiting, so memory stays bounded."""
-    parts = row_slices(n)
+    parts = row_slices(n, size)
     workers = min(threads(), len(parts))
     if workers <= 1:
         yield from map(each, parts)
