@@ -140,16 +140,17 @@ class Totals:
 def total_figures(rows: Rows, keys: Sequence[tuple[IntArray, int]]) -> Totals:
     """The cost and hours of ``rows`` summed by ``keys`` (as :func:`group_codes`).
 
-    A long frame with a compact code space is done slice by slice in threads
-    (:func:`~careprofiles.activity.encoding.in_slices`): each slice's codes, figures and
-    three ``bincount``s, the slices' totals added in slice order, so no row-sized
-    temporary but the figures of one slice is made. Otherwise in one pass, as
-    :func:`group_codes`. The totals are the same to rounding either way: a slice's sums
+    A long frame whose code space is at most a quarter of its rows (or small) is done
+    slice by slice in threads (:func:`~careprofiles.activity.encoding.in_slices`): each
+    slice's codes, figures and three ``bincount``s, the slices' totals added in slice
+    order, so no row-sized temporary but the figures of one slice is made. Otherwise in
+    one pass, as :func:`group_codes`. The totals are the same to rounding either way: a slice's sums
     are added to the sums before it.
     """
     n = rows.n
     space, offset = _space(keys)
-    if len(row_slices(n, space)) == 1 or not _compact_space(space, n):
+    # slices' totals are as long as the code space: slice only when that is short
+    if len(row_slices(n, space)) == 1 or space > max(n // 4, 1 << 16):
         groups = group_codes(keys, n)
         cost, hours = rows.figures()
         cost_sum = groups.sums(cost)

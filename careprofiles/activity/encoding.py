@@ -100,8 +100,8 @@ def row_slices(n: int, size: int = 0) -> list[slice]:
 
 def in_slices(each: Callable[[slice], _T], n: int, size: int = 0) -> Iterator[_T]:
     """``each(slice)`` over :func:`row_slices` of ``n`` rows, in threads (numpy's ufuncs,
-    gathers and ``bincount`` release the GIL), the results in slice order, at most one a
-    thread waiting, so memory stays bounded."""
+    gathers and ``bincount`` release the GIL), the results in slice order, no more slices
+    under way or waiting than there are threads, so memory stays bounded."""
     parts = row_slices(n, size)
     workers = min(threads(), len(parts))
     if workers <= 1:
@@ -112,9 +112,9 @@ def in_slices(each: Callable[[slice], _T], n: int, size: int = 0) -> Iterator[_T
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[Future[_T]] = deque()
         for part in parts:
-            pending.append(pool.submit(each, part))
-            if len(pending) > workers:
+            if len(pending) == workers:
                 yield pending.popleft().result()
+            pending.append(pool.submit(each, part))
         while pending:
             yield pending.popleft().result()
 
