@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from careprofiles.activity.encoding import (
     Prices,
@@ -44,6 +45,7 @@ from careprofiles.activity.records import (
     FloatArray,
     Frame,
     Int64Array,
+    IntArray,
     Source,
     activity_frame,
     check_dask_columns,
@@ -65,6 +67,7 @@ __all__ = [
     "check_partitions",
     "check_rows",
     "is_clean",
+    "service_table",
 ]
 
 # --------------------------------------------------------------------------- activity
@@ -221,10 +224,15 @@ def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
             return False
     if rows.code.min() < 0 or rows.known is not None:
         return False
+    if rows.prices.price_year is not None:  # a code priced in another year: once per code
+        if np.append(rows.prices.other_year, False)[rows.tariff_index].any():
+            return False
     if pathway is not None:
         stage_index = rows.stage_index(pathway)
-        if (stage_index[:-1] < 0).any() or "service" in rows.frame.columns:
-            return False  # the service check is row by row (two codes per row)
+        if (stage_index[:-1] < 0).any():
+            return False
+        if "service" in rows.frame.columns and not _services_valid(rows, pathway, stage_index):
+            return False
     if need_area and ("area" not in rows.frame.columns or rows.factor("area")[0].min() < 0):
         return False
     if rows.bad_dates is not None:
@@ -251,6 +259,29 @@ def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
     if high / 60 * dearest > MAX_RECORD_COST:
         return False
     return not stats.hourly_missing and not stats.on_items > 0
+
+
+def service_table(rows: Rows, pathway: Pathway) -> NDArray[np.bool_]:
+    """Whether each distinct service is one of each stage's: one row a pathway stage and
+    a last row for a stage that is not one; one column a distinct service and a last one
+    for a missing service (both True: those rows are the other checks' to report)."""
+    names = rows.factor("service")[1].astype(str)
+    valid = np.ones((len(pathway.stages) + 1, len(names) + 1), dtype=bool)
+    for si, stage in enumerate(pathway.stages):  # a loop over stages, not rows
+        valid[si, :-1] = names.isin([v.id for v in stage.services])
+    return valid
+
+
+def _services_valid(rows: Rows, pathway: Pathway, stage_index: IntArray) -> bool:
+    """Every row's service is one of its stage's: looked up in :func:`service_table` by
+    the row's two codes, slice by slice in threads."""
+    valid = service_table(rows, pathway)
+    stage_codes, service_codes = rows.factor("stage")[0], rows.factor("service")[0]
+
+    def each(at: slice) -> bool:
+        return bool(valid[stage_index[stage_codes[at]], service_codes[at]].all())
+
+    return all(in_slices(each, rows.n))
 
 
 @dataclass(frozen=True)
@@ -329,16 +360,12 @@ def check_rows(
     stage_codes = rows.factor("stage")[0]
     report("stage_missing", stage_codes < 0)
     if pathway is not None:
-        ids = [s.id for s in pathway.stages]
         row_stage = rows.stage_index(pathway)[stage_codes]
         stage_ok = row_stage >= 0
         report("stage_unknown", (stage_codes >= 0) & ~stage_ok, frame["stage"])
         if "service" in frame.columns:
-            service_codes, service_uniques = rows.factor("service")
-            names = service_uniques.astype(str)
-            valid = np.zeros((len(ids) + 1, len(names) + 1), dtype=bool)
-            for si, stage in enumerate(pathway.stages):  # a loop over stages, not rows
-                valid[si, :-1] = names.isin([v.id for v in stage.services])
+            service_codes = rows.factor("service")[0]
+            valid = service_table(rows, pathway)
             bad_service = stage_ok & (service_codes >= 0) & ~valid[row_stage, service_codes]
             stage_col = frame["stage"]
             report(

@@ -292,14 +292,16 @@ def messy_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=150, deadline=None)
-@given(messy_frames(), st.booleans(), st.booleans())
+@given(messy_frames(), st.booleans(), st.booleans(), st.booleans())
 def test_fast_check_never_hides_a_problem(
-    frame: pd.DataFrame, with_pathway: bool, need_area: bool
+    frame: pd.DataFrame, with_pathway: bool, need_area: bool, price_year: bool
 ) -> None:
     """Whole-column reductions may pass rows on only if the row-level checks find nothing."""
     pathway = load_pathway(DATA / "pathway") if with_pathway else None
     tariff = make_tariff({**{c: (u, 1.0) for c, u in CODES.items()}, "meds-pack": ("item", 4.0)})
-    prices = Prices.of(tariff, pathway)
+    if price_year:  # gp priced in another year than the one asked for
+        tariff = Tariff({**tariff.rows, "gp": TariffRow("gp", "hour", 1.0, "2015/16")})
+    prices = Prices.of(tariff, pathway, "2024/25" if price_year else None)
     full = check_rows(Rows(frame, prices), pathway, need_area, quick=False)
     problems = full[full["check"] != "__len__"]
     if is_clean(Rows(frame, prices), pathway, need_area):
@@ -343,3 +345,39 @@ def test_records_at_the_limits_are_costed(tariff: Tariff, tmp_path: Path) -> Non
     )
     costed = cost_activity(path, tariff)
     assert costed["cost"].tolist() == [6e6 / 60 * 60]
+
+
+def test_services_are_checked_by_their_codes(tariff: Tariff, tiny: Pathway) -> None:
+    """Clean records with services pass the fast check (the service of a row is looked up
+    by its stage's and its service's codes); one service in the wrong stage does not."""
+    frame = read_activity(ACTIVITY)
+    prices = Prices.of(tariff, tiny)
+    assert "service" in frame.columns
+    assert is_clean(Rows(frame, prices), tiny, False)
+    other = next(
+        v.id
+        for stage in tiny.stages
+        for v in stage.services
+        if v.id not in {s.id for s in tiny.stage(str(frame["stage"].iloc[0])).services}
+    )
+    wrong = frame.astype({"service": object})
+    wrong.loc[0, "service"] = other
+    assert not is_clean(Rows(wrong, prices), tiny, False)
+    with pytest.raises(ActivityError, match="is not a service of stage"):
+        check_activity(wrong, tariff, tiny)
+
+
+@pytest.mark.parametrize("with_services", [True, False])
+def test_a_code_of_another_price_year_is_never_passed_by_the_fast_check(
+    tiny: Pathway, with_services: bool
+) -> None:
+    rows = dict(load_tariff(DATA / "tariff.csv").rows)
+    rows["gp"] = TariffRow("gp", "hour", 200.0, "2015/16", location="t.csv:4")
+    prices = Prices.of(Tariff(rows), tiny, "2024/25")
+    frame = read_activity(ACTIVITY)
+    if not with_services:
+        frame = frame.drop(columns="service")
+    assert (frame["code"] == "gp").any()
+    assert not is_clean(Rows(frame, prices), tiny, False)
+    found = check_rows(Rows(frame, prices), tiny, False)
+    assert "code_year" in set(found["check"])
