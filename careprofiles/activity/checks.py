@@ -224,9 +224,9 @@ def is_clean(rows: Rows, pathway: Pathway | None, need_area: bool) -> bool:
             return False
     if rows.code.min() < 0 or rows.known is not None:
         return False
-    if rows.prices.price_year is not None:  # a code priced in another year: once per code
-        if np.append(rows.prices.other_year, False)[rows.tariff_index].any():
-            return False
+    # a code priced in another year than the one asked for: looked at once per code
+    if np.append(rows.prices.other_year, False)[rows.tariff_index].any():
+        return False
     if pathway is not None:
         stage_index = rows.stage_index(pathway)
         if (stage_index[:-1] < 0).any():

@@ -80,11 +80,12 @@ def _summarise_part(rows: Rows, number: int = 0) -> pd.DataFrame:
     groups = group_codes(keys, n)
     cost, hours = rows.figures()
     contacts, no_minutes = rows.contacts()
-    first_pos = pd.Series(groups.inverse).drop_duplicates()
-    first_row = np.zeros(groups.size, dtype=np.int64)
-    first_row[first_pos.to_numpy()] = rows.original(first_pos.index.to_numpy().astype(np.int64))
+    # each group's first row: the least position in it (no hashing of the group codes)
+    first_pos = np.full(groups.size, n, dtype=np.int64)
+    np.minimum.at(first_pos, groups.inverse, np.arange(n, dtype=np.int64))
     if groups.keep is not None:
-        first_row = first_row[groups.keep]
+        first_pos = first_pos[groups.keep]
+    first_row = rows.original(first_pos)
     table = {
         column: decode(values, codes, "" if column in ("service", "area") else None)
         .astype(object)
