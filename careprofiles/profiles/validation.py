@@ -22,14 +22,26 @@ __all__ = ["duplicate_ids", "format_loc", "problems_from", "sort_problems", "val
 M = TypeVar("M", bound=BaseModel)
 
 
-def duplicate_ids(entries: object, key: str, file: str, noun: str = "") -> list[Problem]:
-    """Repeated ``id``s in the list ``entries`` (read under ``key``), each at the line of
-    its second use: ``duplicate [noun ]id 'x' (also key[0]); give each [noun ]an id of
-    its own``. Anything that is not a list of mappings is left to the model's checks."""
+def duplicate_ids(
+    entries: object,
+    key: str,
+    file: str,
+    noun: str = "",
+    *,
+    seen: dict[str, str] | None = None,
+    fix: str = "",
+) -> list[Problem]:
+    """Repeated ``id``s in the list ``entries`` (read under ``key``, the prefix of each
+    ``where``: ``services``, ``standards[0].criteria``), each at the line of its second
+    use: ``duplicate [noun ]id 'x' (also key[0]); give each [noun ]an id of its own``
+    (``fix``, when given, in place of the part after the semicolon). ``seen`` (id → where
+    it was first used), shared by several calls, makes ids unique across several lists.
+    Anything that is not a list of mappings is left to the model's checks."""
     if not isinstance(entries, LineList):
         return []
     what = f"{noun} " if noun else ""
-    first: dict[str, int] = {}
+    fix = fix or f"give each {what}an id of its own"
+    first: dict[str, str] = {} if seen is None else seen
     out = []
     for i, entry in enumerate(entries):
         ident = entry.get("id") if isinstance(entry, dict) else None
@@ -41,13 +53,12 @@ def duplicate_ids(entries: object, key: str, file: str, noun: str = "") -> list[
                     file,
                     line_of(entries, (i, "id")),
                     f"{key}[{i}].id",
-                    f"duplicate {what}id {ident!r} (also {key}[{first[ident]}]); "
-                    f"give each {what}an id of its own",
+                    f"duplicate {what}id {ident!r} (also {first[ident]}); {fix}",
                     code="duplicate-id",
                 )
             )
         else:
-            first[ident] = i
+            first[ident] = f"{key}[{i}]"
     return out
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from careprofiles import resources
 from careprofiles.errors import Problem, StandardsError, ValidationError, display_path
 from careprofiles.profiles.inputs import read_input_bytes
-from careprofiles.profiles.reader import MAX_BYTES, LineDict, LineList, line_of, read_yaml
-from careprofiles.profiles.validation import sort_problems, validate_model
+from careprofiles.profiles.reader import MAX_BYTES, LineDict, LineList, read_yaml
+from careprofiles.profiles.validation import duplicate_ids, sort_problems, validate_model
 from careprofiles.standards.models import IDS_REPORTED, Framework
 
 __all__ = ["bundled_framework", "load_framework", "read_standards_yaml"]
@@ -112,51 +112,25 @@ def load_framework(path: str | Path | None = None) -> Framework:
 
 
 def _duplicate_framework_ids(raw: LineDict, name: str) -> list[Problem]:
-    """Repeated standard or criterion ids, each at the line of its second use."""
-    out: list[Problem] = []
+    """Repeated standard ids, and criterion ids repeated anywhere in the framework, each
+    at the line of its second use, standard by standard."""
     standards = raw.get("standards")
     if not isinstance(standards, LineList):
-        return out
-    first_standard: dict[str, str] = {}
-    first_criterion: dict[str, str] = {}
+        return []
+    repeated = {p.where: p for p in duplicate_ids(standards, "standards", name, "standard")}
+    out: list[Problem] = []
+    criteria: dict[str, str] = {}  # one for all the standards: criterion ids are unique across them
     for i, standard in enumerate(standards):
         if not isinstance(standard, LineDict):
             continue
-        ident = standard.get("id")
-        if isinstance(ident, str):
-            where = f"standards[{i}]"
-            if ident in first_standard:
-                out.append(
-                    Problem(
-                        name,
-                        line_of(standards, (i, "id")),
-                        f"{where}.id",
-                        f"duplicate standard id {ident!r} (also {first_standard[ident]}); "
-                        "give each standard an id of its own",
-                        code="duplicate-id",
-                    )
-                )
-            else:
-                first_standard[ident] = where
-        criteria = standard.get("criteria")
-        if not isinstance(criteria, LineList):
-            continue
-        for j, criterion in enumerate(criteria):
-            cid = criterion.get("id") if isinstance(criterion, LineDict) else None
-            if not isinstance(cid, str):
-                continue
-            where = f"standards[{i}].criteria[{j}]"
-            if cid in first_criterion:
-                out.append(
-                    Problem(
-                        name,
-                        line_of(criteria, (j, "id")),
-                        f"{where}.id",
-                        f"duplicate criterion id {cid!r} (also {first_criterion[cid]}); "
-                        "criterion ids must be unique across the whole framework",
-                        code="duplicate-id",
-                    )
-                )
-            else:
-                first_criterion[cid] = where
+        if (problem := repeated.get(f"standards[{i}].id")) is not None:
+            out.append(problem)
+        out += duplicate_ids(
+            standard.get("criteria"),
+            f"standards[{i}].criteria",
+            name,
+            "criterion",
+            seen=criteria,
+            fix="criterion ids must be unique across the whole framework",
+        )
     return out
