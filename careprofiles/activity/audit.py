@@ -71,14 +71,14 @@ class AuditResult:
         return self.pathway.price_year
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import audit_repr
+        from careprofiles.outputs.display import reprs
 
-        return audit_repr(self)
+        return reprs.audit_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import audit_html
+        from careprofiles.outputs.display import reprs
 
-        return audit_html(self)
+        return reprs.audit_html(self)
 
     def departures(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` services whose cost per patient departs most from the profile."""

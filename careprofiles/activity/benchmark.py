@@ -197,14 +197,14 @@ class BenchmarkResult:
         return self.pathway.price_year
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import benchmark_repr
+        from careprofiles.outputs.display import reprs
 
-        return benchmark_repr(self)
+        return reprs.benchmark_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import benchmark_html
+        from careprofiles.outputs.display import reprs
 
-        return benchmark_html(self)
+        return reprs.benchmark_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Every figure as plain Python values (numbers unrounded), for JSON."""

@@ -88,14 +88,14 @@ class Comparison:
         return out
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import comparison_repr
+        from careprofiles.outputs.display import reprs
 
-        return comparison_repr(self)
+        return reprs.comparison_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import comparison_html
+        from careprofiles.outputs.display import reprs
 
-        return comparison_html(self)
+        return reprs.comparison_html(self)
 
     def _results(self) -> list[tuple[str, CostResult]]:
         return [("baseline", self.baseline), *((s.id, r) for s, r in self.scenarios)]

@@ -54,14 +54,14 @@ class SensitivityResult:
     """The tariff costed with (its descriptions name the roles and items)."""
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import sensitivity_repr
+        from careprofiles.outputs.display import reprs
 
-        return sensitivity_repr(self)
+        return reprs.sensitivity_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import sensitivity_html
+        from careprofiles.outputs.display import reprs
 
-        return sensitivity_html(self)
+        return reprs.sensitivity_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""

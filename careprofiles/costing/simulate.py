@@ -207,14 +207,14 @@ class SimulationResult:
         return out
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import simulation_repr
+        from careprofiles.outputs.display import reprs
 
-        return simulation_repr(self)
+        return reprs.simulation_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import simulation_html
+        from careprofiles.outputs.display import reprs
 
-        return simulation_html(self)
+        return reprs.simulation_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain values, for JSON (draws themselves: ``draws`` as CSV)."""

@@ -7,7 +7,8 @@ meets (comparisons, Monte Carlo and sensitivity results, standards results, path
 tariffs) delegate their ``summary()``, ``__repr__`` and ``_repr_html_()`` methods here, by
 an import inside the method (the one sanctioned call from a lower layer up to outputs),
 so that all formatting stays in outputs. The reprs and HTML of all but the cost result
-are in :mod:`careprofiles.outputs.reprs`, re-exported here.
+are in :mod:`careprofiles.outputs.reprs`, reached through this module
+(``from careprofiles.outputs.display import reprs``), the one a lower layer may import.
 
 Imports: outputs.text, outputs.names, outputs.audit, outputs.reprs, profiles.distributions
 and, for types only, costing and activity.
@@ -19,25 +20,9 @@ import html
 import textwrap
 from typing import TYPE_CHECKING
 
+from careprofiles.outputs import reprs
 from careprofiles.outputs.audit import audit_table, benchmark_table
 from careprofiles.outputs.names import SEPARATOR, Names, names_for
-from careprofiles.outputs.reprs import (
-    audit_html,
-    audit_repr,
-    benchmark_html,
-    benchmark_repr,
-    comparison_html,
-    comparison_repr,
-    pathway_html,
-    sensitivity_html,
-    sensitivity_repr,
-    simulation_html,
-    simulation_repr,
-    standards_html,
-    standards_repr,
-    tariff_html,
-    tariff_repr,
-)
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
 
@@ -51,29 +36,15 @@ if TYPE_CHECKING:
     from careprofiles.costing.scenarios import AppliedScenario
 
 __all__ = [
-    "audit_html",
-    "audit_repr",
     "audit_summary",
-    "benchmark_html",
-    "benchmark_repr",
     "benchmark_summary",
     "budget_table",
-    "comparison_html",
-    "comparison_repr",
     "cost_html",
     "cost_summary",
     "estimates_table",
-    "pathway_html",
+    "reprs",
     "scenario_lines",
     "scenario_title",
-    "sensitivity_html",
-    "sensitivity_repr",
-    "simulation_html",
-    "simulation_repr",
-    "standards_html",
-    "standards_repr",
-    "tariff_html",
-    "tariff_repr",
 ]
 
 

@@ -406,9 +406,9 @@ class Pathway(SourcedModel):
         return f"<Pathway {self.id!r} {name!r} ({self.price_year} prices): {stages}>"
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import pathway_html
+        from careprofiles.outputs.display import reprs
 
-        return pathway_html(self)
+        return reprs.pathway_html(self)
 
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id (``KeyError`` if there is none)."""

@@ -101,14 +101,14 @@ class StandardsResult:
         return group_summary(self.practices)
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import standards_repr
+        from careprofiles.outputs.display import reprs
 
-        return standards_repr(self)
+        return reprs.standards_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import standards_html
+        from careprofiles.outputs.display import reprs
 
-        return standards_html(self)
+        return reprs.standards_html(self)
 
     @property
     def accredited(self) -> list[str]:

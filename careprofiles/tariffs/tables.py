@@ -149,14 +149,14 @@ class Tariff(Mapping[str, TariffRow]):
         return len(self.rows)
 
     def __repr__(self) -> str:
-        from careprofiles.outputs.display import tariff_repr
+        from careprofiles.outputs.display import reprs
 
-        return tariff_repr(self)
+        return reprs.tariff_repr(self)
 
     def _repr_html_(self) -> str:
-        from careprofiles.outputs.display import tariff_html
+        from careprofiles.outputs.display import reprs
 
-        return tariff_html(self)
+        return reprs.tariff_html(self)
 
     @property
     def names(self) -> tuple[str, ...]:
