@@ -8,63 +8,59 @@ with the template file and line that wrote it: the line of the template's text, 
 draft with none left is ready to sign; ``careprofiles spec --check`` exits 1 while any
 remain.
 
-Imports: specification.markers and specification.render; profiles, costing, activity and
-standards for types only.
+Its arguments are those of a :class:`~careprofiles.specification.render.SpecInputs`,
+taken from it (not written again), so that it renders from what ``render_spec`` does.
+
+Imports: specification.markers and specification.render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from careprofiles.specification.markers import Marker, MarkerLog
-from careprofiles.specification.render import render_spec
-from careprofiles.specification.sandbox import TEMPLATE_MAX_CHARS, TEMPLATE_TIMEOUT
-
-if TYPE_CHECKING:
-    from careprofiles.activity.audit import AuditResult
-    from careprofiles.costing.result import CostResult
-    from careprofiles.costing.simulate import SimulationResult
-    from careprofiles.profiles.models import Pathway
-    from careprofiles.specification.header import SpecHeader
-    from careprofiles.standards.models import Framework
+from careprofiles.specification.render import SpecInputs
 
 __all__ = ["Marker", "check_spec", "markers_report"]
 
 
-def check_spec(
-    pathway: Pathway,
-    result: CostResult,
-    template: str | Path | None = None,
-    format: str = "md",
-    header: SpecHeader | Mapping[str, Any] | str | Path | None = None,
-    *,
-    timeout: float | None = TEMPLATE_TIMEOUT,
-    max_chars: int | None = TEMPLATE_MAX_CHARS,
-    simulation: SimulationResult | None = None,
-    audit: AuditResult | None = None,
-    framework: Framework | str | Path | None = None,
-) -> list[Marker]:
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _called_as(
+    build: Callable[_P, SpecInputs],
+) -> Callable[[Callable[[SpecInputs], _T]], Callable[_P, _T]]:
+    """A function of a :class:`SpecInputs` made a function of the arguments that
+    ``build`` takes (its signature theirs), so that it cannot drift from them."""
+
+    def decorate(function: Callable[[SpecInputs], _T]) -> Callable[_P, _T]:
+        @functools.wraps(function)
+        def called(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+            return function(build(*args, **kwargs))
+
+        returns = inspect.signature(function).return_annotation
+        called.__signature__ = inspect.signature(build).replace(  # type: ignore[attr-defined]
+            return_annotation=returns
+        )
+        return called
+
+    return decorate
+
+
+@_called_as(SpecInputs)
+def check_spec(inputs: SpecInputs) -> list[Marker]:
     """The fields still to be agreed in the specification, by template file and line.
 
-    The arguments are those of :func:`~careprofiles.specification.render.render_spec`;
+    The arguments are those of :func:`~careprofiles.specification.render.render_spec`
+    (but ``markers``), those of a :class:`~careprofiles.specification.render.SpecInputs`;
     an empty list means the draft has no ``[to be agreed: ...]`` left.
     """
     log = MarkerLog()
-    render_spec(
-        pathway,
-        result,
-        template,
-        format,
-        header,
-        timeout=timeout,
-        max_chars=max_chars,
-        simulation=simulation,
-        audit=audit,
-        framework=framework,
-        markers=log,
-    )
+    inputs.render(log)
     return log.markers()
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "FORMATS",
     "TEMPLATE_DIR",
+    "SpecInputs",
     "TemplateFile",
     "find_template",
     "list_templates",
@@ -183,6 +184,62 @@ def render_template(
     return text, found.html
 
 
+@dataclass(frozen=True)
+class SpecInputs:
+    """What a specification is rendered from: the arguments of :func:`render_spec` (but
+    ``markers``), in one record, so that
+    :func:`~careprofiles.specification.check.check_spec` renders from the same ones
+    (a test checks that the two functions and this record take the same arguments)."""
+
+    pathway: Pathway
+    result: CostResult
+    template: str | Path | None = None
+    format: str = "md"
+    header: SpecHeader | Mapping[str, Any] | str | Path | None = None
+    _: KW_ONLY
+    timeout: float | None = TEMPLATE_TIMEOUT
+    max_chars: int | None = TEMPLATE_MAX_CHARS
+    simulation: SimulationResult | None = None
+    audit: AuditResult | None = None
+    framework: Framework | str | Path | None = None
+
+    def render(self, markers: MarkerLog | None = None) -> str | bytes:
+        """The specification, as :func:`render_spec` gives it; with ``markers``, every
+        ``[to be agreed: ...]`` written is recorded there."""
+        if self.format not in FORMATS:
+            raise ValueError(f"format {self.format!r} is not one of {', '.join(FORMATS)}")
+        found = find_template(self.template)
+        if found.html and self.format != "html":
+            raise template_problem(
+                str(found.path),
+                None,
+                f"an HTML template gives HTML only, not {self.format}; use --format html, "
+                "or a Markdown template (.md.j2), which gives md, html and docx",
+            )
+        head = as_header(self.header)
+        context = spec_context(
+            self.pathway,
+            self.result,
+            head,
+            markdown=not found.html,
+            template=found.path.name,
+            simulation=self.simulation,
+            audit=self.audit,
+            framework=self.framework,
+        )
+        text, is_html = render_template(
+            found.path, context, timeout=self.timeout, max_chars=self.max_chars, markers=markers
+        )
+        title = f"Service specification: {head.service or self.pathway.name}"
+        if is_html or self.format == "md":
+            return text
+        from careprofiles.outputs.documents import markdown_to_docx, markdown_to_html
+
+        if self.format == "html":
+            return markdown_to_html(text, title=title)
+        return markdown_to_docx(text, title=title)
+
+
 @overload
 def render_spec(
     pathway: Pathway,
@@ -282,35 +339,16 @@ def render_spec(
     ``[to be agreed: ...]`` written is recorded there with its template file and line
     (what :func:`~careprofiles.specification.check.check_spec` lists).
     """
-    if format not in FORMATS:
-        raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
-    found = find_template(template)
-    if found.html and format != "html":
-        raise template_problem(
-            str(found.path),
-            None,
-            f"an HTML template gives HTML only, not {format}; use --format html, or a "
-            "Markdown template (.md.j2), which gives md, html and docx",
-        )
-    head = as_header(header)
-    context = spec_context(
+    inputs = SpecInputs(
         pathway,
         result,
-        head,
-        markdown=not found.html,
-        template=found.path.name,
+        template,
+        format,
+        header,
+        timeout=timeout,
+        max_chars=max_chars,
         simulation=simulation,
         audit=audit,
         framework=framework,
     )
-    text, is_html = render_template(
-        found.path, context, timeout=timeout, max_chars=max_chars, markers=markers
-    )
-    title = f"Service specification: {head.service or pathway.name}"
-    if is_html or format == "md":
-        return text
-    from careprofiles.outputs.documents import markdown_to_docx, markdown_to_html
-
-    if format == "html":
-        return markdown_to_html(text, title=title)
-    return markdown_to_docx(text, title=title)
+    return inputs.render(markers)

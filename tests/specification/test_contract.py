@@ -3,7 +3,10 @@ interval, the contract sections, and ``spec --check`` with its markers' template
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Callable
+from inspect import Parameter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from careprofiles.profiles.load import load_pathway
 from careprofiles.profiles.models import Pathway
 from careprofiles.specification.check import check_spec, markers_report
 from careprofiles.specification.context import spec_context
-from careprofiles.specification.render import TEMPLATE_DIR, render_spec
+from careprofiles.specification.render import TEMPLATE_DIR, SpecInputs, render_spec
 from careprofiles.tariffs.tables import Tariff, load_tariff
 
 SHIPPED = TEMPLATE_DIR / "nhs-service-specification.md.j2"
@@ -316,6 +319,19 @@ def test_check_of_the_shipped_template_names_its_lines(
         "review date",
         "premises",
     }
+
+
+def test_check_spec_and_render_spec_take_the_same_arguments() -> None:
+    """Both are SpecInputs' arguments (render_spec's and markers), so they cannot drift."""
+
+    def arguments(function: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
+        parameters = inspect.signature(function).parameters.values()
+        return [(p.name, p.kind, p.default) for p in parameters]
+
+    inputs = arguments(SpecInputs)
+    assert arguments(check_spec) == inputs
+    assert arguments(render_spec) == [*inputs, ("markers", Parameter.KEYWORD_ONLY, None)]
+    assert [f.name for f in dataclasses.fields(SpecInputs)] == [name for name, _, _ in inputs]
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
