@@ -5,7 +5,9 @@ its search folders as Jinja's ``FileSystemLoader`` does, but reads it with
 :func:`careprofiles.profiles.inputs.read_input_bytes`: a FIFO, device, folder or symbolic
 link loop where a template should be is refused (never opened, so never waited on), as is
 a template of more than :data:`TEMPLATE_MAX_BYTES` bytes or one that is not UTF-8, each
-as a :class:`~careprofiles.errors.TemplateError` naming the file.
+as a :class:`~careprofiles.errors.TemplateError` naming the file. :data:`TEMPLATE_DIR` is
+where the shipped templates are, and :func:`template_name` how outputs name a template
+file: a shipped one by its name, never by the path it is installed at.
 
 Imports: errors, profiles.inputs; Jinja.
 """
@@ -15,17 +17,31 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable
+from pathlib import Path
 
 import jinja2
 from jinja2.loaders import split_template_path
 
-from careprofiles.errors import Problem, TemplateError
+from careprofiles.errors import Problem, TemplateError, display_path
 from careprofiles.profiles.inputs import input_name, read_input_bytes
 
-__all__ = ["TEMPLATE_MAX_BYTES", "TemplateLoader", "read_template"]
+__all__ = ["TEMPLATE_DIR", "TEMPLATE_MAX_BYTES", "TemplateLoader", "read_template", "template_name"]
 
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+"""The shipped specification templates."""
 TEMPLATE_MAX_BYTES = 10 * 1024 * 1024
 """The largest template file read, in bytes."""
+
+
+def template_name(path: str) -> str:
+    """A template file as outputs name it: a shipped one as ``bundled template NAME``
+    (``NAME`` as ``{% extends %}`` takes it), never by the path it is installed at; any
+    other as error messages do (:func:`~careprofiles.errors.display_path`)."""
+    try:
+        shipped = Path(os.path.realpath(path)).parent == TEMPLATE_DIR
+    except (OSError, ValueError):  # pragma: no cover - a path the loader has just read
+        shipped = False
+    return f"bundled template {Path(path).name}" if shipped else display_path(path)
 
 
 def read_template(path: str) -> str:

@@ -51,7 +51,8 @@ class Marker:
     """A field still to complete, where the template wrote it."""
 
     file: str
-    """The template file, as error messages name it."""
+    """The template file: a shipped one as ``bundled template NAME``, never by the path
+    it is installed at; any other as error messages name it."""
     line: int
     """The template's line (1-based)."""
     what: str

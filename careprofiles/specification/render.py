@@ -34,6 +34,7 @@ from careprofiles.errors import Problem, TemplateError
 from careprofiles.profiles.inputs import input_name, refusal
 from careprofiles.specification.context import spec_context
 from careprofiles.specification.header import SpecHeader, as_header
+from careprofiles.specification.loader import TEMPLATE_DIR
 from careprofiles.specification.sandbox import (
     TEMPLATE_MAX_CHARS,
     TEMPLATE_TIMEOUT,
@@ -63,8 +64,6 @@ __all__ = [
 
 FORMATS = ("md", "html", "docx")
 """Formats :func:`render_spec` writes."""
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-"""The shipped specification templates."""
 DEFAULT_TEMPLATE = "nhs-service-specification"
 """The template used when none is named: NHS Standard Contract, Schedule 2 Part A."""
 

@@ -14,8 +14,8 @@ a limit has the code :data:`LIMIT_CODE`.
 
 Imports: errors, specification.context (the names a template can use),
 specification.guards and specification.limits (the limits), specification.loader
-(template files, read through the bounded input reader), specification.markers (fields
-still to complete, recorded only when asked).
+(template files, read through the bounded input reader; how outputs name them),
+specification.markers (fields still to complete, recorded only when asked).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from careprofiles.specification.limits import (
     TemplateOverdueError,
     Watchdog,
 )
-from careprofiles.specification.loader import TemplateLoader
+from careprofiles.specification.loader import TemplateLoader, template_name
 from careprofiles.specification.markers import (
     MARK_TEXT,
     MARK_VALUE,
@@ -197,7 +197,7 @@ class _Sandbox(SandboxedEnvironment):
         tree = self.parse(source, name, filename) if isinstance(source, str) else source
         file = None
         if self.markers is not None:
-            file = display_path(filename) if filename else (name or "<template>")
+            file = template_name(filename) if filename else (name or "<template>")
         tree = _Guards(file).visit(tree)
         tree.set_environment(self)
         if raw:

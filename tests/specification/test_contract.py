@@ -353,6 +353,35 @@ def test_spec_check_exits_1_while_fields_remain(
     assert out.rstrip().endswith("template places")
 
 
+def test_spec_check_names_the_shipped_template_never_by_its_path(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    default_pathway: Pathway,
+    default_cost: CostResult,
+) -> None:
+    """By its name, as {% extends %} takes it, not by where it is installed, from any
+    working folder; a template of the user's own keeps its path."""
+    shipped = "bundled template nhs-service-specification.md.j2"
+    for folder in (tmp_path, TEMPLATE_DIR, TEMPLATE_DIR.parents[2]):
+        monkeypatch.chdir(folder)
+        status, out, _ = _run(["spec", "--check"], capsys)
+        assert status == 1
+        *places, count = out.splitlines()
+        assert places[0] == f"{shipped}:32: [to be agreed: number]"
+        assert {p.split(":")[0] for p in places} == {shipped}
+        assert count.endswith("template places")
+    monkeypatch.chdir(tmp_path)
+    child = tmp_path / "local.md.j2"
+    child.write_text(
+        '{% extends "nhs-service-specification.md.j2" %}\n'
+        "{% block cquin %}[to be agreed: CQUIN year 2]{% endblock %}\n",
+        encoding="utf-8",
+    )
+    markers = check_spec(default_pathway, default_cost, child)
+    assert {m.file for m in markers} == {"local.md.j2", shipped}
+
+
 def test_spec_check_exits_0_for_a_template_with_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
