@@ -37,9 +37,24 @@ from careprofiles.profiles.evidence import funder_name
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import PriceIndex, Tariff
 
-__all__ = ["CostResult", "cost"]
+__all__ = ["STAGE_COLUMNS", "CostResult", "cost"]
 
 FloatArray = NDArray[np.float64]
+
+STAGE_COLUMNS = (
+    "stage",
+    "name",
+    "duration_weeks",
+    "reach",
+    "patients",
+    "per_patient_reached",
+    "per_patient",
+    "total",
+    "hours",
+    "share_of_total",
+)
+"""The columns of :meth:`CostResult.by_stage`, in order: the stage's id and name, then its
+figures (the specification's costing shows the figures, in this order)."""
 
 
 def cost(
@@ -187,20 +202,7 @@ class CostResult:
         out["per_patient"] = self._stage_per_patient()[:, 0]
         out["total"] = out["per_patient"] * self.cohort
         out["share_of_total"] = _share(out["per_patient"])
-        return out[
-            [
-                "stage",
-                "name",
-                "duration_weeks",
-                "reach",
-                "patients",
-                "per_patient_reached",
-                "per_patient",
-                "total",
-                "hours",
-                "share_of_total",
-            ]
-        ]
+        return out[list(STAGE_COLUMNS)]
 
     def by_service(self) -> pd.DataFrame:
         """Per service: uptake, patients receiving it, costs per patient and in total."""

@@ -13,9 +13,10 @@ The contract's parts come from their own modules: the KPIs
 contract sections (:mod:`~careprofiles.specification.contract`). A field the model cannot
 fill is the marker ``[to be agreed: WHAT]``, never escaped, so ``spec --check`` finds it.
 
-Imports: resources, outputs.text, outputs.manifest, outputs.names (inside ``estimates``),
-standards.framework (the bundled framework), the specification's header, wording, budget,
-kpis, activity_plan and contract; profiles, costing and activity for types only.
+Imports: resources, costing.result (the by-stage columns), outputs.text, outputs.manifest,
+outputs.names (inside ``estimates``), standards.framework (the bundled framework), the
+specification's header, wording, budget, kpis, activity_plan and contract; profiles,
+costing and activity for types only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from careprofiles.costing.result import STAGE_COLUMNS
 from careprofiles.outputs.manifest import manifest_time
 from careprofiles.outputs.text import format_money, format_percent, markdown_escape
 from careprofiles.resources import document_name, source_location
@@ -500,20 +502,9 @@ class _Builder:
                     "location": text(source_location(row.location)),
                 }
             )
-        stage_keys = (
-            "number",
-            "id",
-            "name",
-            "duration",
-            "duration_weeks",
-            "reach",
-            "patients",
-            "per_patient_reached",
-            "per_patient",
-            "total",
-            "hours",
-            "share_of_total",
-        )
+        # each stage's number, id, name and duration, then the figures of by_stage()
+        figures = [c for c in STAGE_COLUMNS if c not in ("stage", "name")]
+        stage_keys = ("number", "id", "name", "duration", *figures)
         return {
             "per_patient": format_money(result.per_patient, pence=True),
             "per_patient_rounded": format_money(result.per_patient),
