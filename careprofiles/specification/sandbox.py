@@ -34,7 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import missing
 from jinja2.visitor import NodeTransformer
 
-from careprofiles.errors import Problem, TemplateError, ValidationError, display_path
+from careprofiles.errors import Problem, TemplateError, ValidationError
 from careprofiles.specification.context import CONTEXT_NAMES
 from careprofiles.specification.guards import ValueGuard
 from careprofiles.specification.limits import (
@@ -253,8 +253,9 @@ ran too long, wrote too much, or would have made too large a value."""
 def template_problem(
     file: str | Path | None, line: int | None, message: str, code: str = ""
 ) -> TemplateError:
-    """The error ``file:line: message`` about a template."""
-    name = display_path(file) if file else None
+    """The error ``file:line: message`` about a template (a shipped one named as
+    :func:`~careprofiles.specification.loader.template_name` names it, never by its path)."""
+    name = template_name(str(file)) if file else None
     return TemplateError([Problem(name, line, "", message, code)])
 
 

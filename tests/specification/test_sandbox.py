@@ -558,3 +558,16 @@ def test_cli_refuses_a_template_bomb_at_its_line_without_output(
     assert "bomb.md.j2:2: refused: the filter center would make a value 3,000,000,000 long" in err
     assert "Traceback" not in err
     assert list(target.parent.iterdir()) == []
+
+
+def test_an_error_in_a_shipped_template_names_it_never_by_its_path(tmp_path: Path) -> None:
+    from careprofiles.specification.loader import TEMPLATE_DIR
+    from careprofiles.specification.sandbox import template_problem
+
+    shipped = TEMPLATE_DIR / "nhs-service-specification.md.j2"
+    error = template_problem(shipped, 12, "something is wrong")
+    assert str(error).startswith("bundled template nhs-service-specification.md.j2:12: ")
+    assert str(TEMPLATE_DIR) not in str(error)
+    own = tmp_path / "mine.md.j2"
+    own.write_text("x", encoding="utf-8")
+    assert "mine.md.j2:3" in str(template_problem(own, 3, "wrong"))
