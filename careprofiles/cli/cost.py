@@ -11,13 +11,10 @@ from careprofiles.cli._analysis import (
     write_plot,
 )
 from careprofiles.cli._common import Subparsers, emit, inputs_from_args, output_format
-from careprofiles.costing.evidence import estimate_lines, grade_counts
 from careprofiles.costing.result import CostResult, cost
 from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.display import budget_table, cost_summary, estimates_table
 from careprofiles.outputs.names import names_for
-from careprofiles.outputs.sheets import csv_text
-from careprofiles.outputs.tables import cost_json, cost_workbook, to_json
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -87,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
         index = load_price_index(args.index) if args.index else load_price_index()
         budget = contract_budget(result, args.period, index)
     explain = getattr(args, "explain", False)
-    if fmt == "table":
+    if explain:  # the evidence and estimates are DataFrames: pandas only when asked for
+        from careprofiles.costing.evidence import estimate_lines, grade_counts
+    if fmt in ("json", "xlsx"):
+        from careprofiles.outputs.tables import cost_json, cost_workbook, to_json
+    if fmt == "table":  # the default: printed from plain rows, without pandas (issue 17)
         text = cost_summary(result)
         if explain:
             text += "\n" + estimates_table(
@@ -109,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "json":
         emit(args, cost_json(result))
     elif fmt == "csv":
+        from careprofiles.outputs.sheets import csv_text
+
         emit(args, csv_text(result.lines))
     else:
         emit(args, cost_workbook(result) if budget is None else cost_workbook(result, budget))

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         from careprofiles.costing.compiler import compile_model
 
         model = compile_model(pathway, tariff, index=index)
-        codes = len(dict.fromkeys(model.lines["code"]))
+        codes = len(dict.fromkeys(model.columns["code"]))
     services = sum(len(s.services) for s in pathway.stages)
     outcomes = sum(len(s.outcomes) for s in pathway.stages)
     roles = pathway.roles()

@@ -18,7 +18,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.costing._parameters import ONE, ZERO, ParameterBuilder
@@ -282,7 +281,7 @@ def compile_model(
         pathway=pathway,
         tariff=tariff,
         parameters=b.parameters(),
-        lines=_describe(
+        columns=_describe(
             service_columns,
             kinds,
             codes,
@@ -355,12 +354,12 @@ def _describe(
     rows: list[TariffRow],
     take: IndexArray,
     row_sources: list[str],
-) -> pd.DataFrame:
-    """The lines' descriptive columns (:data:`_DESCRIPTIVE`): the services', the lines'
-    own, and those of their tariff rows (``rows[take[i]]`` is line i's). ``sources`` and
-    ``row_sources`` (each tariff row's) are ``file:line`` as outputs give them
-    (:func:`~careprofiles.resources.source_name`: a YAML file relative to the pathway
-    folder, a tariff by its file name; never a machine path)."""
+) -> dict[str, NDArray[Any]]:
+    """The lines' descriptive columns (:data:`_DESCRIPTIVE`), one numpy array each: the
+    services', the lines' own, and those of their tariff rows (``rows[take[i]]`` is line
+    i's). ``sources`` and ``row_sources`` (each tariff row's) are ``file:line`` as outputs
+    give them (:func:`~careprofiles.resources.source_name`: a YAML file relative to the
+    pathway folder, a tariff by its file name; never a machine path)."""
 
     def tariff_column(values: list[Any], dtype: Any = object) -> Any:
         return np.asarray(values, dtype=dtype).reshape(-1)[take]
@@ -387,12 +386,13 @@ def _describe(
         "adjustments": tariff_column(["; ".join(r.adjustments) for r in rows]),
         "hours_per_wte": np.where(is_staff, hours_per_wte, math.nan),
     }
-    return pd.DataFrame(
-        {
-            name: pd.Series(columns[name], dtype=np.float64 if name == "hours_per_wte" else "str")
-            for name in _DESCRIPTIVE
-        }
-    )
+    described: dict[str, NDArray[Any]] = {}
+    for name in _DESCRIPTIVE:
+        values = np.asarray(columns[name], dtype=np.float64 if name == "hours_per_wte" else object)
+        values = values.reshape(-1)
+        values.flags.writeable = False  # a frozen model's columns
+        described[name] = values
+    return described
 
 
 _DESCRIPTIVE = [

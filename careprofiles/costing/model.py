@@ -21,22 +21,27 @@ For stage *s* (duration D weeks, reach R), service *v* (uptake U):
 * cost per cohort patient = R × that; population cost = × cohort size;
 * staff hours a year = H × U × R × cohort; WTE = hours / hours_per_wte.
 
-Imports: profiles, tariffs, costing._parameters; nothing above costing.
+Imports: profiles, tariffs, costing._parameters; nothing above costing; pandas only
+when :attr:`CostModel.lines` is first asked for.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.costing._parameters import Parameter, Parameters
 from careprofiles.profiles.models import Pathway
 from careprofiles.tariffs.tables import Tariff
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CostModel"]
 
@@ -75,8 +80,9 @@ class CostModel:
     """Every number the figures depend on, in order: the constants 1 and 0, then the
     pathway's numbers in the order of ``profiles.parameters``, each tariff cost
     (``tariff/CODE``) just before the first line it prices."""
-    lines: pd.DataFrame
-    """One row per staff line or item: what it is and where it came from."""
+    columns: Mapping[str, NDArray[Any]]
+    """What each staff line or item is and where it came from, one numpy array a column
+    (text as objects, ``hours_per_wte`` as floats): :attr:`lines` without pandas."""
     freq: IndexArray
     dur: IndexArray
     mult: FloatArray
@@ -90,6 +96,26 @@ class CostModel:
     per_hour: NDArray[np.bool_]
     cohort_params: tuple[int, ...]
     """``(patients,)`` or ``(population, deaths_per_1000, eligible_share)``."""
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """One row per staff line or item: what it is and where it came from
+        (:attr:`columns` as a DataFrame, built when first asked for)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                name: pd.Series(
+                    values, dtype=np.float64 if values.dtype.kind == "f" else "str", copy=True
+                )
+                for name, values in self.columns.items()
+            }
+        )
+
+    @property
+    def n_lines(self) -> int:
+        """How many staff lines and items the model has."""
+        return len(self.columns["stage"])
 
     def base_values(self) -> FloatArray:
         """The base value of every parameter, shape ``(parameters,)`` (a new array)."""
@@ -148,7 +174,7 @@ class CostModel:
         cached: IndexArray | None = self.__dict__.get("_bounds")
         if cached is None:
             ids = [s.id for s in self.pathway.stages]
-            stages = self.lines["stage"].to_numpy(dtype=object)
+            stages = self.columns["stage"]
             position = {s: i for i, s in enumerate(ids)}
             codes = np.fromiter((position[s] for s in stages), dtype=np.intp, count=len(stages))
             if (np.diff(codes) < 0).any():

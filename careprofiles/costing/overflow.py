@@ -11,17 +11,16 @@ figure that is not finite, before anything is written: a :class:`ProfileError` (
 its ``file:line``, with the line it is in, that line's tariff row, and how large the
 thing it counts plausibly is (:data:`PLAUSIBLE`).
 
-Imports: errors, costing._parameters, costing.model; numpy, pandas.
+Imports: errors, costing._parameters, costing.model; numpy.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.costing._parameters import ONE, ZERO, file_and_line, raise_value_problems
@@ -150,7 +149,7 @@ def _problem(model: CostModel, values: FloatArray, line: int) -> Problem:
     worst = max(candidates, key=against_size)
     parameter = model.parameters[worst]
     file, number = file_and_line(parameter.location)
-    row = model.lines.iloc[line]
+    row = {name: values[line] for name, values in model.columns.items()}
     what = _plausible(parameter.address)[1]
     priced = f", priced by {row['tariff_source']}" if row.get("tariff_source") else ""
     value = float(values[worst])
@@ -167,37 +166,38 @@ def _problem(model: CostModel, values: FloatArray, line: int) -> Problem:
 
 
 def check_cost_lines(
-    model: CostModel, values: FloatArray, lines: pd.DataFrame, cohort: float
+    model: CostModel, values: FloatArray, figures: Mapping[str, FloatArray], cohort: float
 ) -> None:
-    """Refuse a costed pathway (its ``lines`` and ``cohort``, from the parameter set
-    ``values``) any of whose figures, or their sums, is not finite. Every table of a
-    :class:`~careprofiles.costing.result.CostResult` adds up some of these lines, so
-    when the sums of all of them are finite, so is every figure it gives."""
+    """Refuse a costed pathway (its lines' ``figures``, one array a column, and
+    ``cohort``, from the parameter set ``values``) any of whose figures, or their sums, is
+    not finite. Every table of a :class:`~careprofiles.costing.result.CostResult` adds up
+    some of these lines, so when the sums of all of them are finite, so is every figure
+    it gives."""
     with np.errstate(**QUIET):
-        figures = lines[list(_FIGURES)].to_numpy(dtype=np.float64)
-        per_patient = np.abs(lines["cost_per_patient"].to_numpy(dtype=np.float64)).sum()
+        each = np.column_stack([figures[name] for name in _FIGURES])
+        per_patient = np.abs(figures["cost_per_patient"]).sum()
         sums = np.array(
             [
-                np.abs(lines["cost_population"].to_numpy(dtype=np.float64)).sum(),
-                np.abs(lines["hours_population"].to_numpy(dtype=np.float64)).sum(),
+                np.abs(figures["cost_population"]).sum(),
+                np.abs(figures["hours_population"]).sum(),
                 per_patient * cohort,
                 cohort,
             ]
         )
-    if np.isfinite(figures).all() and np.isfinite(sums).all():
-        _check_wte(lines)
+    if np.isfinite(each).all() and np.isfinite(sums).all():
+        _check_wte(model, figures["wte"])
         return
     raise_value_problems([overflow_problem(model, values)])
 
 
-def _check_wte(lines: pd.DataFrame) -> None:
+def _check_wte(model: CostModel, wte: FloatArray) -> None:
     """Whole-time equivalents: hours a year over a tariff row's ``hours_per_wte``."""
-    staff = (lines["kind"] == "staff").to_numpy()
-    wte = lines["wte"].to_numpy(dtype=np.float64)
+    staff = model.columns["kind"] == "staff"
     bad = staff & ~np.isfinite(wte)
     if not bad.any():
         return
-    row = lines.iloc[int(np.argmax(bad))]
+    line = int(np.argmax(bad))
+    row = {name: values[line] for name, values in model.columns.items()}
     file, number = file_and_line(str(row["tariff_source"]))
     raise_value_problems(
         [

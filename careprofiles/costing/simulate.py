@@ -344,7 +344,7 @@ def simulate(
     varying = len(aggregate.plan.varying) + len(aggregate.plan.extra)
     check_draws_fit(draws, len(columns) + 1, 8 * min(size, draws) * (varying + 3))
     out = np.empty((draws, len(columns)), dtype=np.float64)
-    bar = _progress(draws, progress, draws * max(len(model.lines), 1))
+    bar = _progress(draws, progress, draws * max(model.n_lines, 1))
     try:
         start = 0
         while start < draws:

@@ -10,8 +10,9 @@ so that all formatting stays in outputs. The reprs and HTML of all but the cost 
 are in :mod:`careprofiles.outputs.reprs`, reached through this module
 (``from careprofiles.outputs.display import reprs``), the one a lower layer may import.
 
-Imports: outputs.text, outputs.names, outputs.audit, outputs.reprs, profiles.distributions
-and, for types only, costing and activity.
+Imports: outputs.text, outputs.names, outputs.audit (inside the audit and benchmark
+summaries: it imports pandas), outputs.reprs, profiles.distributions,
+costing.summary (the cost summary's rows) and, for types only, costing and activity.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import html
 import textwrap
 from typing import TYPE_CHECKING
 
+from careprofiles.costing.summary import funder_rows, role_rows, setting_rows, stage_rows
 from careprofiles.outputs import reprs
-from careprofiles.outputs.audit import audit_table, benchmark_table
 from careprofiles.outputs.names import SEPARATOR, Names, names_for
 from careprofiles.outputs.text import TABLE_WIDTH, format_money, text_table
 from careprofiles.profiles.distributions import base_value
@@ -93,7 +94,8 @@ def scenario_lines(
 
 
 def cost_summary(result: CostResult) -> str:
-    """The readable summary ``careprofiles cost`` prints (``CostResult.summary()``)."""
+    """The readable summary ``careprofiles cost`` prints (``CostResult.summary()``), from
+    the rows of :mod:`careprofiles.costing.summary` (no pandas)."""
     p = result.pathway
     names = names_for(p, result.tariff)
     lines = [
@@ -107,15 +109,15 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    names.stage(str(r.stage)),
-                    f"{r.duration_weeks:g}",
-                    f"{r.reach:.0%}",
-                    f"{r.patients:,.0f}",
-                    format_money(r.per_patient_reached),
-                    format_money(r.per_patient),
-                    format_money(r.total),
+                    names.stage(str(r["stage"])),
+                    f"{r['duration_weeks']:g}",
+                    f"{r['reach']:.0%}",
+                    f"{r['patients']:,.0f}",
+                    format_money(r["per_patient_reached"]),
+                    format_money(r["per_patient"]),
+                    format_money(r["total"]),
                 ]
-                for r in result.by_stage().itertuples()
+                for r in stage_rows(result)
             ]
             + [
                 [
@@ -145,13 +147,13 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    names.role(str(r.role)),
-                    r.unit,
-                    f"{r.hours:,.0f}",
-                    f"{r.wte:,.1f}",
-                    format_money(r.cost),
+                    names.role(str(r["role"])),
+                    r["unit"],
+                    f"{r['hours']:,.0f}",
+                    f"{r['wte']:,.1f}",
+                    format_money(r["cost"]),
                 ]
-                for r in result.by_role().itertuples()
+                for r in role_rows(result)
             ],
             ["role", "priced per", "hours", "WTE", "cost a year"],
             width=TABLE_WIDTH,
@@ -162,12 +164,12 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    names.setting(str(r.setting)),
-                    format_money(r.per_patient),
-                    format_money(r.total),
-                    f"{r.share_of_total:.1%}",
+                    names.setting(str(r["setting"])),
+                    format_money(r["per_patient"]),
+                    format_money(r["total"]),
+                    f"{r['share_of_total']:.1%}",
                 ]
-                for r in result.by_setting().itertuples()
+                for r in setting_rows(result)
             ],
             ["setting", "per cohort patient", "a year", "share"],
         ),
@@ -176,12 +178,12 @@ def cost_summary(result: CostResult) -> str:
         text_table(
             [
                 [
-                    r.name,
-                    format_money(r.per_patient),
-                    format_money(r.total),
-                    f"{r.share_of_total:.1%}",
+                    r["name"],
+                    format_money(r["per_patient"]),
+                    format_money(r["total"]),
+                    f"{r['share_of_total']:.1%}",
                 ]
-                for r in result.by_funder().itertuples()
+                for r in funder_rows(result)
             ],
             ["funder", "per cohort patient", "a year", "share"],
         ),
@@ -340,9 +342,13 @@ def cost_html(result: CostResult) -> str:
 
 def audit_summary(result: AuditResult) -> str:
     """The readable audit report ``careprofiles audit`` prints (``AuditResult.summary()``)."""
+    from careprofiles.outputs.audit import audit_table  # pandas: not for the cost summary
+
     return audit_table(result)
 
 
 def benchmark_summary(result: BenchmarkResult) -> str:
     """The readable benchmark ``careprofiles benchmark`` prints (``BenchmarkResult.summary()``)."""
+    from careprofiles.outputs.audit import benchmark_table
+
     return benchmark_table(result)

@@ -5,8 +5,9 @@ what the object is and its headline figure (``__repr__``), and the headline tabl
 The objects' methods call these through :mod:`careprofiles.outputs.display` (the one
 module a lower layer may import, inside the method), so all formatting stays in outputs.
 
-Imports: pandas, outputs.text, profiles.distributions and, for types only, profiles,
-tariffs, costing, standards and activity.
+Imports: outputs.text, profiles.distributions, pandas (inside the two functions that
+build a DataFrame, so that ``careprofiles cost`` imports none) and, for types only,
+profiles, tariffs, costing, standards and activity.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from careprofiles.outputs.text import format_money
 from careprofiles.profiles.distributions import base_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from careprofiles.activity.audit import AuditResult
     from careprofiles.activity.benchmark import BenchmarkResult
     from careprofiles.costing.compare import Comparison
@@ -118,6 +119,8 @@ def _title(text: str, line: str = "") -> str:
 
 def pathway_html(pathway: Pathway) -> str:
     """A pathway: its cohort and price year, then one row a stage."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         [
             {
@@ -161,6 +164,8 @@ def tariff_repr(tariff: Tariff) -> str:
 
 def tariff_html(tariff: Tariff) -> str:
     """A tariff: its files, then one row a code (the first :data:`HTML_ROWS`)."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         [
             {
