@@ -6,9 +6,8 @@ Each function gives the rows of one of :class:`~careprofiles.costing.result.Cost
 DataFrames (:meth:`~careprofiles.costing.result.CostResult.by_stage`, ``by_role``,
 ``by_setting``, ``by_funder``), one dict a row with the same columns, in the same order,
 with the same figures to the last bit: each group's sum is added as pandas' ``groupby``
-adds it (Kahan's compensated sum, in line order, skipping values that are not numbers),
-a total as numpy adds it, and a table is sorted as ``sort_values(kind="stable")`` sorts
-it. ``tests/costing/test_summary.py`` checks every figure against the DataFrames'.
+adds it (:func:`_sums`), a total as numpy adds it, and a table is sorted as
+``sort_values(kind="stable")`` sorts it. ``tests/costing/test_summary.py`` checks every figure against the DataFrames'.
 
 Imports: profiles, costing.result (for types); numpy.
 """
@@ -117,12 +116,8 @@ def _shares(result: CostResult, key: str) -> list[Row]:
     total = _sums(codes, n, figures["cost_population"])
     hours = _sums(codes, n, figures["hours_population"])
     share = _share(per_patient)
-    order = sorted(
-        range(n),
-        key=lambda i: (True, 0.0) if math.isnan(per_patient[i]) else (False, -per_patient[i]),
-    )
     rows: list[Row] = []
-    for i in order:
+    for i in _descending(per_patient.tolist()):
         row: Row = {key: keys[i]}
         if key == "funder":
             row["name"] = funder_name(keys[i])
@@ -145,9 +140,24 @@ def _groups(keys: Sequence[Any]) -> tuple[list[Any], list[int]]:
 
 
 def _sums(codes: list[int], groups: int, values: FloatArray) -> list[float]:
-    """Each group's sum of ``values``, as pandas' ``groupby(...).sum()`` adds it: in line
-    order, with Kahan's compensation, a value that is not a number skipped, and a
-    compensation that is not a number (after an infinite value) reset to 0."""
+    """Each group's sum of ``values``, as pandas' ``groupby(...).sum()`` adds it.
+
+    pandas (3.1) has two ways. When the group numbers never decrease (each group's lines
+    together, as a stage's are) and no value is NaN, ``np.add.reduceat`` over each run
+    of lines. Otherwise its Cython kernel: in line order, with Kahan's compensation, a
+    value that is not a number skipped, and a compensation that is not a number (after
+    an infinite value) reset to 0.
+    """
+    start = 0
+    while start < len(codes) and codes[start] < 0:  # missing keys: left out, first
+        start += 1
+    ids = np.asarray(codes, dtype=np.intp)
+    if start < len(codes) and not (np.diff(ids) < 0).any() and not np.isnan(values).any():
+        ids = ids[start:]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        out = np.zeros(groups, dtype=np.float64)
+        out[ids[starts]] = np.add.reduceat(values[start:], starts)
+        return [float(v) for v in out.tolist()]
     sums = [0.0] * groups
     compensation = [0.0] * groups
     for g, v in zip(codes, values.tolist(), strict=True):
@@ -160,6 +170,15 @@ def _sums(codes: list[int], groups: int, values: FloatArray) -> list[float]:
         compensation[g] = 0.0 if c != c else c
         sums[g] = t
     return sums
+
+
+def _descending(values: list[float]) -> list[int]:
+    """The positions of ``values``, highest first, as ``sort_values(ascending=False,
+    kind="stable")`` orders them: ties in their order, values that are not numbers last."""
+    return sorted(
+        range(len(values)),
+        key=lambda i: (True, 0.0) if math.isnan(values[i]) else (False, -values[i]),
+    )
 
 
 def _firsts(codes: list[int], groups: int, values: list[Any]) -> list[Any]:
