@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from careprofiles.cli._analysis import (
     add_output_and_plot,
@@ -15,6 +18,9 @@ from careprofiles.costing.result import CostResult, cost
 from careprofiles.errors import CareProfilesError
 from careprofiles.outputs.display import budget_table, cost_summary, estimates_table
 from careprofiles.outputs.names import names_for
+
+if TYPE_CHECKING:
+    from careprofiles.costing.budget import ContractBudget
 
 FORMATS = ("table", "csv", "json", "xlsx")
 
@@ -46,6 +52,16 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "years past the index are projected at its last annual change)",
     )
     p.set_defaults(run=run)
+
+
+def cost_workbook(
+    result: CostResult, budget: ContractBudget | None = None
+) -> Callable[[Path], None]:
+    """The ``-o FILE.xlsx`` workbook's writer (:func:`careprofiles.outputs.tables.cost_workbook`),
+    imported when asked for: it imports pandas, which the printed table does without."""
+    from careprofiles.outputs.tables import cost_workbook as workbook
+
+    return workbook(result, budget)
 
 
 def cost_from_args(args: argparse.Namespace) -> CostResult:
@@ -86,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     explain = getattr(args, "explain", False)
     if explain:  # the evidence and estimates are DataFrames: pandas only when asked for
         from careprofiles.costing.evidence import estimate_lines, grade_counts
-    if fmt in ("json", "xlsx"):
-        from careprofiles.outputs.tables import cost_json, cost_workbook, to_json
+    if fmt == "json":
+        from careprofiles.outputs.tables import cost_json, to_json
     if fmt == "table":  # the default: printed from plain rows, without pandas (issue 17)
         text = cost_summary(result)
         if explain:

@@ -727,3 +727,9 @@ def test_validate_imports_no_pandas() -> None:
     """``validate`` prints the evidence counts without pandas (issue 17: start-up); it
     imported pandas through the grade counts' DataFrame and the tariff's to_frame."""
     assert _imported_by([["validate"]], ("pandas", "scipy")) == "0 []"
+
+
+def test_cost_imports_no_pandas() -> None:
+    """``cost`` prints its table without pandas (issue 17: start-up): the result's
+    DataFrames are built only when asked for, the table from ``costing.summary``'s rows."""
+    assert _imported_by([["cost"]], ("pandas", "pyarrow", "scipy")) == "0 []"
