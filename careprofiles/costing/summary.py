@@ -7,7 +7,8 @@ DataFrames (:meth:`~careprofiles.costing.result.CostResult.by_stage`, ``by_role`
 ``by_setting``, ``by_funder``), one dict a row with the same columns, in the same order,
 with the same figures to the last bit: each group's sum is added as pandas' ``groupby``
 adds it (:func:`_sums`), a total as numpy adds it, and a table is sorted as
-``sort_values(kind="stable")`` sorts it. ``tests/costing/test_summary.py`` checks every figure against the DataFrames'.
+``sort_values(kind="stable")`` sorts it. ``tests/costing/test_summary.py`` checks every
+figure against the DataFrames'.
 
 Imports: profiles, costing.result (for types); numpy.
 """

@@ -13,7 +13,10 @@ the time taken to validate a large pathway, so sources are not declared to pydan
 The loaders record sources after validation, for a whole tree at once
 (:func:`remember_sources`; a validator on every model cost a quarter of validation).
 
-Imports: careprofiles.profiles.reader (LineDict); pydantic.
+The fields' docstrings (the JSON Schema's descriptions) come from ``field_docs.json``
+(:mod:`careprofiles.profiles._field_docs`), not from reading the models' source.
+
+Imports: careprofiles.profiles.reader (LineDict), profiles._field_docs; pydantic.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
+from careprofiles.profiles._field_docs import docstrings
 from careprofiles.profiles.reader import LineDict
 
 __all__ = ["SourcedModel", "remember_sources", "set_source", "source_of"]
@@ -87,9 +91,20 @@ def _copy_source(model: SourcedModel, copy: SourcedModel) -> None:
 class SourcedModel(BaseModel):
     """A frozen model that rejects unknown keys and remembers where it was read from."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, strict=False
-    )
+    # no use_attribute_docstrings: it reads every model's source when the model is made;
+    # the field docstrings come from profiles/field_docs.json (_field_docs), given to the
+    # fields before their schema is built (deferred to the model's first use for that)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each field without a description its docstring, as pydantic's
+        ``use_attribute_docstrings`` would (the fields it inherits have theirs)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        docs = docstrings(cls)
+        for name, info in cls.model_fields.items():
+            if info.description is None and name in docs:
+                info.description = docs[name]
 
     @property
     def _file(self) -> str | None:
