@@ -1,9 +1,11 @@
 """Generate ``docs/format.md``, the format reference, from the models.
 
 The tables of keys come from the models' JSON Schema (whose descriptions are the
-attribute docstrings in :mod:`careprofiles.profiles.models`); the distributions, limits and
-units come from the code that enforces them; the prose sections live here. A test
-(``tests/test_docs.py``) regenerates the page and compares, so it cannot drift::
+attribute docstrings in :mod:`careprofiles.profiles.models`, as ``profiles/field_docs.json``
+holds them: after editing one, run ``python -m careprofiles.profiles._field_docs`` first);
+the distributions, limits and units come from the code that enforces them; the prose
+sections live here. A test (``tests/test_docs.py``) regenerates the page and compares,
+so it cannot drift::
 
     python -m careprofiles.profiles.reference            # rewrite docs/format.md
     python -m careprofiles.profiles.reference --check    # exit 1 if docs/format.md is stale
