@@ -8,7 +8,8 @@ DataFrames (:meth:`~careprofiles.costing.result.CostResult.by_stage`, ``by_role`
 with the same figures to the last bit: each group's sum is added as pandas' ``groupby``
 adds it (:func:`_sums`), a total as numpy adds it, and a table is sorted as
 ``sort_values(kind="stable")`` sorts it. ``tests/costing/test_summary.py`` checks every
-figure against the DataFrames'.
+figure against the DataFrames' (a pandas that adds groups otherwise, as before 3.1, could
+make a sum differ in its last bit: never a printed figure).
 
 Imports: profiles, costing.result (for types); numpy.
 """
