@@ -8,10 +8,14 @@ is a sum over its lines; the per-patient figures and the stages' are added with
 :meth:`CostModel.stage_sums <careprofiles.costing.model.CostModel.stage_sums>`, as
 Monte Carlo and sensitivity add theirs, so the analyses agree with ``cost()`` exactly.
 
+The lines' figures are numpy arrays (:attr:`CostResult.figures`); the DataFrames (the
+lines, the tables) import pandas when first asked for, so that printing a summary
+(``careprofiles cost``) needs none (:mod:`careprofiles.costing.summary`).
+
 Imports: profiles, tariffs, costing.compiler, costing.model, costing.overflow (which refuses
-figures too large to compute), costing.scenarios; nothing above costing, except that a
-result shows itself (:meth:`CostResult.summary`) through ``outputs``, imported inside
-the method.
+figures too large to compute), costing.scenarios; pandas inside the methods that build a
+DataFrame; nothing above costing, except that a result shows itself
+(:meth:`CostResult.summary`) through ``outputs``, imported inside the method.
 """
 
 from __future__ import annotations
