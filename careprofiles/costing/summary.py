@@ -16,8 +16,11 @@ Imports: profiles, costing.result (for types); numpy.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Sequence
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,14 +32,30 @@ from careprofiles.profiles.evidence import funder_name
 if TYPE_CHECKING:
     from careprofiles.costing.result import CostResult
 
-__all__ = ["funder_rows", "role_rows", "setting_rows", "stage_rows"]
+__all__ = ["funder_rows", "role_rows", "setting_rows", "stage_rows", "sums_as_pandas"]
 
 FloatArray = NDArray[np.float64]
 Row = dict[str, Any]
 
 
+@functools.cache
+def sums_as_pandas() -> bool:
+    """Whether the installed pandas adds a group's figures as :func:`_sums` does (3.1 and
+    later). With an older one the rows are read from the DataFrames instead (pandas is
+    imported then), so that the printed figures are always the DataFrames' to the bit."""
+    found = re.match(r"(\d+)\.(\d+)", metadata.version("pandas"))
+    return found is not None and (int(found[1]), int(found[2])) >= (3, 1)
+
+
+def _frame_rows(frame: Any) -> list[Row]:
+    rows: list[Row] = frame.to_dict(orient="records")
+    return rows
+
+
 def stage_rows(result: CostResult) -> list[Row]:
     """The rows of :meth:`CostResult.by_stage`."""
+    if not sums_as_pandas():
+        return _frame_rows(result.by_stage())
     stages = result.pathway.stages
     ids = [s.id for s in stages]
     keys, codes = _groups(result.model.columns["stage"].tolist())
@@ -70,6 +89,8 @@ def stage_rows(result: CostResult) -> list[Row]:
 
 def role_rows(result: CostResult) -> list[Row]:
     """The rows of :meth:`CostResult.by_role`: staff lines by role, in order of first use."""
+    if not sums_as_pandas():
+        return _frame_rows(result.by_role())
     columns = result.model.columns
     staff = np.flatnonzero(columns["kind"] == "staff")
     keys, codes = _groups(columns["code"][staff].tolist())
@@ -99,11 +120,15 @@ def role_rows(result: CostResult) -> list[Row]:
 
 def setting_rows(result: CostResult) -> list[Row]:
     """The rows of :meth:`CostResult.by_setting`, most costly first."""
+    if not sums_as_pandas():
+        return _frame_rows(result.by_setting())
     return _shares(result, "setting")
 
 
 def funder_rows(result: CostResult) -> list[Row]:
     """The rows of :meth:`CostResult.by_funder`, most costly first."""
+    if not sums_as_pandas():
+        return _frame_rows(result.by_funder())
     return _shares(result, "funder")
 
 
