@@ -291,7 +291,8 @@ def test_the_default_limits_are_documented_and_render_spec_passes_them_on(
     assert "30 seconds" in docs
     assert "10,000,000 characters" in docs
     path = _write(tmp_path, NESTED_RANGES)
-    with pytest.raises(TemplateError, match=rf"runaway\.md\.j2:2: stopped after {TIMEOUT:g} seconds"):
+    stopped = rf"runaway\.md\.j2:2: stopped after {TIMEOUT:g} seconds"
+    with pytest.raises(TemplateError, match=stopped):
         render_spec(default_pathway, default_cost, path, timeout=TIMEOUT)
     with pytest.raises(TemplateError, match="wrote more than 1,000 characters"):
         render_spec(default_pathway, default_cost, format="docx", max_chars=1_000)
