@@ -1,0 +1,330 @@
+"""Dense (patient, stage) totals of a Dask frame: no shuffle, memory bounded by the keys.
+
+A shuffle of per-partition totals moves about as many rows as were read when patients
+are spread over the files, and its buffers grow with that volume (docs/performance.md).
+Here the distinct patients and stages are found first (two columns read, a tree of
+unions: :func:`dense_plan`); every (patient, stage) pair is then a cell of a dense
+array. Each partition's totals are added into the cells of one of a few accumulators
+(one chain of tasks each, one chain a worker), and the accumulators are cut into blocks
+of patients and added up block by block, so that no task holds more than one
+accumulator and one partition, whatever the volume. Used when the cells fit a third of
+a worker's memory (:data:`DENSE_SHARE_OF_WORKER_MEMORY`); else the caller shuffles.
+
+Imports: activity.records, activity.encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from careprofiles.activity.encoding import decode, factor
+from careprofiles.activity.records import BoolArray, FloatArray, Frame, Int64Array, dask_workers
+
+__all__ = [
+    "CELL_BYTES",
+    "DENSE_SHARE_OF_WORKER_MEMORY",
+    "DENSE_WITHOUT_LIMIT",
+    "PARTIAL_META",
+    "Check",
+    "Keys",
+    "Plan",
+    "dense_plan",
+    "dense_totals",
+]
+
+CELL_BYTES = 17
+"""Bytes of an accumulator a (patient, stage) cell: hours and cost (float64), seen (bool)."""
+DENSE_SHARE_OF_WORKER_MEMORY = 3
+"""Dense totals are used when an accumulator takes at most 1/3 of a worker's memory limit
+(a worker holds one, and a partition; a block of each at the end)."""
+DENSE_WITHOUT_LIMIT = 1 << 30
+"""Bytes an accumulator may take when the workers have no memory limit."""
+_UNION_EVERY = 8
+"""Partitions' distinct patients united per task of the tree."""
+
+PARTIAL_META = pd.DataFrame(
+    {
+        "cell": pd.Series([], dtype=np.int64),
+        "hours": pd.Series([], dtype=np.float64),
+        "cost": pd.Series([], dtype=np.float64),
+    }
+)
+"""A partition's totals: one row a cell it touches (cells unique in a partition)."""
+
+_Acc = tuple[FloatArray, FloatArray, BoolArray]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The distinct patients and stages of a frame: cell ``patient * slots + stage``.
+
+    The last patient and the last stage slot are for a missing value."""
+
+    ids: Any
+    """Text ids (a pyarrow ``large_string`` array) or integer ids (sorted int64)."""
+    text: bool
+    stages: pd.Index
+    fixed: Any = None
+    """Text ids as sorted fixed-width bytes (numpy ``S``; ``ids`` in the same order), so
+    that a partition's ids are found by binary search; None: by a hash set (long ids)."""
+
+    @property
+    def slots(self) -> int:
+        """Stage slots a patient (the stages and one for a missing stage)."""
+        return len(self.stages) + 1
+
+    @property
+    def patients(self) -> int:
+        """Patient slots (the patients and one for a missing patient)."""
+        return len(self.ids) + 1
+
+    def patient_index(self, uniques: pd.Index, used: Int64Array) -> Int64Array:
+        """Slots of ``uniques`` (only those ``used`` are looked up), and -1's slot last."""
+        out = np.full(len(uniques) + 1, len(self.ids), dtype=np.int64)
+        if not len(used):
+            return out
+        values = uniques[used]
+        if self.text:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            text = pa.array(values.astype(str), type=pa.large_string())
+            if self.fixed is not None:
+                wanted = _fixed_width(text, self.fixed.dtype.itemsize)
+                order = np.argsort(wanted)  # sorted needles: a search walks the ids in order
+                where = np.empty(len(order), dtype=np.int64)
+                found_at = np.searchsorted(self.fixed, wanted[order])
+                where[order] = np.minimum(found_at, len(self.ids) - 1)
+                missing = bool((self.fixed[where] != wanted).any())
+            else:
+                found = pc.index_in(text, self.ids)
+                where = found.to_numpy(zero_copy_only=False)
+                missing = found.null_count > 0
+        else:
+            ints = np.asarray(values, dtype=np.int64)
+            where = np.minimum(np.searchsorted(self.ids, ints), len(self.ids) - 1)
+            missing = bool((self.ids[where] != ints).any())
+        if missing:  # pragma: no cover - every id was collected by dense_plan
+            raise RuntimeError("a patient id was not found among the dataset's ids")
+        out[used] = where
+        return out
+
+    def stage_index(self, uniques: pd.Index) -> Int64Array:
+        """Slots of stage values, and -1's slot last."""
+        where: Any = self.stages.get_indexer(uniques.astype(str)) if len(uniques) else []
+        out = np.append(np.asarray(where, dtype=np.int64), -1)
+        out[out < 0] = len(self.stages)
+        return out
+
+    def frame(self, first: int, acc: _Acc, id_dtype: Any) -> pd.DataFrame:
+        """The cells seen of a block of accumulators that starts at patient ``first``."""
+        hours, cost, seen = acc
+        cells = np.flatnonzero(seen)
+        patient = first + cells // self.slots
+        stage = cells % self.slots
+        stage[stage == len(self.stages)] = -1
+        missing = patient == len(self.ids)
+        if self.text:
+            import pyarrow as pa
+
+            taken = self.ids.take(pa.array(patient, mask=missing)).to_numpy(zero_copy_only=False)
+            ids = pd.Series(taken, dtype=object)
+        else:
+            ids = pd.Series(self.ids[np.minimum(patient, len(self.ids) - 1)])
+            if missing.any():
+                ids = ids.astype(object).where(~missing, None)
+        return pd.DataFrame(
+            {
+                "patient_id": ids.astype(id_dtype),
+                "stage": decode(self.stages, stage).astype("str"),
+                "hours": hours[cells],
+                "cost": cost[cells],
+            }
+        )
+
+
+_Piece = tuple[Any, set[str], list[pd.DataFrame]]
+"""Distinct patient ids, stages, and what the partition's checks found (in order)."""
+Check = Callable[[pd.DataFrame, int], pd.DataFrame]
+"""The checks of a partition (and its number), run in the same pass as the keys."""
+
+
+def _partition_keys(part: pd.DataFrame, number: int, text: bool, check: Check | None) -> _Piece:
+    """A partition's distinct patient ids (text or int64) and stages (missing left out)."""
+    found = [check(part, number)] if check is not None else []
+    codes, uniques = factor(part["patient_id"])
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    values = uniques[used]
+    s_codes, s_uniques = factor(part["stage"])
+    s_used = np.flatnonzero(np.bincount(s_codes[s_codes >= 0], minlength=len(s_uniques)))
+    stages = set(s_uniques[s_used].astype(str))
+    if text:
+        import pyarrow as pa
+
+        return pa.array(values.astype(str), type=pa.large_string()), stages, found
+    return np.asarray(values, dtype=np.int64), stages, found
+
+
+def _union(text: bool, *pieces: _Piece) -> _Piece:
+    stages = set().union(*(p[1] for p in pieces))
+    found = [f for p in pieces for f in p[2]]
+    if text:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = pc.unique(pa.chunked_array([p[0] for p in pieces], type=pa.large_string()))
+        return ids, stages, found
+    return np.unique(np.concatenate([p[0] for p in pieces])), stages, found
+
+
+_FIXED_BYTES = 1 << 28
+"""Most bytes of fixed-width text ids (:attr:`Keys.fixed`); longer ids use a hash set."""
+
+
+def _fixed_width(text: Any, width: int) -> NDArray[np.bytes_]:
+    """UTF-8 text (a pyarrow ``large_string`` array) as numpy fixed-width bytes."""
+    import pyarrow as pa
+
+    data = text.cast(pa.large_binary())
+    buffers = data.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[data.offset : data.offset + len(data) + 1]
+    raw = np.append(np.frombuffer(buffers[2] or b"", dtype=np.uint8), np.uint8(0))
+    starts, lengths, pad = offsets[:-1], np.diff(offsets), len(raw) - 1
+    out = np.empty((len(data), width), dtype=np.uint8)
+    for j in range(width):  # one byte of every id a pass; past an id's end, the NUL pad
+        out[:, j] = raw[np.where(j < lengths, starts + j, pad)]
+    return out.view(f"S{width}").ravel()
+
+
+def _keys(text: bool, united: _Piece) -> Keys:
+    ids, stages = united[0], pd.Index(sorted(united[1]), dtype=object)
+    if not text or not len(ids):
+        return Keys(ids, text, stages)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    width = max(int(pc.max(pc.binary_length(ids)).as_py()), 1)
+    # numpy's fixed-width bytes drop trailing NULs: ids holding one use the hash set
+    if width * len(ids) > _FIXED_BYTES or pc.any(pc.match_substring(ids, "\x00")).as_py():
+        return Keys(ids, text, stages)
+    fixed = _fixed_width(ids, width)
+    order = np.argsort(fixed, kind="stable")
+    return Keys(ids.take(pa.array(order)), text, stages, fixed[order])
+
+
+def _sizes(keys: Keys) -> tuple[int, int]:
+    return keys.patients, keys.slots
+
+
+def _found(united: _Piece) -> list[pd.DataFrame]:
+    return united[2]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The keys of a frame, held by the workers (a persisted Dask object), and their sizes."""
+
+    keys: Any
+    patients: int
+    slots: int
+    chains: int
+
+    @property
+    def cells(self) -> int:
+        """Cells of an accumulator."""
+        return self.patients * self.slots
+
+
+def dense_plan(
+    activity: Frame, text: bool, check: Check | None = None
+) -> tuple[Plan | None, list[pd.DataFrame]]:
+    """Find the distinct patients and stages, and run ``check`` on each partition, in one
+    pass over the data: the plan (None when an accumulator of the cells would not fit the
+    workers' memory) and what the checks found, partition by partition."""
+    from dask.base import compute, persist
+    from dask.delayed import delayed
+
+    workers = dask_workers()
+    limits = [limit for limit in workers or [] if limit > 0]
+    budget = min(limits) // DENSE_SHARE_OF_WORKER_MEMORY if limits else DENSE_WITHOUT_LIMIT
+    parts = (activity if check is not None else activity[["patient_id", "stage"]]).to_delayed()
+    level = [delayed(_partition_keys)(part, i, text, check) for i, part in enumerate(parts)]
+    while len(level) > 1:
+        level = [
+            delayed(_union)(text, *level[i : i + _UNION_EVERY])
+            for i in range(0, len(level), _UNION_EVERY)
+        ]
+    if not level:
+        return None, []
+    # the keys stay on the workers (persisted); their sizes and the findings come here
+    keys, found_at = persist(  # type: ignore[no-untyped-call]
+        delayed(_keys)(text, level[0]), delayed(_found)(level[0])
+    )
+    (patients, slots), found = compute(delayed(_sizes)(keys), found_at)  # type: ignore[no-untyped-call]
+    if patients * slots * CELL_BYTES > budget:
+        return None, found
+    chains = max(1, min(len(parts), len(workers) if workers else 2))
+    return Plan(keys, patients, slots, chains), found
+
+
+def _fold(acc: _Acc | None, partial: pd.DataFrame, cells: int) -> _Acc:
+    """Add a partition's totals into an accumulator: in place (the chain's previous task
+    made it, and nothing else reads it; a retried chain starts again from its first task)."""
+    if acc is None:
+        acc = (np.zeros(cells), np.zeros(cells), np.zeros(cells, dtype=bool))
+    hours, cost, seen = acc
+    at = partial["cell"].to_numpy()
+    np.add.at(hours, at, partial["hours"].to_numpy())
+    np.add.at(cost, at, partial["cost"].to_numpy())
+    seen[at] = True
+    return acc
+
+
+def _block(acc: _Acc, lo: int, hi: int) -> _Acc:
+    """Cells ``lo:hi`` of an accumulator (views: sent on, only these cells are copied)."""
+    return acc[0][lo:hi], acc[1][lo:hi], acc[2][lo:hi]
+
+
+def _block_frame(keys: Keys, first: int, id_dtype: Any, *blocks: _Acc) -> pd.DataFrame:
+    hours, cost, seen = (blocks[0][0].copy(), blocks[0][1].copy(), blocks[0][2].copy())
+    for other in blocks[1:]:
+        hours += other[0]
+        cost += other[1]
+        seen |= other[2]
+    return keys.frame(first, (hours, cost, seen), id_dtype)
+
+
+def dense_totals(
+    partials: Frame,
+    plan: Plan,
+    meta: pd.DataFrame,
+    id_dtype: Any,
+    blocks: int,
+) -> Frame:
+    """(patient, stage) totals from ``partials`` (:data:`PARTIAL_META` a partition), as a
+    lazy Dask frame of ``blocks`` partitions (blocks of patients)."""
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+
+    parts: Sequence[Any] = partials.to_delayed()
+    accs = []
+    for chain in np.array_split(np.arange(len(parts)), plan.chains):
+        acc: Any = None
+        for i in chain.tolist():
+            acc = delayed(_fold)(acc, parts[i], plan.cells)
+        if acc is not None:
+            accs.append(acc)
+    edges = np.linspace(0, plan.patients, min(blocks, plan.patients) + 1).astype(np.int64)
+    edges = np.unique(edges)
+    frames = []
+    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        pieces = [delayed(_block)(acc, lo * plan.slots, hi * plan.slots) for acc in accs]
+        frames.append(delayed(_block_frame)(plan.keys, lo, id_dtype, *pieces))
+    return dd.from_delayed(frames, meta=meta, verify_meta=False)
+
