@@ -41,8 +41,9 @@ __all__ = [
 CELL_BYTES = 17
 """Bytes of an accumulator a (patient, stage) cell: hours and cost (float64), seen (bool)."""
 DENSE_SHARE_OF_WORKER_MEMORY = 3
-"""Dense totals are used when an accumulator takes at most 1/3 of a worker's memory limit
-(a worker holds one, and a partition; a block of each at the end)."""
+"""Dense totals are used when the cells take at most 1/3 of a worker's memory limit (a
+worker holds at most all of them, in the accumulators of the chains it runs, and a
+partition)."""
 DENSE_WITHOUT_LIMIT = 1 << 30
 """Bytes an accumulator may take when the workers have no memory limit."""
 _UNION_EVERY = 8
@@ -204,7 +205,9 @@ def _fixed_width(text: Any, width: int) -> NDArray[np.bytes_]:
 
 def _keys(text: bool, united: _Piece) -> Keys:
     ids, stages = united[0], pd.Index(sorted(united[1]), dtype=object)
-    if not text or not len(ids):
+    if not text:  # sorted, for a binary search (one partition's were not united)
+        return Keys(np.unique(ids), text, stages)
+    if not len(ids):
         return Keys(ids, text, stages)
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -286,18 +289,25 @@ def _fold(acc: _Acc | None, partial: pd.DataFrame, cells: int) -> _Acc:
     return acc
 
 
-def _block(acc: _Acc, lo: int, hi: int) -> _Acc:
-    """Cells ``lo:hi`` of an accumulator (views: sent on, only these cells are copied)."""
-    return acc[0][lo:hi], acc[1][lo:hi], acc[2][lo:hi]
+def _piece(partial: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """A partition's totals in cells ``lo:hi`` (numbered from ``lo``): one chain's share."""
+    cell = partial["cell"].to_numpy()
+    mine = (cell >= lo) & (cell < hi)
+    return pd.DataFrame(
+        {
+            "cell": cell[mine] - lo,
+            "hours": partial["hours"].to_numpy()[mine],
+            "cost": partial["cost"].to_numpy()[mine],
+        }
+    )
 
 
-def _block_frame(keys: Keys, first: int, id_dtype: Any, *blocks: _Acc) -> pd.DataFrame:
-    hours, cost, seen = (blocks[0][0].copy(), blocks[0][1].copy(), blocks[0][2].copy())
-    for other in blocks[1:]:
-        hours += other[0]
-        cost += other[1]
-        seen |= other[2]
-    return keys.frame(first, (hours, cost, seen), id_dtype)
+def _block_frame(
+    keys: Keys, acc: _Acc, first: int, lo: int, hi: int, id_dtype: Any
+) -> pd.DataFrame:
+    """Cells ``lo:hi`` of a chain's accumulator, whose first patient is ``first``."""
+    block = (acc[0][lo:hi], acc[1][lo:hi], acc[2][lo:hi])
+    return keys.frame(first + lo // keys.slots, block, id_dtype)
 
 
 def dense_totals(
@@ -308,23 +318,30 @@ def dense_totals(
     blocks: int,
 ) -> Frame:
     """(patient, stage) totals from ``partials`` (:data:`PARTIAL_META` a partition), as a
-    lazy Dask frame of ``blocks`` partitions (blocks of patients)."""
+    lazy Dask frame of about ``blocks`` partitions (blocks of patients).
+
+    The patients are split into one range a chain; a chain adds every partition's totals
+    for its range into its accumulator, so a worker holds 1/chains of the cells (all of
+    them if every chain ran there), and the accumulators are never added together."""
     import dask.dataframe as dd
     from dask.delayed import delayed
 
     parts: Sequence[Any] = partials.to_delayed()
-    accs = []
-    for chain in np.array_split(np.arange(len(parts)), plan.chains):
-        acc: Any = None
-        for i in chain.tolist():
-            acc = delayed(_fold)(acc, parts[i], plan.cells)
-        if acc is not None:
-            accs.append(acc)
-    edges = np.linspace(0, plan.patients, min(blocks, plan.patients) + 1).astype(np.int64)
-    edges = np.unique(edges)
+    n, slots = len(parts), plan.slots
+    ranges = np.unique(np.linspace(0, plan.patients, plan.chains + 1).astype(np.int64))
+    per_chain = max(1, -(-blocks // max(len(ranges) - 1, 1)))
     frames = []
-    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        pieces = [delayed(_block)(acc, lo * plan.slots, hi * plan.slots) for acc in accs]
-        frames.append(delayed(_block_frame)(plan.keys, lo, id_dtype, *pieces))
+    for w, (first, last) in enumerate(zip(ranges[:-1].tolist(), ranges[1:].tolist(), strict=True)):
+        cells = (last - first) * slots
+        acc: Any = None
+        # each chain starts at another partition, so that the chains start on other workers
+        for i in np.roll(np.arange(n), -(w * n // plan.chains)).tolist():
+            share = delayed(_piece)(parts[i], first * slots, last * slots)
+            piece = parts[i] if plan.chains == 1 else share
+            acc = delayed(_fold)(acc, piece, cells)
+        if acc is None:
+            continue
+        edges = np.unique(np.linspace(0, last - first, per_chain + 1).astype(np.int64)) * slots
+        for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            frames.append(delayed(_block_frame)(plan.keys, acc, first, lo, hi, id_dtype))
     return dd.from_delayed(frames, meta=meta, verify_meta=False)
-
