@@ -371,7 +371,7 @@ def dask_child(
             # (cost_activity(lazy, tariff) would gather it into one pandas frame instead)
             cost_activity(lazy, tariff(), compute=False).to_parquet(str(costed))
             seconds = time.perf_counter() - start
-            workers = client.run(_peak_rss)
+            peaks = client.run(_peak_rss)
             restarted = len(started - set(client.run(os.getpid).values()))
             result = dd.read_parquet(str(costed))
             result_rows = int(result.shape[0].compute())
@@ -385,7 +385,7 @@ def dask_child(
             "write_seconds": write_seconds,
             "result_rows": result_rows,
             "total_cost": total,
-            "worker_peak_bytes": sorted(workers.values()),
+            "worker_peak_bytes": sorted(peaks.values()),
             "worker_restarts": restarted,
             "worker_limit_bytes": limit,
             "workers": workers,

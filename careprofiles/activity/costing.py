@@ -5,11 +5,12 @@ indices once per distinct value (categorical codes or one factorize pass, see
 :mod:`careprofiles.activity.encoding`), unit costs gathered by index, costs computed with
 numpy in place, and (patient, stage) totals made with one ``bincount`` pass
 (:func:`group_codes`, also used by the summaries). A Dask DataFrame is costed partition
-by partition (``map_partitions``), its totals shuffled by patient and summed again, so
-memory stays bounded.
+by partition (``map_partitions``), its totals added into dense (patient, stage)
+accumulators (:mod:`careprofiles.activity.dense`), or shuffled by patient and summed
+again when there are too many patients for that, so memory stays bounded.
 
 Imports: activity.records, activity.encoding, activity.findings, activity.checks,
-tariffs, profiles.
+activity.dense, tariffs, profiles.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def cost_activity(
     default 1); hours: ``minutes / 60`` for staff rows, 0 for items.
 
     ``activity`` is a path (CSV or Parquet), a pandas DataFrame (string or categorical
-    columns) or a Dask DataFrame (costed per partition, reduced with a group-by sum,
+    columns) or a Dask DataFrame (costed per partition, totalled without a shuffle,
     rows in no set order; ``compute=False`` returns the lazy Dask frame). With
     ``pathway``, stages and services are checked against it and its per-contact items
     count no hours. Tariff costs are used as they are (:func:`careprofiles.activity.audit.audit`

@@ -1,14 +1,15 @@
 """Dense (patient, stage) totals of a Dask frame: no shuffle, memory bounded by the keys.
 
 A shuffle of per-partition totals moves about as many rows as were read when patients
-are spread over the files, and its buffers grow with that volume (docs/performance.md).
-Here the distinct patients and stages are found first (two columns read, a tree of
-unions: :func:`dense_plan`); every (patient, stage) pair is then a cell of a dense
-array. Each partition's totals are added into the cells of one of a few accumulators
-(one chain of tasks each, one chain a worker), and the accumulators are cut into blocks
-of patients and added up block by block, so that no task holds more than one
-accumulator and one partition, whatever the volume. Used when the cells fit a third of
-a worker's memory (:data:`DENSE_SHARE_OF_WORKER_MEMORY`); else the caller shuffles.
+are spread over the files, and its buffers grew with that volume (docs/performance.md).
+Here the distinct patients and stages are found first, in the pass that runs the checks
+(a tree of unions: :func:`dense_plan`); every (patient, stage) pair is then a cell of a
+dense array. The patients are split into one range a chain of tasks (one chain a worker);
+each chain adds every partition's totals for its range into its accumulator, and its
+accumulator is cut into blocks of patients, the result's partitions. No task holds more
+than a partition and the accumulators of the chains it runs, whatever the volume, and
+nothing is added across workers. Used when the cells fit a third of a worker's memory
+(:data:`DENSE_SHARE_OF_WORKER_MEMORY`); else the caller shuffles.
 
 Imports: activity.records, activity.encoding.
 """
