@@ -49,7 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from careprofiles.activity.costing import cost_activity  # noqa: E402
-from careprofiles.activity.records import local_cluster_config, read_activity  # noqa: E402
+from careprofiles.activity.dense import local_cluster_config  # noqa: E402
+from careprofiles.activity.records import read_activity  # noqa: E402
 from careprofiles.tariffs.tables import Tariff, TariffRow  # noqa: E402
 
 STAGES = ["advancing-disease", "increasing-decline", "last-days", "after-death"]

@@ -11,6 +11,9 @@ than a partition and the accumulators of the chains it runs, whatever the volume
 nothing is added across workers. Used when the cells fit a third of a worker's memory
 (:data:`DENSE_SHARE_OF_WORKER_MEMORY`); else the caller shuffles.
 
+Also holds the settings of a local cluster of worker processes (the command line's, the
+benchmark's): :func:`local_cluster_config`.
+
 Imports: activity.records, activity.encoding.
 """
 
@@ -32,11 +35,13 @@ __all__ = [
     "DENSE_SHARE_OF_WORKER_MEMORY",
     "DENSE_WITHOUT_LIMIT",
     "PARTIAL_META",
+    "WORKER_ENVIRON",
     "Check",
     "Keys",
     "Plan",
     "dense_plan",
     "dense_totals",
+    "local_cluster_config",
 ]
 
 CELL_BYTES = 17
@@ -58,6 +63,26 @@ PARTIAL_META = pd.DataFrame(
     }
 )
 """A partition's totals: one row a cell it touches (cells unique in a partition)."""
+
+WORKER_ENVIRON = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+"""Set in each local Dask worker process before it starts (besides Dask's own,
+``MALLOC_TRIM_THRESHOLD_``): Arrow's own allocator kept up to 0.5 GiB a worker after
+reading a partition of 1 million rows (its 2.9 million-entry dictionary of ids); with
+the system allocator the memory goes back when the frame is freed (docs/performance.md)."""
+
+
+def local_cluster_config() -> dict[str, Any]:
+    """Dask settings for a local cluster of worker processes (the command line's, the
+    benchmark's): no pausing (a worker paused on memory it cannot spill waits for ever),
+    and :data:`WORKER_ENVIRON` in the workers' environment."""
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    return {
+        "distributed.worker.memory.pause": False,
+        "distributed.nanny.pre-spawn-environ": {**environ, **WORKER_ENVIRON},
+    }
+
 
 _Acc = tuple[FloatArray, FloatArray, BoolArray]
 

@@ -39,7 +39,6 @@ __all__ = [
     "ACTIVITY_REQUIRED",
     "OUTCOME_OPTIONAL",
     "OUTCOME_REQUIRED",
-    "WORKER_ENVIRON",
     "BoolArray",
     "FloatArray",
     "Frame",
@@ -52,7 +51,6 @@ __all__ = [
     "dask_workers",
     "drop_blank",
     "is_dask",
-    "local_cluster_config",
     "outcome_frame",
     "read_activity",
     "read_outcomes",
@@ -447,26 +445,6 @@ costing and the shuffle's buffers), too near
 its limit to be safe; with one 1-million-row group a partition, at 0.97 GiB. So a
 partition holds at most limit / 1,536 rows: 1 million rows for a 1.5 GiB worker, whole
 files of 5 million rows for workers of 7.5 GiB or more."""
-
-
-WORKER_ENVIRON = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
-"""Set in each local Dask worker process before it starts (besides Dask's own,
-``MALLOC_TRIM_THRESHOLD_``): Arrow's own allocator kept up to 0.5 GiB a worker after
-reading a partition of 1 million rows (its 2.9 million-entry dictionary of ids); with
-the system allocator the memory goes back when the frame is freed (docs/performance.md)."""
-
-
-def local_cluster_config() -> dict[str, Any]:
-    """Dask settings for a local cluster of worker processes (the command line's, the
-    benchmark's): no pausing (a worker paused on memory it cannot spill waits for ever),
-    and :data:`WORKER_ENVIRON` in the workers' environment."""
-    import dask
-
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    return {
-        "distributed.worker.memory.pause": False,
-        "distributed.nanny.pre-spawn-environ": {**environ, **WORKER_ENVIRON},
-    }
 
 
 def dask_workers() -> list[int] | None:

@@ -108,10 +108,10 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     # No pausing: a worker paused on memory it cannot spill (Arrow's buffers) while it
     # holds a task waits for ever; unpaused it finishes the task and frees the memory,
     # or is stopped at the limit and the run fails with a message (below)
-    # (and Arrow on the system allocator, so that freed buffers go back: records.WORKER_ENVIRON)
+    # (and Arrow on the system allocator, so that freed buffers go back: dense.WORKER_ENVIRON)
     import dask
 
-    from careprofiles.activity.records import local_cluster_config
+    from careprofiles.activity.dense import local_cluster_config
 
     with dask.config.set(local_cluster_config()):
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
