@@ -221,7 +221,8 @@ def cost_activity(
 
     ``activity`` is a path (CSV or Parquet), a pandas DataFrame (string or categorical
     columns) or a Dask DataFrame (costed per partition, totalled without a shuffle,
-    rows in no set order; ``compute=False`` returns the lazy Dask frame). With
+    rows in no set order; ``compute=False`` returns the lazy Dask frame, once the checks
+    and the distinct patients and stages are computed). With
     ``pathway``, stages and services are checked against it and its per-contact items
     count no hours. Tariff costs are used as they are (:func:`careprofiles.activity.audit.audit`
     deals with price years). Raises :class:`ActivityError` listing the bad rows unless
