@@ -162,6 +162,8 @@ class Keys:
 
             taken = self.ids.take(pa.array(patient, mask=missing)).to_numpy(zero_copy_only=False)
             ids = pd.Series(taken, dtype=object)
+        elif not len(self.ids):  # no patient id at all (unchecked records)
+            ids = pd.Series([None] * len(patient), dtype=object)
         else:
             ids = pd.Series(self.ids[np.minimum(patient, len(self.ids) - 1)])
             if missing.any():
