@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from careprofiles.activity.costing import cost_activity  # noqa: E402
+from careprofiles.activity.dense import local_cluster_config  # noqa: E402
 from careprofiles.activity.records import read_activity  # noqa: E402
 from careprofiles.tariffs.tables import Tariff, TariffRow  # noqa: E402
 
@@ -326,7 +327,9 @@ def write_parquet_dataset(folder: Path, rows: int, chunk: int) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.parquet"))
 
 
-def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
+def dask_child(
+    rows: int, chunk: int, memory: str, workers: int = 2, dataset: str | None = None
+) -> dict[str, Any]:
     """Write the Parquet dataset, then cost it on Dask and write the result to Parquet."""
     import logging
 
@@ -335,16 +338,23 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
     with tempfile.TemporaryDirectory(prefix="careprofiles-bench-") as tmp:
-        folder = Path(tmp) / "activity"
-        folder.mkdir()
+        folder = Path(dataset) if dataset else Path(tmp) / "activity"
         start = time.perf_counter()
-        size = write_parquet_dataset(folder, rows, chunk)
+        if dataset:  # written before by write_parquet_dataset (--keep-dataset)
+            size = sum(p.stat().st_size for p in folder.glob("*.parquet"))
+        else:
+            folder.mkdir()
+            size = write_parquet_dataset(folder, rows, chunk)
         write_seconds = time.perf_counter() - start
+        writer_peak = _status("VmHWM")
+        # from here this process is the client and (LocalCluster) the scheduler: its peak
+        # is measured afresh, apart from writing the data
+        reset = _reset_peak()
         costed = Path(tmp) / "costed"
         with (
-            dask.config.set({"distributed.worker.memory.pause": False}),  # as the CLI does
+            dask.config.set(local_cluster_config()),  # as the CLI does
             LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=2,
+                n_workers=workers,
                 threads_per_worker=1,
                 processes=True,  # as the command line: each worker limited to its share
                 memory_limit=memory,
@@ -362,7 +372,7 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
             # (cost_activity(lazy, tariff) would gather it into one pandas frame instead)
             cost_activity(lazy, tariff(), compute=False).to_parquet(str(costed))
             seconds = time.perf_counter() - start
-            workers = client.run(_peak_rss)
+            peaks = client.run(_peak_rss)
             restarted = len(started - set(client.run(os.getpid).values()))
             result = dd.read_parquet(str(costed))
             result_rows = int(result.shape[0].compute())
@@ -376,10 +386,12 @@ def dask_child(rows: int, chunk: int, memory: str) -> dict[str, Any]:
             "write_seconds": write_seconds,
             "result_rows": result_rows,
             "total_cost": total,
-            "worker_peak_bytes": sorted(workers.values()),
+            "worker_peak_bytes": sorted(peaks.values()),
             "worker_restarts": restarted,
             "worker_limit_bytes": limit,
-            "parent_peak_bytes": _status("VmHWM"),
+            "workers": workers,
+            "writer_peak_bytes": writer_peak,
+            "parent_peak_bytes": _status("VmHWM") if reset else 0,
         }
 
 
@@ -470,6 +482,14 @@ def main(argv: list[str] | None = None) -> int:
         help="memory limit of each Dask worker, e.g. 1.5GiB (default: its share of the machine)",
     )
     parser.add_argument(
+        "--workers", type=int, default=2, help="Dask worker processes (one thread each)"
+    )
+    parser.add_argument(
+        "--dataset",
+        help="a Parquet dataset folder written by an earlier run of write_parquet_dataset "
+        "with the same --dask-rows and --chunk (not written again, not deleted)",
+    )
+    parser.add_argument(
         "--ids",
         nargs="+",
         choices=["category", "text", "int"],
@@ -492,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.rows, args.ids[0])))
         return 0
     if args.dask_child:
-        print(json.dumps(dask_child(args.dask_rows, args.chunk, args.worker_memory)))
+        d = dask_child(args.dask_rows, args.chunk, args.worker_memory, args.workers, args.dataset)
+        print(json.dumps(d))
         return 0
 
     info = machine()
@@ -515,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.chunk),
                 "--worker-memory",
                 args.worker_memory,
+                "--workers",
+                str(args.workers),
+                *(["--dataset", args.dataset] if args.dataset else []),
             ],
             check=True,
             capture_output=True,
@@ -523,14 +547,18 @@ def main(argv: list[str] | None = None) -> int:
         d = json.loads(done.stdout.strip().splitlines()[-1])
         out["dask"] = d
         peaks = ", ".join(f"{b / 2**20:,.0f}" for b in d["worker_peak_bytes"])
+        whole = sum(d["worker_peak_bytes"]) + d["parent_peak_bytes"]
         print(
             f"\nDask: {d['rows']:,} rows from Parquet ({d['parquet_bytes'] / 2**20:,.0f} MiB "
-            f"on disk, {d['partitions']} partitions), 2 worker processes: {d['seconds']:.1f} s "
-            f"({d['rows'] / d['seconds']:,.0f} rows/s), {d['result_rows']:,} patient-stage "
-            f"rows written to Parquet; workers restarted: {d['worker_restarts']}; peak memory "
-            f"of each worker {peaks} MiB (limit "
-            f"{d['worker_limit_bytes'] / 2**20:,.0f} MiB in all); the parent (which wrote the "
-            f"data, {args.chunk:,} rows at a time) {d['parent_peak_bytes'] / 2**20:,.0f} MiB"
+            f"on disk, {d['partitions']} partitions), {d['workers']} worker processes: "
+            f"{d['seconds']:.1f} s ({d['rows'] / d['seconds']:,.0f} rows/s), "
+            f"{d['result_rows']:,} patient-stage rows written to Parquet; workers restarted: "
+            f"{d['worker_restarts']}; peak memory of each worker {peaks} MiB (limit "
+            f"{d['worker_limit_bytes'] / 2**20:,.0f} MiB in all); the client and scheduler "
+            f"(this process, measured after writing the data) "
+            f"{d['parent_peak_bytes'] / 2**20:,.0f} MiB; all processes at their peaks "
+            f"{whole / 2**30:.2f} GiB ({whole / 1e9:.2f} GB); writing the data "
+            f"({args.chunk:,} rows at a time) peaked at {d['writer_peak_bytes'] / 2**20:,.0f} MiB"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

@@ -5,11 +5,12 @@ indices once per distinct value (categorical codes or one factorize pass, see
 :mod:`careprofiles.activity.encoding`), unit costs gathered by index, costs computed with
 numpy in place, and (patient, stage) totals made with one ``bincount`` pass
 (:func:`group_codes`, also used by the summaries). A Dask DataFrame is costed partition
-by partition (``map_partitions``), its totals shuffled by patient and summed again, so
-memory stays bounded.
+by partition (``map_partitions``), its totals added into dense (patient, stage)
+accumulators (:mod:`careprofiles.activity.dense`), or shuffled by patient and summed
+again when there are too many patients for that, so memory stays bounded.
 
 Imports: activity.records, activity.encoding, activity.findings, activity.checks,
-tariffs, profiles.
+activity.dense, tariffs, profiles.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from careprofiles.activity.checks import activity_checks, check_partitions, check_rows
+from careprofiles.activity.checks import activity_checks, check_rows
+from careprofiles.activity.dense import PARTIAL_META, Keys, dense_plan, dense_totals
 from careprofiles.activity.encoding import Prices, Rows, decode, in_slices, row_slices, small_int
-from careprofiles.activity.findings import raise_findings
+from careprofiles.activity.findings import FINDINGS_META, raise_findings
 from careprofiles.activity.records import (
     FloatArray,
     Frame,
@@ -34,7 +36,6 @@ from careprofiles.activity.records import (
     Source,
     activity_frame,
     check_dask_columns,
-    compute_together,
     is_dask,
     source_of,
 )
@@ -144,8 +145,8 @@ def total_figures(rows: Rows, keys: Sequence[tuple[IntArray, int]]) -> Totals:
     slice by slice in threads (:func:`~careprofiles.activity.encoding.in_slices`): each
     slice's codes, figures and three ``bincount``s, the slices' totals added in slice
     order, so no row-sized temporary but the figures of one slice is made. Otherwise in
-    one pass, as :func:`group_codes`. The totals are the same to rounding either way: a slice's sums
-    are added to the sums before it.
+    one pass, as :func:`group_codes`. The totals are the same to rounding either way: a
+    slice's sums are added to the sums before it.
     """
     n = rows.n
     space, offset = _space(keys)
@@ -288,8 +289,9 @@ def cost_activity(
     default 1); hours: ``minutes / 60`` for staff rows, 0 for items.
 
     ``activity`` is a path (CSV or Parquet), a pandas DataFrame (string or categorical
-    columns) or a Dask DataFrame (costed per partition, reduced with a group-by sum,
-    rows in no set order; ``compute=False`` returns the lazy Dask frame). With
+    columns) or a Dask DataFrame (costed per partition, totalled without a shuffle,
+    rows in no set order; ``compute=False`` returns the lazy Dask frame, once the checks
+    and the distinct patients and stages are computed). With
     ``pathway``, stages and services are checked against it and its per-contact items
     count no hours. Tariff costs are used as they are (:func:`careprofiles.activity.audit.audit`
     deals with price years). Raises :class:`ActivityError` listing the bad rows unless
@@ -308,25 +310,57 @@ def _cost_dask(
 ) -> Any:
     check_dask_columns(activity)
     id_dtype = _id_dtype(activity)
+    source = source_of(activity)
+
+    def each(part: pd.DataFrame, number: int) -> pd.DataFrame:
+        return check_rows(Rows.partition(part, prices, source), pathway, False, number)
+
+    # one pass: the checks, and the distinct patients and stages; then the totals
+    plan, found = dense_plan(activity, id_dtype != np.int64, each if check else None)
+    if check:
+        raise_findings(
+            pd.concat(found, ignore_index=True) if found else FINDINGS_META,
+            source,
+            activity_checks(pathway, prices),
+            "activity records",
+        )
+    if plan is None:
+        summed = _shuffled_totals(activity, prices, id_dtype)
+    else:
+        partials = activity.map_partitions(
+            _dense_partial, prices, source, plan.keys, meta=PARTIAL_META
+        )
+        meta = _cost_meta(id_dtype)
+        summed = dense_totals(partials, plan, meta, id_dtype, activity.npartitions)
+    return summed.compute().reset_index(drop=True) if compute else summed
+
+
+def _dense_partial(
+    part: pd.DataFrame, prices: Prices, source: Source, keys: Keys
+) -> pd.DataFrame:
+    """A partition's (patient, stage) totals, by the cell of :mod:`~careprofiles.activity.dense`."""
+    rows = Rows.partition(part, prices, source)
+    n = rows.n
+    pid, pid_uniques = compact(*rows.factor("patient_id"), n)
+    stage, stage_uniques = rows.factor("stage")
+    totals = total_figures(rows, [(pid, len(pid_uniques)), (stage, len(stage_uniques))])
+    del pid, stage
+    g_pid, g_stage = totals.decoded
+    used = np.flatnonzero(np.bincount(g_pid[g_pid >= 0], minlength=len(pid_uniques)))
+    cell = keys.patient_index(pid_uniques, used)[g_pid] * keys.slots
+    cell += keys.stage_index(stage_uniques)[g_stage]
+    return pd.DataFrame({"cell": cell, "hours": totals.hours, "cost": totals.cost})
+
+
+def _shuffled_totals(activity: Frame, prices: Prices, id_dtype: Any) -> Any:
+    """(patient, stage) totals: each partition's, shuffled by patient and summed again
+    (for more patients than the workers can hold dense totals of, :func:`_dense_totals`)."""
     partial = activity.map_partitions(
         _partial_cost, prices, source_of(activity), id_dtype, meta=_cost_meta(id_dtype)
     )
-    # each partition's totals are already summed: shuffle them by patient (every row of a
-    # patient then lands in one partition) and sum again there. The result stays in as
-    # many partitions as the input, so no task holds all of it (compute=False, then e.g.
+    # every row of a patient then lands in one partition. The result stays in as many
+    # partitions as the input, so no task holds all of it (compute=False, then e.g.
     # .to_parquet(), stays bounded)
-    summed = partial.shuffle(on="patient_id").map_partitions(
+    return partial.shuffle(on="patient_id").map_partitions(
         _sum_by_patient_stage, meta=_cost_meta(id_dtype)
     )
-    if not check:
-        return summed.compute().reset_index(drop=True) if compute else summed
-    findings = check_partitions(activity, prices, pathway, False)
-    if not compute:
-        found = findings.compute()
-        raise_findings(
-            found, source_of(activity), activity_checks(pathway, prices), "activity records"
-        )
-        return summed
-    found, result = compute_together(findings, summed)
-    raise_findings(found, source_of(activity), activity_checks(pathway, prices), "activity records")
-    return result.reset_index(drop=True)

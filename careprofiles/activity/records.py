@@ -48,6 +48,7 @@ __all__ = [
     "activity_frame",
     "check_dask_columns",
     "compute_together",
+    "dask_workers",
     "drop_blank",
     "is_dask",
     "outcome_frame",
@@ -446,9 +447,9 @@ partition holds at most limit / 1,536 rows: 1 million rows for a 1.5 GiB worker,
 files of 5 million rows for workers of 7.5 GiB or more."""
 
 
-def _worker_memory_limit() -> int | None:
-    """The smallest memory limit of the workers of the current Dask client (None: no
-    client, or no limits)."""
+def dask_workers() -> list[int] | None:
+    """The memory limit of each worker of the current Dask client (0: none; None: no
+    client, so Dask's threads in this process)."""
     try:
         from distributed import get_client
     except ImportError:  # pragma: no cover - depends on the environment
@@ -457,8 +458,13 @@ def _worker_memory_limit() -> int | None:
         client = get_client()
     except ValueError:  # no client is running: Dask's threads, no per-worker limit
         return None
-    limits = [int(w.get("memory_limit") or 0) for w in client.scheduler_info()["workers"].values()]
-    limits = [limit for limit in limits if limit > 0]
+    return [int(w.get("memory_limit") or 0) for w in client.scheduler_info()["workers"].values()]
+
+
+def _worker_memory_limit() -> int | None:
+    """The smallest memory limit of the workers of the current Dask client (None: no
+    client, or no limits)."""
+    limits = [limit for limit in dask_workers() or [] if limit > 0]
     return min(limits) if limits else None
 
 

@@ -108,9 +108,12 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     # No pausing: a worker paused on memory it cannot spill (Arrow's buffers) while it
     # holds a task waits for ever; unpaused it finishes the task and frees the memory,
     # or is stopped at the limit and the run fails with a message (below)
+    # (and Arrow on the system allocator, so that freed buffers go back: dense.WORKER_ENVIRON)
     import dask
 
-    with dask.config.set({"distributed.worker.memory.pause": False}):
+    from careprofiles.activity.dense import local_cluster_config
+
+    with dask.config.set(local_cluster_config()):
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,

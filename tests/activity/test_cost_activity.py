@@ -250,3 +250,90 @@ def test_dask_partitions_fit_the_workers_memory(
     pd.testing.assert_frame_equal(by_key(cost_activity(lazy, tariff, pathway=tiny)), expected)
     monkeypatch.setattr(records, "_worker_memory_limit", lambda: 1)  # not even one row fits
     assert read_activity(path, engine="dask").npartitions == groups  # one group each, at least
+
+
+@pytest.mark.parametrize("ids", ["int", "text", "long text", "text with a NUL"])
+@pytest.mark.parametrize("partitions", [1, 3, 7])
+def test_dask_dense_totals_match_pandas(
+    dask_client: Any, tariff: Tariff, ids: str, partitions: int
+) -> None:
+    """The dense reduction (no shuffle) gives the in-memory figures to 1e-9, relative:
+    integer ids (a binary search over sorted ids), text ids (fixed-width bytes) and ids
+    too long for fixed-width bytes or holding a NUL (a hash set)."""
+    dd = pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(partitions)
+    n = 3_000
+    number = rng.integers(0, 400, n) * 7 + 100_000
+    patient: Any = {
+        "int": number,
+        "text": [f"P{i}" for i in number],
+        "long text": [f"P{i}" + "x" * (i % 50) for i in number],
+        "text with a NUL": [f"P{i}\x00" if i % 3 else f"P{i}" for i in number],
+    }[ids]
+    frame = pd.DataFrame(
+        {
+            "patient_id": patient,
+            "stage": rng.choice(["decline", "last-days"], n),
+            "code": rng.choice(["nurse", "gp"], n),
+            "minutes": rng.integers(1, 120, n).astype(float),
+        }
+    )
+    expected = cost_activity(frame, tariff)
+    lazy = dd.from_pandas(frame, npartitions=partitions)
+    from careprofiles.activity import dense
+
+    if ids == "long text":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(dense, "_FIXED_BYTES", 8)
+            got = cost_activity(lazy, tariff)
+    else:
+        got = cost_activity(lazy, tariff)
+    assert len(got) == len(expected)
+    if ids == "int":
+        assert got["patient_id"].dtype == np.int64
+    pd.testing.assert_frame_equal(by_key(got), by_key(expected), rtol=1e-9, atol=0)
+
+
+def test_dask_shuffles_when_dense_totals_do_not_fit(
+    dask_client: Any, tariff: Tariff, tiny: Pathway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more patients than a worker can hold dense totals of, the totals are
+    shuffled by patient instead: the same figures."""
+    dd = pytest.importorskip("dask.dataframe")
+    from careprofiles.activity import costing, dense
+
+    frame = read_activity(ACTIVITY)
+    shuffled: list[int] = []
+    real = costing._shuffled_totals
+
+    def spy(*args: Any) -> Any:
+        shuffled.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(costing, "_shuffled_totals", spy)
+    monkeypatch.setattr(dense, "DENSE_SHARE_OF_WORKER_MEMORY", 1 << 62)
+    lazy = dd.from_pandas(frame, npartitions=3)
+    got = cost_activity(lazy, tariff, pathway=tiny)
+    assert shuffled == [1]
+    pd.testing.assert_frame_equal(by_key(got), by_key(cost_activity(frame, tariff)))
+    lazy_result = cost_activity(lazy, tariff, compute=False)
+    pd.testing.assert_frame_equal(by_key(lazy_result.compute()), by_key(got))
+
+
+def test_dask_unchecked_missing_keys_are_kept_as_in_memory(
+    dask_client: Any, tariff: Tariff
+) -> None:
+    """Unchecked rows without a patient or stage are totalled in their own group, as
+    in memory."""
+    dd = pytest.importorskip("dask.dataframe")
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["a", None, "a", "b", None],
+            "stage": ["decline", "decline", None, "decline", None],
+            "code": ["gp"] * 5,
+            "minutes": [10.0, 20.0, 30.0, 40.0, 50.0],
+        }
+    )
+    expected = cost_activity(frame, tariff, check=False)
+    got = cost_activity(dd.from_pandas(frame, npartitions=2), tariff, check=False)
+    pd.testing.assert_frame_equal(by_key(got), by_key(expected))
