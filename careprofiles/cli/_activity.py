@@ -71,6 +71,12 @@ def add_activity(p: argparse.ArgumentParser, *, populations: bool = False) -> No
         help=f"with --engine dask and no --scheduler: local worker processes (default "
         f"{DEFAULT_WORKERS})",
     )
+    p.add_argument(
+        "--worker-memory",
+        metavar="SIZE",
+        help="with --engine dask and no --scheduler: each local worker's memory limit, e.g. "
+        "1.5GiB (default: its share of the machine's memory)",
+    )
 
 
 @contextmanager
@@ -79,6 +85,8 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     if args.engine != "dask":
         if args.scheduler or args.workers:
             raise CareProfilesError("--scheduler and --workers need --engine dask")
+        if args.worker_memory:
+            raise CareProfilesError("--worker-memory needs --engine dask")
         yield None
         return
     try:
@@ -88,8 +96,11 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     # distributed logs a warning for every shuffle it starts and stops: not news here
     logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     if args.scheduler:
-        if args.workers:
-            raise CareProfilesError("give --scheduler or --workers, not both")
+        if args.workers or args.worker_memory:
+            raise CareProfilesError(
+                "give --scheduler, or --workers and --worker-memory for a local cluster, "
+                "not both (a scheduler's workers have their own limits)"
+            )
         try:
             client = Client(args.scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as exc:
@@ -103,6 +114,7 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
     workers = args.workers or DEFAULT_WORKERS
     if workers < 1:
         raise CareProfilesError("--workers must be 1 or more")
+    memory = _worker_memory(args.worker_memory)
     # worker processes, each with its share of the machine's memory as its limit (Dask
     # spills to disk beyond it); threads would all measure the one process's memory.
     # No pausing: a worker paused on memory it cannot spill (Arrow's buffers) while it
@@ -118,11 +130,30 @@ def dask_client(args: argparse.Namespace) -> Iterator[Any]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
+            memory_limit=memory,
             dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
     with cluster, Client(cluster) as client, _killed_worker_is_an_error():  # type: ignore[no-untyped-call]
         yield client
+
+
+def _worker_memory(size: str | None) -> int | str:
+    """``--worker-memory`` in bytes ("auto": Dask's share of the machine, when not given)."""
+    if size is None:
+        return "auto"
+    from dask.utils import parse_bytes
+
+    try:
+        limit = int(parse_bytes(size))
+    except (ValueError, TypeError):
+        limit = 0
+    if limit < 2**27:
+        raise CareProfilesError(
+            f"--worker-memory {size}: not a memory size of 128 MiB or more; give one such as "
+            "1.5GiB, 2GB or 800MiB"
+        )
+    return limit
 
 
 @contextmanager

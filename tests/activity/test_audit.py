@@ -592,3 +592,18 @@ def test_example_commands_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bench = json.loads(capsys.readouterr().out)
     assert [a["area"] for a in bench["areas"]] == ["north", "south", "east", "west", "central"]
     assert sum(a["patients"] for a in bench["areas"]) == 110
+
+
+def test_cli_worker_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    """--worker-memory limits each local worker; a size that is not one is refused."""
+    pytest.importorskip("distributed")
+    args = _args("--format", "json", "--engine", "dask", "--workers", "1")
+    assert main(["audit", *args, "--worker-memory", "1GiB"]) == 0
+    assert json.loads(capsys.readouterr().out)["services"]
+    assert main(["audit", *args, "--worker-memory", "lots"]) == 1
+    assert "--worker-memory lots: not a memory size of 128 MiB or more" in capsys.readouterr().err
+    assert main(["audit", *_args("--worker-memory", "1GiB")]) == 1
+    assert "--worker-memory needs --engine dask" in capsys.readouterr().err
+    assert main(["audit", *_args("--scheduler", "tcp://127.0.0.1:1", "--engine", "dask",
+                                 "--worker-memory", "1GiB")]) == 1
+    assert "give --scheduler, or --workers and --worker-memory" in capsys.readouterr().err
