@@ -203,11 +203,15 @@ def activity_checks(pathway: Pathway | None, prices: Prices) -> dict[str, Check]
     }
 
 
+def _range_of(values: FloatArray) -> tuple[float, float]:
+    """The smallest and largest number, ignoring NaN (NaN when there are none)."""
+    low, high = np.fmin.reduce(values, initial=np.nan), np.fmax.reduce(values, initial=np.nan)
+    return float(low), float(high)
+
+
 def _range(values: FloatArray) -> tuple[float, float]:
     """The smallest and largest number, ignoring NaN (0, 0 when there are none)."""
-    if not len(values):
-        return 0.0, 0.0
-    low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    low, high = _range_of(values)
     return (0.0, 0.0) if math.isnan(low) else (low, high)
 
 
@@ -286,16 +290,33 @@ def _services_valid(rows: Rows, pathway: Pathway, stage_index: IntArray) -> bool
 
 @dataclass(frozen=True)
 class _Stats:
-    """The reductions :func:`is_clean` decides on, over all rows."""
+    """The reductions :func:`is_clean` decides on (of a slice, or of all rows)."""
 
-    minutes: tuple[float, float]
-    quantity: tuple[float, float]
-    any_per_hour: bool
+    minutes: tuple[float, float] = (math.nan, math.nan)
+    """The smallest and largest minutes (NaN: none; (0, 0) once joined)."""
+    quantity: tuple[float, float] = (math.nan, math.nan)
+    any_per_hour: bool = False
     """A row is priced per hour."""
-    hourly_missing: bool
+    hourly_missing: bool = False
     """A row priced per hour has no minutes."""
-    on_items: float
+    on_items: float = -math.inf
     """The most minutes on a row that is not staff time (-inf: none)."""
+
+    @classmethod
+    def join(cls, parts: Sequence[_Stats]) -> _Stats:
+        """The reductions of all the slices' rows."""
+        def span(ranges: list[tuple[float, float]]) -> tuple[float, float]:
+            low = float(np.fmin.reduce([r[0] for r in ranges]))
+            high = float(np.fmax.reduce([r[1] for r in ranges]))
+            return (0.0, 0.0) if math.isnan(low) else (low, high)
+
+        return cls(
+            minutes=span([p.minutes for p in parts]),
+            quantity=span([p.quantity for p in parts]),
+            any_per_hour=any(p.any_per_hour for p in parts),
+            hourly_missing=any(p.hourly_missing for p in parts),
+            on_items=max(p.on_items for p in parts),
+        )
 
 
 def _number_stats(rows: Rows) -> _Stats:
@@ -304,38 +325,24 @@ def _number_stats(rows: Rows) -> _Stats:
     minutes_all, quantity_all = rows.minutes[0], rows.quantity[0]
     _cost, hourly, counted = rows.by_code
 
-    def each(at: slice) -> tuple[float, float, float, float, bool, bool, float]:
+    def each(at: slice) -> _Stats:
         code = rows.code[at]
         per_hour = hourly[code]
-        q_low = q_high = m_low = m_high = math.nan
-        if quantity_all is not None and len(code):
-            quantity = quantity_all[at]
-            q_low, q_high = float(np.fmin.reduce(quantity)), float(np.fmax.reduce(quantity))
-        if minutes_all is None or not len(code):
-            return m_low, m_high, q_low, q_high, bool(per_hour.any()), False, -math.inf
+        quantity = (math.nan,) * 2 if quantity_all is None else _range_of(quantity_all[at])
+        if minutes_all is None:
+            return _Stats(quantity=quantity, any_per_hour=bool(per_hour.any()))
         minutes = minutes_all[at]
-        m_low, m_high = float(np.fmin.reduce(minutes)), float(np.fmax.reduce(minutes))
-        # a missing minutes on a per-hour row makes this sum NaN
-        missing = math.isnan(float(np.add.reduce(minutes, where=per_hour, initial=0.0)))
-        not_staff = counted[code]
-        np.logical_not(not_staff, out=not_staff)
-        on_items = float(np.fmax.reduce(minutes, where=not_staff, initial=-np.inf))
-        return m_low, m_high, q_low, q_high, bool(per_hour.any()), missing, on_items
+        not_staff = ~counted[code]
+        return _Stats(
+            minutes=_range_of(minutes),
+            quantity=quantity,
+            any_per_hour=bool(per_hour.any()),
+            # a missing minutes on a per-hour row makes this sum NaN
+            hourly_missing=math.isnan(float(np.add.reduce(minutes, where=per_hour, initial=0.0))),
+            on_items=float(np.fmax.reduce(minutes, where=not_staff, initial=-np.inf)),
+        )
 
-    parts = list(in_slices(each, rows.n))
-
-    def span(low: int) -> tuple[float, float]:
-        lo = float(np.fmin.reduce([p[low] for p in parts]))
-        hi = float(np.fmax.reduce([p[low + 1] for p in parts]))
-        return (0.0, 0.0) if math.isnan(lo) else (lo, hi)
-
-    return _Stats(
-        minutes=span(0),
-        quantity=span(2),
-        any_per_hour=any(p[4] for p in parts),
-        hourly_missing=any(p[5] for p in parts),
-        on_items=max(p[6] for p in parts),
-    )
+    return _Stats.join(list(in_slices(each, rows.n)))
 
 
 def check_rows(

@@ -205,6 +205,17 @@ def _pathway_order(
     return rank[stage], uniques[order]
 
 
+def _patient_stage_totals(
+    rows: Rows, pathway: Pathway | None
+) -> tuple[pd.Index, pd.Index, Totals]:
+    """The distinct patients and stages (in pathway order given ``pathway``) and the
+    cost and hours of each (patient, stage) that occurs (codes into those two)."""
+    pid, pid_uniques = compact(*rows.factor("patient_id"), rows.n)
+    stage, stage_uniques = _pathway_order(*rows.factor("stage"), pathway)
+    keys = [(pid, len(pid_uniques)), (stage, len(stage_uniques))]
+    return pid_uniques, stage_uniques, total_figures(rows, keys)
+
+
 def _cost_frame(
     rows: Rows, pathway: Pathway | None, check: bool, index: pd.Index | None = None
 ) -> pd.DataFrame:
@@ -218,11 +229,7 @@ def _cost_frame(
             "activity records",
             index,
         )
-    n = rows.n
-    pid, pid_uniques = compact(*rows.factor("patient_id"), n)
-    stage, stage_uniques = _pathway_order(*rows.factor("stage"), pathway)
-    totals = total_figures(rows, [(pid, len(pid_uniques)), (stage, len(stage_uniques))])
-    del pid, stage
+    pid_uniques, stage_uniques, totals = _patient_stage_totals(rows, pathway)
     g_pid, g_stage = totals.decoded
     return pd.DataFrame(
         {
@@ -339,12 +346,9 @@ def _dense_partial(
     part: pd.DataFrame, prices: Prices, source: Source, keys: Keys
 ) -> pd.DataFrame:
     """A partition's (patient, stage) totals, by the cell of :mod:`~careprofiles.activity.dense`."""
-    rows = Rows.partition(part, prices, source)
-    n = rows.n
-    pid, pid_uniques = compact(*rows.factor("patient_id"), n)
-    stage, stage_uniques = rows.factor("stage")
-    totals = total_figures(rows, [(pid, len(pid_uniques)), (stage, len(stage_uniques))])
-    del pid, stage
+    pid_uniques, stage_uniques, totals = _patient_stage_totals(
+        Rows.partition(part, prices, source), None
+    )
     g_pid, g_stage = totals.decoded
     used = np.flatnonzero(np.bincount(g_pid[g_pid >= 0], minlength=len(pid_uniques)))
     cell = keys.patient_index(pid_uniques, used)[g_pid] * keys.slots
@@ -354,7 +358,8 @@ def _dense_partial(
 
 def _shuffled_totals(activity: Frame, prices: Prices, id_dtype: Any) -> Any:
     """(patient, stage) totals: each partition's, shuffled by patient and summed again
-    (for more patients than the workers can hold dense totals of, :func:`_dense_totals`)."""
+    (for more patients than the workers can hold dense totals of,
+    :func:`~careprofiles.activity.dense.dense_totals`)."""
     partial = activity.map_partitions(
         _partial_cost, prices, source_of(activity), id_dtype, meta=_cost_meta(id_dtype)
     )

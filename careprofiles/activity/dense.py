@@ -28,7 +28,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from careprofiles.activity.encoding import decode, factor
-from careprofiles.activity.records import BoolArray, FloatArray, Frame, Int64Array, dask_workers
+from careprofiles.activity.records import (
+    BoolArray,
+    FloatArray,
+    Frame,
+    Int64Array,
+    dask_workers,
+    worker_memory_limit,
+)
 
 __all__ = [
     "CELL_BYTES",
@@ -282,8 +289,8 @@ def dense_plan(
     from dask.delayed import delayed
 
     workers = dask_workers()
-    limits = [limit for limit in workers or [] if limit > 0]
-    budget = min(limits) // DENSE_SHARE_OF_WORKER_MEMORY if limits else DENSE_WITHOUT_LIMIT
+    limit = worker_memory_limit()
+    budget = limit // DENSE_SHARE_OF_WORKER_MEMORY if limit else DENSE_WITHOUT_LIMIT
     parts = (activity if check is not None else activity[["patient_id", "stage"]]).to_delayed()
     level = [delayed(_partition_keys)(part, i, text, check) for i, part in enumerate(parts)]
     while len(level) > 1:
@@ -364,8 +371,11 @@ def dense_totals(
         acc: Any = None
         # each chain starts at another partition, so that the chains start on other workers
         for i in np.roll(np.arange(n), -(w * n // plan.chains)).tolist():
-            share = delayed(_piece)(parts[i], first * slots, last * slots)
-            piece = parts[i] if plan.chains == 1 else share
+            piece = (
+                parts[i]
+                if plan.chains == 1
+                else delayed(_piece)(parts[i], first * slots, last * slots)
+            )
             acc = delayed(_fold)(acc, piece, cells)
         if acc is None:
             continue

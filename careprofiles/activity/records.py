@@ -55,6 +55,7 @@ __all__ = [
     "read_activity",
     "read_outcomes",
     "source_of",
+    "worker_memory_limit",
 ]
 
 ACTIVITY_REQUIRED = ("patient_id", "stage", "code")
@@ -461,7 +462,7 @@ def dask_workers() -> list[int] | None:
     return [int(w.get("memory_limit") or 0) for w in client.scheduler_info()["workers"].values()]
 
 
-def _worker_memory_limit() -> int | None:
+def worker_memory_limit() -> int | None:
     """The smallest memory limit of the workers of the current Dask client (None: no
     client, or no limits)."""
     limits = [limit for limit in dask_workers() or [] if limit > 0]
@@ -472,7 +473,7 @@ def _row_groups_per_partition(path: Path) -> int | Literal["infer"]:
     """How many Parquet row groups a Dask partition reads: as many as fit the workers'
     memory (:data:`ROW_BYTES_OF_WORKER_MEMORY`), at least one; Dask's own choice when
     there is no limit to fit or every file fits whole."""
-    limit = _worker_memory_limit()
+    limit = worker_memory_limit()
     if limit is None:
         return "infer"
     import pyarrow.parquet as pq

@@ -240,15 +240,15 @@ def test_dask_partitions_fit_the_workers_memory(
     groups = -(-len(frame) // 2)
     expected = by_key(cost_activity(frame, tariff))
 
-    monkeypatch.setattr(records, "_worker_memory_limit", lambda: None)  # no client: Dask's way
+    monkeypatch.setattr(records, "worker_memory_limit", lambda: None)  # no client: Dask's way
     assert read_activity(path, engine="dask").npartitions == 1
     monkeypatch.setattr(
-        records, "_worker_memory_limit", lambda: 4 * records.ROW_BYTES_OF_WORKER_MEMORY
+        records, "worker_memory_limit", lambda: 4 * records.ROW_BYTES_OF_WORKER_MEMORY
     )
     lazy = read_activity(path, engine="dask")  # 4 rows fit: two groups of 2 a partition
     assert lazy.npartitions == -(-groups // 2)
     pd.testing.assert_frame_equal(by_key(cost_activity(lazy, tariff, pathway=tiny)), expected)
-    monkeypatch.setattr(records, "_worker_memory_limit", lambda: 1)  # not even one row fits
+    monkeypatch.setattr(records, "worker_memory_limit", lambda: 1)  # not even one row fits
     assert read_activity(path, engine="dask").npartitions == groups  # one group each, at least
 
 
